@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A device bus: non-overlapping address ranges, each with a device's ops.
+ * There is one for port I/O and one for MMIO. Lookups binary-search a
+ * sorted array under a read lock, so vCPUs never contend with each other;
+ * registration (setup, PCI BAR moves) takes the write lock.
+ *
+ * Handlers run on vCPU threads and must lock their own state. A handler
+ * must not register on, unregister from or move ranges of the bus it was
+ * called from (it holds that bus's read lock); changing the other bus is
+ * fine (PCI config space on ports moves BARs on MMIO).
+ */
+#ifndef KITE_BUS_H
+#define KITE_BUS_H
+
+#include <pthread.h>
+
+#include "util.h"
+
+struct bus_dev;
+
+struct bus_dev_ops {
+	/* len is 1, 2, 4 or 8; offset is from the range's base. */
+	void (*read)(struct bus_dev *dev, u64 offset, void *data, u32 len);
+	void (*write)(struct bus_dev *dev, u64 offset, const void *data, u32 len);
+};
+
+struct bus_dev {
+	u64 base;
+	u64 len;
+	const struct bus_dev_ops *ops;
+	void *priv;
+	const char *name;
+};
+
+struct bus {
+	pthread_rwlock_t lock;
+	struct bus_dev **devs;		/* sorted by base */
+	size_t nr;
+	size_t cap;
+	const char *name;
+};
+
+void bus_init(struct bus *bus, const char *name);
+void bus_exit(struct bus *bus);
+/* -EEXIST if the range overlaps a registered one, -EINVAL if empty/wraps. */
+int bus_register(struct bus *bus, struct bus_dev *dev);
+int bus_unregister(struct bus *bus, struct bus_dev *dev);
+/* Move a registered range to new_base (a PCI BAR the guest reprogrammed). */
+int bus_move(struct bus *bus, struct bus_dev *dev, u64 new_base);
+/*
+ * Dispatch an access that must lie wholly within one range. Returns false
+ * if no device claims it; reads then see all ones, as on real hardware.
+ */
+bool bus_access(struct bus *bus, u64 addr, void *data, u32 len, bool is_write);
+
+#endif

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* kite's commands: each is `int cmd_NAME(int argc, char **argv)`. */
+#ifndef KITE_H
+#define KITE_H
+
+int cmd_run(int argc, char **argv);
+int cmd_io(int argc, char **argv);
+
+#endif

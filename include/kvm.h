@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The KVM core: one VM, its guest RAM, its vCPUs, interrupts, and the
+ * lifecycle that ends it. Devices live on the two buses (bus.h).
+ */
+#ifndef KITE_KVM_H
+#define KITE_KVM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <linux/kvm.h>
+
+#include "bus.h"
+#include "util.h"
+
+/*
+ * Guest physical layout (x86):
+ *
+ *   0            .. low RAM end     RAM (at most MMIO_HOLE_START)
+ *   MMIO_HOLE_START .. 4 GiB        no RAM: PCI BARs, virtio-mmio, IOAPIC, LAPIC
+ *   4 GiB        .. 4 GiB + rest    the RAM that did not fit below the hole
+ *
+ * The 32-bit hole is 1 GiB, as on most PCs: Linux sizes its PCI window
+ * from the e820 gap, and 32-bit BARs must land below 4 GiB.
+ */
+#define MMIO_HOLE_START		0xC0000000ULL
+#define MMIO_HOLE_END		0x100000000ULL
+#define PCI_MMIO_START		0xC0000000ULL	/* BAR window, 256 MiB */
+#define PCI_MMIO_SIZE		0x10000000ULL
+#define VIRTIO_MMIO_START	0xD0000000ULL	/* virtio-mmio slots, 4 KiB each */
+#define VIRTIO_MMIO_SLOT	0x1000ULL
+#define IOAPIC_BASE		0xFEC00000ULL
+#define LAPIC_BASE		0xFEE00000ULL
+
+#define KITE_MAX_CPUS		64
+#define KITE_MAX_DISKS		16
+
+/*
+ * Legacy interrupt lines (ISA IRQ == GSI with the in-kernel irqchip).
+ * Lines 5, 6, 7, 9, 10, 11, 13, 14, 15 are free for devices; MSIs get
+ * GSIs from IRQ_FIRST_MSI_GSI upwards.
+ */
+#define IRQ_PIT			0
+#define IRQ_I8042_KBD		1
+#define IRQ_COM1		4
+#define IRQ_RTC			8
+#define IRQ_FIRST_MSI_GSI	24
+
+/* What `kite run` was asked for: filled by option parsing, read by all. */
+struct vm_config {
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;		/* NULL: the default console line */
+	u64 ram_size;
+	unsigned nr_cpus;
+	const char *console;		/* "serial" (default) or "virtio" */
+	const char *transport;		/* "pci" (default) or "mmio" */
+	const char *disks[KITE_MAX_DISKS];	/* raw --disk arguments */
+	unsigned nr_disks;
+	bool rng;
+	const char *dump_dtb;
+};
+
+/*
+ * Why the VM stopped, which is also kite's exit status (README documents
+ * these): the first vm_stop() wins.
+ */
+enum kite_exit {
+	KITE_EXIT_GUEST_OFF	= 0,	/* guest powered off or rebooted */
+	KITE_EXIT_ERROR		= 1,	/* bad input or a setup failure */
+	KITE_EXIT_GUEST_FATAL	= 2,	/* emulation failure, internal error, device fault */
+	KITE_EXIT_TRIPLE_FAULT	= 3,	/* the guest triple-faulted */
+	KITE_EXIT_USER		= 4,	/* Ctrl-A x on the console */
+	KITE_EXIT_SIGNAL	= 128,	/* + signal number: SIGTERM, SIGHUP, SIGINT */
+};
+
+struct mem_bank {
+	u64 gpa;
+	u64 size;
+	u8 *hva;
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool thread_started;
+};
+
+struct vm_exit_hook;
+
+struct vm {
+	int kvm_fd;
+	int vm_fd;
+	int vcpu_mmap_size;
+
+	u64 ram_size;
+	u8 *ram;			/* one host mapping of all guest RAM */
+	struct mem_bank banks[2];
+	unsigned nr_banks;
+
+	unsigned nr_cpus;
+	struct vcpu *vcpus;
+	struct kvm_cpuid2 *cpuid;	/* KVM_GET_SUPPORTED_CPUID, filtered */
+
+	struct bus pio_bus;
+	struct bus mmio_bus;
+
+	/* GSI routing: the table KVM has, kept so entries can be added. */
+	pthread_mutex_t irq_lock;
+	struct kvm_irq_routing *routing;
+	u32 next_msi_gsi;
+	u32 next_irq_line;
+
+	/* Lifecycle: vm_stop() sets exit_code once and writes stop_efd. */
+	atomic_int stopping;
+	int exit_code;
+	int stop_efd;
+
+	struct vm_exit_hook *exit_hooks;
+	const struct vm_config *cfg;
+	void *serial;			/* struct serial8250, for the console loop */
+};
+
+/* vm.c */
+int vm_create(struct vm *vm, const struct vm_config *cfg);
+void vm_destroy(struct vm *vm);
+/* Start every vCPU and block until the VM stops; returns the exit code. */
+int vm_run(struct vm *vm);
+/* Stop the VM from any thread (vCPU, device, signal handler-free context). */
+void vm_stop(struct vm *vm, int code);
+static inline bool vm_stopping(struct vm *vm)
+{
+	return atomic_load_explicit(&vm->stopping, memory_order_acquire);
+}
+/*
+ * Call fn(arg) when the VM is torn down, after every vCPU has been joined,
+ * in the reverse order of registration: devices stop their threads here.
+ */
+int vm_on_exit(struct vm *vm, void (*fn)(void *arg), void *arg);
+
+/* memory.c: guest RAM */
+int vm_init_memory(struct vm *vm, u64 ram_size);
+/*
+ * The host address of guest-physical [gpa, gpa + len), or NULL unless the
+ * whole range lies in one RAM bank. Every guest-supplied address goes
+ * through here (or guest_range_ok) before it is dereferenced.
+ */
+void *guest_ptr(struct vm *vm, u64 gpa, u64 len);
+static inline bool guest_range_ok(struct vm *vm, u64 gpa, u64 len)
+{
+	return guest_ptr(vm, gpa, len) != NULL;
+}
+/* RAM end below the hole, and the size of RAM above 4 GiB. */
+u64 vm_low_ram_end(struct vm *vm);
+u64 vm_high_ram_size(struct vm *vm);
+
+/* vcpu.c */
+int vcpu_create(struct vm *vm, unsigned id);
+void vcpu_destroy(struct vcpu *vcpu);
+int vcpu_start(struct vcpu *vcpu);
+/* Print exit reason, RIP, instruction bytes and registers to stderr. */
+void vcpu_dump(struct vcpu *vcpu, const char *why);
+
+/* irq.c: interrupts through the in-kernel irqchip */
+int irq_set_line(struct vm *vm, u32 gsi, int level);
+/* A free ISA line for a device (virtio-mmio), or -ENOSPC. */
+int irq_alloc_line(struct vm *vm);
+/* A new GSI routed to an MSI (address, data); returns the GSI. */
+int irq_add_msi_route(struct vm *vm, u64 addr, u32 data);
+int irq_update_msi_route(struct vm *vm, u32 gsi, u64 addr, u32 data);
+int irq_signal_msi(struct vm *vm, u64 addr, u32 data);
+/* An eventfd written by anyone raises `gsi` in the guest (KVM_IRQFD). */
+int irqfd_assign(struct vm *vm, int efd, u32 gsi);
+int irqfd_deassign(struct vm *vm, int efd, u32 gsi);
+/*
+ * Guest writes of `len` bytes to `addr` (port or MMIO) signal `efd`
+ * instead of exiting (KVM_IOEVENTFD). len 0 matches any width.
+ */
+int ioeventfd_assign(struct vm *vm, int efd, u64 addr, u32 len, bool pio);
+int ioeventfd_deassign(struct vm *vm, int efd, u64 addr, u32 len, bool pio);
+
+#endif

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Shared helpers for Check test programs; see test.h. */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+
+void test_skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("SKIP: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	exit(77);
+}
+
+int test_run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int run, failed;
+	const char *name = suite_name_get(s);
+
+	tmp_init();
+	srunner_run_all(sr, CK_NORMAL);
+	run = srunner_ntests_run(sr);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	test_tmp_cleanup();
+	printf("%s: %d passed, %d failed\n", name, run - failed, failed);
+	return failed ? 1 : 0;
+}
+
+const char *test_build_dir(void)
+{
+	const char *o = getenv("O");
+
+	return o ? o : "build";
+}
+
+const char *test_kite_path(void)
+{
+	const char *k = getenv("KITE");
+
+	return k ? k : "./kite";
+}
+
+static char *slurp_fd(int fd)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= cap)
+			buf = realloc(buf, cap *= 2);
+		n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+int test_spawn(char *const argv[], const char *input, unsigned timeout_ms,
+	       struct test_proc *p)
+{
+	char *outp = test_tmp_path("spawn.out"), *errp = test_tmp_path("spawn.err");
+	int in[2], out, err, wst = 0;
+	u64 start = now_ns(), deadline = start + (u64)timeout_ms * 1000000ULL;
+	pid_t pid;
+
+	memset(p, 0, sizeof(*p));
+	if (pipe(in))
+		return -1;
+	out = open(outp, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	err = open(errp, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out, 1);
+		dup2(err, 2);
+		close(in[1]);
+		setpgid(0, 0);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(in[0]);
+	if (input)
+		write_full(in[1], input, strlen(input));
+	close(in[1]);
+	p->status = -1;
+	while (now_ns() < deadline) {
+		pid_t r = waitpid(pid, &wst, WNOHANG);
+
+		if (r == pid) {
+			p->status = WIFEXITED(wst) ? WEXITSTATUS(wst)
+						   : 128 + WTERMSIG(wst);
+			break;
+		}
+		usleep(2000);
+	}
+	if (p->status == -1) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, &wst, 0);
+	}
+	p->wall_ns = now_ns() - start;
+	lseek(out, 0, SEEK_SET);
+	lseek(err, 0, SEEK_SET);
+	p->out = slurp_fd(out);
+	p->err = slurp_fd(err);
+	close(out);
+	close(err);
+	free(outp);
+	free(errp);
+	return p->status;
+}
+
+void test_proc_free(struct test_proc *p)
+{
+	free(p->out);
+	free(p->err);
+	p->out = p->err = NULL;
+}
+
+/* Made by the parent before any test forks, so every child shares it. */
+static char tmpdir[64];
+
+static void tmp_init(void)
+{
+	if (tmpdir[0])
+		return;
+	strcpy(tmpdir, "/tmp/kite-test.XXXXXX");
+	if (!mkdtemp(tmpdir))
+		abort();
+}
+
+char *test_tmp_path(const char *name)
+{
+	char *path;
+
+	tmp_init();
+	if (asprintf(&path, "%s/%s", tmpdir, name) < 0)
+		abort();
+	return path;
+}
+
+void test_tmp_cleanup(void)
+{
+	char cmd[128];
+
+	if (!tmpdir[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd))
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+	tmpdir[0] = '\0';
+}

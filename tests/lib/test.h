@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every tests/{unit,kvm}/test-*.c is its own Check program: it defines
+ * its suite and ends with KITE_TEST_MAIN(suite_fn). The program prints one
+ * summary line "<name>: N passed, N failed" that tests/run-tests.sh adds
+ * up. A program that cannot run here (no /dev/kvm, say) calls
+ * test_skip("why") before building its suite: it prints "SKIP: why" and
+ * exits 77; run-tests.sh counts it as skipped, and as a failure under CI.
+ */
+#ifndef KITE_TEST_H
+#define KITE_TEST_H
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "util.h"
+
+void test_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+int test_run_suite(Suite *s);
+
+/* Where the build put things: $O (build dir) and $KITE (the binary). */
+const char *test_build_dir(void);
+const char *test_kite_path(void);
+
+/*
+ * Run argv (argv[0] is a path) with stdin fed from `input` (may be NULL),
+ * collecting stdout and stderr, killed after timeout_ms. Returns the exit
+ * status (0..255), 128+signal if it died of a signal, or -1 on timeout.
+ */
+struct test_proc {
+	char *out;		/* NUL-terminated stdout */
+	char *err;		/* NUL-terminated stderr */
+	int status;
+	u64 wall_ns;
+};
+int test_spawn(char *const argv[], const char *input, unsigned timeout_ms,
+	       struct test_proc *p);
+void test_proc_free(struct test_proc *p);
+
+/* A file under a fresh private temp directory, removed by test_tmp_cleanup. */
+char *test_tmp_path(const char *name);
+void test_tmp_cleanup(void);
+
+#define KITE_TEST_MAIN(suite_fn)			\
+	int main(void) { return test_run_suite(suite_fn()); }
+
+#endif
