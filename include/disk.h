@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The disk layer: raw-file and block-device images behind one API, on
+ * three engines (sync, libaio, io_uring) chosen per image.
+ *
+ * Semantics every engine keeps:
+ *  - read/write are vectored at byte offsets; a read past the end of the
+ *    image is zero-filled and succeeds; a short write is -ENOSPC (or the
+ *    errno the kernel gave).
+ *  - flush: every write that had *completed* before the flush was issued
+ *    is durable when the flush completes (fdatasync or the engine's fsync).
+ *  - wait: returns once every request that was in flight when wait() was
+ *    called has completed (its callback has returned). It makes nothing
+ *    durable. Used before a virtqueue reset.
+ *  - close: waits, then releases.
+ *  - every request gets exactly one callback, with bytes done or -errno.
+ *
+ * Threads: callbacks run on the engine's completion thread (or inline on
+ * the submitting thread for the sync engine) and must not block. A batch
+ * belongs to one submitting thread; several threads may submit to one
+ * disk at once, each with its own batch.
+ */
+#ifndef KITE_DISK_H
+#define KITE_DISK_H
+
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "util.h"
+
+enum disk_engine {
+	DISK_ENGINE_SYNC,
+	DISK_ENGINE_AIO,
+	DISK_ENGINE_URING,
+};
+
+enum disk_op {
+	DISK_OP_READ,
+	DISK_OP_WRITE,
+	DISK_OP_FLUSH,
+	DISK_OP_DISCARD,	/* punch a hole: [offset, offset + len) reads as zeros */
+	DISK_OP_WRITE_ZEROES,
+};
+
+struct disk;
+struct disk_req;
+
+typedef void (*disk_done_fn)(struct disk_req *req, ssize_t res);
+
+struct disk_req {
+	enum disk_op op;
+	u64 offset;
+	const struct iovec *iov;	/* READ/WRITE */
+	unsigned iovcnt;
+	u64 len;			/* DISCARD/WRITE_ZEROES */
+	disk_done_fn done;
+	void *priv;			/* the caller's */
+	/* Engine-private, valid while in flight. */
+	u64 engine_priv[8];
+};
+
+struct disk_opts {
+	bool readonly;
+	bool direct;			/* O_DIRECT (cache=none) */
+	enum disk_engine engine;
+	unsigned depth;			/* max requests in flight; 0 = 128 */
+};
+
+/*
+ * Parse "path[,ro][,cache=none|writeback][,engine=aio|uring|sync]" (the
+ * --disk syntax). Fills *path (pointing into a copy the caller frees
+ * through *path) and *opts; -EINVAL with a one-line reason in err.
+ */
+int disk_parse_spec(const char *spec, char **path, struct disk_opts *opts,
+		    char *err, size_t errlen);
+
+/*
+ * Open an image. Writable opens take an exclusive OFD lock (a second
+ * writer, or a writer while readers hold it, fails with -EBUSY); read-only
+ * opens share. On failure, returns -errno and a one-line reason in err.
+ */
+int disk_open(const char *path, const struct disk_opts *opts,
+	      struct disk **out, char *err, size_t errlen);
+/* Wait for all requests, then release everything. */
+int disk_close(struct disk *disk);
+
+u64 disk_size(const struct disk *disk);
+u32 disk_block_size(const struct disk *disk);	/* logical block size */
+bool disk_readonly(const struct disk *disk);
+
+/*
+ * Submit one request now. Returns 0 (the callback will run, maybe before
+ * this returns) or -errno for a request that was refused up front (no
+ * callback then): -EROFS for writes to a read-only image, -EINVAL for
+ * O_DIRECT misalignment or bad arguments.
+ */
+int disk_submit(struct disk *disk, struct disk_req *req);
+
+/*
+ * Batching: queue requests on a batch the caller owns, then submit them
+ * all with one io_submit/io_uring_submit. Requests the kernel did not take
+ * (EAGAIN, partial submission) stay queued inside the engine and are
+ * resubmitted as completions free room; they are not lost or refused.
+ */
+#define DISK_BATCH_MAX	256
+struct disk_batch {
+	struct disk_req *reqs[DISK_BATCH_MAX];
+	unsigned nr;
+};
+
+static inline void disk_batch_init(struct disk_batch *b)
+{
+	b->nr = 0;
+}
+
+/* Adds req; when the batch is full, submits it first. Same return as disk_submit. */
+int disk_batch_add(struct disk *disk, struct disk_batch *b, struct disk_req *req);
+int disk_batch_submit(struct disk *disk, struct disk_batch *b);
+
+/* Block until everything in flight at the call has completed. Bounded by
+ * the requests themselves: no polling. */
+int disk_wait(struct disk *disk);
+
+/* Requests in flight right now (for tests and statistics). */
+unsigned disk_inflight(const struct disk *disk);
+
+#endif
