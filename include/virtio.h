@@ -85,24 +85,28 @@ struct virtq_desc {
 	u32 len;
 	u16 flags;
 	u16 next;
-} __attribute__((packed));
+};
 
 struct virtq_avail {
 	u16 flags;
 	u16 idx;
 	u16 ring[];	/* [size], then u16 used_event (EVENT_IDX) */
-} __attribute__((packed));
+};
 
 struct virtq_used_elem {
 	u32 id;		/* head descriptor index of the chain */
 	u32 len;	/* bytes the device wrote into the chain */
-} __attribute__((packed));
+};
 
 struct virtq_used {
 	u16 flags;
 	u16 idx;
 	struct virtq_used_elem ring[];	/* [size], then u16 avail_event */
-} __attribute__((packed));
+};
+
+_Static_assert(sizeof(struct virtq_desc) == 16, "virtq_desc layout");
+_Static_assert(sizeof(struct virtq_used_elem) == 8, "virtq_used_elem layout");
+_Static_assert(sizeof(struct virtq_used) == 4, "virtq_used layout");
 
 /* Ring sizes in bytes for a queue of `size` entries (with the event fields). */
 static inline u64 virtq_desc_bytes(u16 size)  { return 16ULL * size; }
@@ -303,6 +307,7 @@ struct virtio_dev {
 	struct virtio_worker *workers;
 	unsigned nr_workers;
 	bool running;
+	int stop_fd;			/* eventfd: tells the workers to exit */
 };
 
 /*
