@@ -416,6 +416,8 @@ unsigned virtio_mmio_list(struct vm *vm, struct virtio_mmio_info *out, unsigned 
  * does not fit (buf unchanged).
  */
 int virtio_mmio_cmdline(struct vm *vm, char *buf, size_t size);
+/* The eventfd a virtio-mmio device's interrupts are written to (tests), or -1. */
+int virtio_mmio_irq_fd(struct virtio_dev *vdev);
 
 /*
  * Devices (virtio/devices.c): create every device cfg asks for (--disk,
