@@ -101,6 +101,11 @@ struct blk_req {
 	struct virtq_elem elem;
 	u8 *status;
 	u32 used_len;		/* bytes written to the guest on success */
+	/* O_DIRECT bounce buffer for guest buffers the disk cannot take as they are. */
+	void *bounce;
+	struct iovec bounce_iov;
+	const struct iovec *data_iov;
+	unsigned data_cnt;
 	struct blk_req *next_free;
 	struct iovec iov[BLK_SEG_MAX + 2];
 };
@@ -217,6 +222,14 @@ static void req_done(struct disk_req *dreq, ssize_t res)
 	/* Reads and writes must transfer everything they asked for. */
 	if (ok && (dreq->op == DISK_OP_READ || dreq->op == DISK_OP_WRITE))
 		ok = (u64)res == iov_size(dreq->iov, dreq->iovcnt);
+	if (req->bounce) {
+		if (ok && dreq->op == DISK_OP_READ)
+			iov_from_buf(req->data_iov, req->data_cnt, 0, req->bounce, res);
+		free(req->bounce);
+		req->bounce = NULL;
+	}
+	if (!ok)
+		pr_debug("%s: request failed: %zd", req->bq->blk->name, res);
 	req_finish(req, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR, true);
 }
 
@@ -299,6 +312,7 @@ static u8 req_parse(struct virtio_blk *blk, struct blk_req *req, bool *submit)
 		if (!sectors_ok(blk, hdr.sector, len))
 			return VIRTIO_BLK_S_IOERR;
 		req->dreq.op = DISK_OP_READ;
+		req->dreq.offset = hdr.sector << SECTOR_SHIFT;
 		req->dreq.iov = in;
 		req->dreq.iovcnt = nr_in;
 		req->used_len = len + 1;
@@ -308,6 +322,7 @@ static u8 req_parse(struct virtio_blk *blk, struct blk_req *req, bool *submit)
 		if (blk->opts.readonly || !sectors_ok(blk, hdr.sector, len))
 			return VIRTIO_BLK_S_IOERR;
 		req->dreq.op = DISK_OP_WRITE;
+		req->dreq.offset = hdr.sector << SECTOR_SHIFT;
 		req->dreq.iov = out;
 		req->dreq.iovcnt = nr_out;
 		break;
@@ -336,7 +351,33 @@ static u8 req_parse(struct virtio_blk *blk, struct blk_req *req, bool *submit)
 	return VIRTIO_BLK_S_OK;
 }
 
-/* Pop and queue every available request; returns false if the queue broke. */
+/*
+ * With O_DIRECT the disk refuses guest buffers that are not aligned to
+ * its block size. Guests are free to send them (the spec puts no
+ * alignment on buffers), so copy through an aligned bounce buffer rather
+ * than fail the request. Offsets stay the guest's: those are in sectors
+ * and blk_size tells the driver the granularity.
+ */
+static int req_bounce(struct blk_req *req)
+{
+	struct disk_req *d = &req->dreq;
+	size_t len = iov_size(d->iov, d->iovcnt);
+
+	if (d->op != DISK_OP_READ && d->op != DISK_OP_WRITE)
+		return -EINVAL;
+	if (posix_memalign(&req->bounce, 4096, ALIGN_UP(len, 4096)))
+		return -ENOMEM;
+	if (d->op == DISK_OP_WRITE)
+		iov_to_buf(d->iov, d->iovcnt, 0, req->bounce, len);
+	req->data_iov = d->iov;
+	req->data_cnt = d->iovcnt;
+	req->bounce_iov = (struct iovec){ .iov_base = req->bounce, .iov_len = len };
+	d->iov = &req->bounce_iov;
+	d->iovcnt = 1;
+	return 0;
+}
+
+/* Pop and queue every available request. */
 static void blk_queue_drain(struct virtio_blk *blk, struct blk_queue *bq, bool *pushed)
 {
 	struct virtq *vq = bq->vq;
@@ -374,8 +415,13 @@ static void blk_queue_drain(struct virtio_blk *blk, struct blk_queue *bq, bool *
 			continue;
 		}
 		ret = disk_batch_add(blk->disk, &bq->batch, &req->dreq);
+		if (ret == -EINVAL && blk->opts.direct && !req_bounce(req))
+			ret = disk_batch_add(blk->disk, &bq->batch, &req->dreq);
 		if (ret) {
+			free(req->bounce);
+			req->bounce = NULL;
 			/* Refused up front (read-only, misaligned O_DIRECT): no callback. */
+			pr_debug("%s: request refused: %s", blk->name, strerror(-ret));
 			req_finish(req, VIRTIO_BLK_S_IOERR, false);
 			*pushed = true;
 		}
