@@ -474,8 +474,14 @@ START_TEST(test_queue_config_locked_while_ready)
 	ready_queue_all();
 	ck_assert_int_eq(virtio_queue_set_size(vdev, 0, 4), -EBUSY);
 	ck_assert_int_eq(virtio_queue_set_desc(vdev, 0, 0x5000), -EBUSY);
-	ck_assert_int_eq(virtio_queue_set_ready(vdev, 0, false), -EBUSY);
 	ck_assert_uint_eq(virtio_get_vq(vdev, 0)->desc_gpa, R.desc_gpa);
+	/* Before DRIVER_OK the driver may disable it again; not once running. */
+	ck_assert_int_eq(virtio_queue_set_ready(vdev, 0, false), 0);
+	ck_assert(!virtio_get_vq(vdev, 0)->ready);
+	ck_assert_int_eq(virtio_queue_set_ready(vdev, 0, true), 0);
+	tdev_driver_ok(vdev);
+	ck_assert_int_eq(virtio_queue_set_ready(vdev, 0, false), -EBUSY);
+	ck_assert(virtio_get_vq(vdev, 0)->ready);
 	ck_assert_int_eq(virtio_queue_set_size(vdev, 7, 4), -EINVAL);
 	ck_assert_ptr_null(virtio_get_vq(vdev, 2));
 }
