@@ -394,6 +394,17 @@ START_TEST(test_console_input)
 	wr(b, REG_QUEUE_NOTIFY, 0);
 	ck_assert(tring_wait_used(&rx, 1, 5000));
 	ck_assert_uint_eq(tring_get_used(&rx).len, 1);
+	/* Ctrl-A x stops the VM, as on the serial console. */
+	ck_assert(!vm_stopping(&T.vm));
+	ck_assert_int_eq(write(in_pipe[1], "\x01x", 2), 2);
+	{
+		u64 end = now_ns() + 5000000000ULL;
+
+		while (!vm_stopping(&T.vm) && now_ns() < end)
+			usleep(1000);
+	}
+	ck_assert(vm_stopping(&T.vm));
+	ck_assert_int_eq(T.vm.exit_code, KITE_EXIT_USER);
 }
 END_TEST
 
