@@ -43,6 +43,8 @@ static struct virtio_dev *V;
 static char *img;
 /* Build requests as indirect tables (as Linux does): many fit in the ring. */
 static bool use_indirect;
+/* The ring breq_build() adds to. */
+static struct tring *cur = &R;
 
 static int capture_create(struct vm *vm, struct virtio_dev *vdev)
 {
@@ -90,6 +92,7 @@ static bool blk_up(int engine, const char *extra, unsigned nr_cpus)
 	tvm_init(&T, nr_cpus);
 	memset(&TT, 0, sizeof(TT));
 	use_indirect = false;
+	cur = &R;
 	V = NULL;
 	make_image();
 	snprintf(spec, sizeof(spec), "%s,%s%s", img, engines[engine], extra);
@@ -173,7 +176,7 @@ static void breq_build(struct breq *b, u32 type, u64 sector, u32 len, unsigned n
 		segs[n++] = (struct tseg){ b->data + chunk * i, part, write };
 	}
 	segs[n++] = (struct tseg){ b->status, 1, true };
-	b->head = use_indirect ? tring_add_indirect(&R, segs, n) : tring_add(&R, segs, n);
+	b->head = use_indirect ? tring_add_indirect(cur, segs, n) : tring_add(cur, segs, n);
 }
 
 static u8 breq_status(struct breq *b)
@@ -480,6 +483,47 @@ START_TEST(test_reset_in_flight)
 }
 END_TEST
 
+/* VIRTIO_BLK_F_MQ: two queues, each with its own worker, both busy at once. */
+START_TEST(test_multiqueue)
+{
+	enum { N = 40 };
+	static struct tring R2;
+	struct breq b[2][N];
+	u8 buf[4096];
+
+	if (!blk_up(_i, "", 2))
+		return;
+	ck_assert_uint_eq(V->nr_queues, 2);
+	ck_assert(tdev_negotiate(V, V->device_features) & VIRTIO_STATUS_FEATURES_OK);
+	tring_init(&R, &T, QSIZE);
+	tring_init(&R2, &T, QSIZE);
+	ck_assert_int_eq(tring_attach(&R, V, 0), 0);
+	ck_assert_int_eq(tring_attach(&R2, V, 1), 0);
+	tdev_driver_ok(V);
+	ck_assert_uint_eq(V->nr_workers, 2);
+	use_indirect = true;
+	for (int i = 0; i < N; i++) {
+		for (int q = 0; q < 2; q++) {
+			cur = q ? &R2 : &R;
+			memset(buf, 0x10 * (q + 1) + i, sizeof(buf));
+			breq_build(&b[q][i], T_OUT, 8ULL * (2 * i + q), 4096, 2, buf);
+		}
+	}
+	virtio_queue_kick(V, 0);
+	virtio_queue_kick(V, 1);
+	ck_assert(tring_wait_used(&R, N, WAIT_MS));
+	ck_assert(tring_wait_used(&R2, N, WAIT_MS));
+	for (int i = 0; i < N; i++) {
+		for (int q = 0; q < 2; q++) {
+			ck_assert_uint_eq(breq_status(&b[q][i]), S_OK);
+			read_image(4096ULL * (2 * i + q), buf, 4096);
+			ck_assert_mem_eq(buf, tvm_hva(&T, b[q][i].data), 4096);
+		}
+	}
+	blk_down();
+}
+END_TEST
+
 START_TEST(test_bad_spec)
 {
 	tvm_init(&T, 1);
@@ -503,6 +547,7 @@ static Suite *blk_suite(void)
 	tcase_add_loop_test(tc, test_odd_layout, 0, ne);
 	tcase_add_loop_test(tc, test_batch, 0, ne);
 	tcase_add_loop_test(tc, test_reset_in_flight, 0, ne);
+	tcase_add_loop_test(tc, test_multiqueue, 0, ne);
 	tcase_add_test(tc, test_bad_spec);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
