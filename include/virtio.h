@@ -433,6 +433,11 @@ int virtio_devices_init(struct vm *vm, const struct vm_config *cfg);
 
 /* Individual devices, on the transport `create` (virtio_mmio_create/virtio_pci_create). */
 typedef int (*virtio_transport_create_fn)(struct vm *vm, struct virtio_dev *vdev);
+/* "pci" (also NULL) or "mmio" -> its constructor (virtio/transport.c); -EINVAL + pr_err. */
+int virtio_transport_lookup(const char *name, virtio_transport_create_fn *create);
+/* The devices cfg asks for, on `create` (virtio/devices.c). */
+int virtio_devices_create(struct vm *vm, const struct vm_config *cfg,
+			  virtio_transport_create_fn create);
 int virtio_blk_create(struct vm *vm, const char *spec, unsigned index,
 		      virtio_transport_create_fn create);
 int virtio_rng_create(struct vm *vm, virtio_transport_create_fn create);

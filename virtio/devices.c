@@ -1,42 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Creating the virtio devices `kite run` asks for, on the chosen transport. */
+/* Creating the virtio devices `kite run` asks for, on a given transport. */
 #include <string.h>
 #include <unistd.h>
 
 #include "virtio.h"
 
-static int pick_transport(const char *name, virtio_transport_create_fn *create)
+static bool wants_virtio_console(const struct vm_config *cfg)
 {
-	/*
-	 * virtio_pci_create() is in virtio/pci.c (branch pci): a strong
-	 * reference, so that the link pulls it in (a weak one would not).
-	 */
-	if (!name || !strcmp(name, "pci")) {
-		*create = virtio_pci_create;
-		return 0;
-	}
-	if (!strcmp(name, "mmio")) {
-		*create = virtio_mmio_create;
-		return 0;
-	}
-	pr_err("--transport %s: unknown transport (pci or mmio)", name);
-	return -EINVAL;
+	return cfg->console && !strcmp(cfg->console, "virtio");
 }
 
-int virtio_devices_init(struct vm *vm, const struct vm_config *cfg)
+int virtio_devices_create(struct vm *vm, const struct vm_config *cfg,
+			  virtio_transport_create_fn create)
 {
-	virtio_transport_create_fn create;
 	int ret;
 
-	if (!cfg->nr_disks && !cfg->rng && !(cfg->console && !strcmp(cfg->console, "virtio")))
-		return 0;
-	ret = pick_transport(cfg->transport, &create);
-	if (ret)
-		return ret;
 	for (unsigned i = 0; i < cfg->nr_disks; i++) {
 		ret = virtio_blk_create(vm, cfg->disks[i], i, create);
-		if (ret)
+		if (ret) {
+			if (ret == -ENOMEM)
+				pr_err("--disk %s: out of memory", cfg->disks[i]);
 			return ret;
+		}
 	}
 	if (cfg->rng) {
 		ret = virtio_rng_create(vm, create);
@@ -45,7 +30,7 @@ int virtio_devices_init(struct vm *vm, const struct vm_config *cfg)
 			return ret;
 		}
 	}
-	if (cfg->console && !strcmp(cfg->console, "virtio")) {
+	if (wants_virtio_console(cfg)) {
 		ret = virtio_console_create(vm, STDIN_FILENO, STDOUT_FILENO, create);
 		if (ret) {
 			pr_err("virtio-console: %s", strerror(-ret));

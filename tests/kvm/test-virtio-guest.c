@@ -69,9 +69,8 @@ START_TEST(test_guest_blk_rng)
 	vm.serial = serial8250_create(&vm, COM1_BASE, IRQ_COM1, out_fd);
 	ck_assert_ptr_nonnull(vm.serial);
 	ck_assert_int_eq(i8042_init(&vm), 0);
-	/* What virtio_devices_init() does for --transport mmio --disk --rng. */
-	ck_assert_int_eq(virtio_blk_create(&vm, cfg.disks[0], 0, virtio_mmio_create), 0);
-	ck_assert_int_eq(virtio_rng_create(&vm, virtio_mmio_create), 0);
+	/* virtio_devices_init() for --transport mmio --disk IMG --rng. */
+	ck_assert_int_eq(virtio_devices_create(&vm, &cfg, virtio_mmio_create), 0);
 	ck_assert_ptr_nonnull(vm.cmdline_extra);
 	ck_assert_ptr_nonnull(strstr(vm.cmdline_extra, "virtio_mmio.device=4K@0xd0000000:"));
 	ck_assert_int_eq(boot_load_kernel(&vm, &cfg, &entry), 0);
