@@ -693,6 +693,101 @@ START_TEST(test_iov_helpers)
 }
 END_TEST
 
+/*
+ * Random rings, biased towards almost-valid values (addresses near the
+ * ends of RAM, lengths that just fit or just do not, next indices around
+ * the table size, indirect tables nested or not): whatever pop returns,
+ * every iovec it hands out lies inside guest RAM. Under SAN=1, ASan also
+ * checks that pop itself never reads outside the ring or RAM.
+ */
+static u64 rnd_state = 0x9e3779b97f4a7c15ULL;
+
+static u64 rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+static u64 rnd_addr(void)
+{
+	switch (rnd() % 6) {
+	case 0: return TEST_RAM_SIZE - rnd() % 64;
+	case 1: return rnd();
+	case 2: return ~0ULL - rnd() % 4096;
+	default: return rnd() % TEST_RAM_SIZE;
+	}
+}
+
+static u32 rnd_len(void)
+{
+	switch (rnd() % 5) {
+	case 0: return rnd();
+	case 1: return 16 * (1 + rnd() % 8);
+	default: return rnd() % 8192;
+	}
+}
+
+static void rnd_desc(struct virtq_desc *d, u32 table_len)
+{
+	d->addr = rnd_addr();
+	d->len = rnd_len();
+	d->flags = rnd() % 8;
+	d->next = rnd() % 3 ? rnd() % (table_len + 2) : rnd();
+}
+
+START_TEST(test_random_rings)
+{
+	struct virtio_dev *vdev = &D.vdev;
+	u64 table = tvm_alloc(&T, 16 * 16, 16);
+	struct virtq_desc *tbl = tvm_hva(&T, table);
+	unsigned popped = 0, broken = 0;
+
+	for (int round = 0; round < 4000; round++) {
+		struct virtq *vq;
+		struct iovec iov[MAX_IOV];
+		struct virtq_elem e;
+		int ret;
+
+		virtio_reset(vdev);
+		vq = ready_queue_all();
+		for (u16 i = 0; i < QSIZE; i++) {
+			rnd_desc(&R.desc[i], QSIZE);
+			/* Some indirect descriptors point at a real table. */
+			if ((R.desc[i].flags & VIRTQ_DESC_F_INDIRECT) && rnd() % 2) {
+				R.desc[i].addr = table;
+				R.desc[i].len = 16 * (1 + rnd() % 16);
+			}
+			R.avail->ring[i] = rnd() % 4 ? rnd() % QSIZE : rnd();
+		}
+		for (u16 i = 0; i < 16; i++)
+			rnd_desc(&tbl[i], 16);
+		R.avail->idx = rnd() % 3 ? rnd() % (QSIZE + 1) : rnd();
+		for (;;) {
+			ret = pop(vq, &e, iov);
+			if (ret <= 0)
+				break;
+			popped++;
+			ck_assert_uint_le(e.nr_out + e.nr_in, MAX_IOV);
+			for (unsigned i = 0; i < e.nr_out + e.nr_in; i++) {
+				u8 *b = iov[i].iov_base;
+
+				ck_assert(b >= T.vm.ram && iov[i].iov_len <= TEST_RAM_SIZE &&
+					  b - T.vm.ram <= (long)(TEST_RAM_SIZE - iov[i].iov_len));
+			}
+		}
+		if (ret < 0) {
+			broken++;
+			ck_assert(needs_reset());
+		}
+	}
+	/* The generator must reach both outcomes, or it tests nothing. */
+	ck_assert_uint_gt(popped, 100);
+	ck_assert_uint_gt(broken, 100);
+}
+END_TEST
+
 static Suite *virtq_suite(void)
 {
 	Suite *s = suite_create("virtq");
@@ -733,6 +828,7 @@ static Suite *virtq_suite(void)
 	tcase_add_test(tc, test_worker_and_reset);
 	tcase_add_test(tc, test_needs_reset_signals_config);
 	tcase_add_test(tc, test_iov_helpers);
+	tcase_add_test(tc, test_random_rings);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
