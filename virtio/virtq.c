@@ -45,14 +45,15 @@ static int virtq_bad(struct virtq *vq, const char *why)
 	return -EINVAL;
 }
 
-static void read_desc(const struct virtq_desc *table, u32 i, struct virtq_desc *d)
+/*
+ * Copy descriptor i of a table once into *d. Byte addressing and memcpy:
+ * an indirect table can sit at any guest address, aligned or not, and
+ * after the copy the guest changing it no longer matters.
+ */
+static void read_desc(const u8 *table, u32 i, struct virtq_desc *d)
 {
-	const volatile struct virtq_desc *src = &table[i];
-
-	d->addr = src->addr;
-	d->len = src->len;
-	d->flags = src->flags;
-	d->next = src->next;
+	memcpy(d, table + (size_t)i * sizeof(*d), sizeof(*d));
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);	/* no re-reads of the guest copy */
 }
 
 /*
@@ -63,7 +64,7 @@ static void read_desc(const struct virtq_desc *table, u32 i, struct virtq_desc *
  */
 static int virtq_map_chain(struct virtq *vq, u16 head, struct virtq_elem *elem)
 {
-	const struct virtq_desc *table = vq->desc;
+	const u8 *table = (const u8 *)vq->desc;
 	u32 table_len = vq->size, count = 0, i = head;
 	u64 out_len = 0, in_len = 0;
 	bool indirect = false;
