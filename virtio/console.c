@@ -18,11 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "term.h"
 #include "virtio.h"
 
+#define VIRTIO_CONSOLE_F_SIZE	0
 #define CONSOLE_QUEUE_SIZE	128
 #define CONSOLE_MAX_SEGS	16
 #define RXQ			0
@@ -224,6 +226,22 @@ static const struct virtio_dev_ops console_ops = {
 	.destroy	= console_destroy,
 };
 
+/*
+ * A terminal on the output side: tell the guest its size (hvc0 then has
+ * the right columns and rows for full-screen programs). Read once: the
+ * main thread owns the signals, so a later resize is not followed.
+ */
+static u64 console_size(struct virtio_console *con)
+{
+	struct winsize ws;
+
+	if (con->out_fd < 0 || ioctl(con->out_fd, TIOCGWINSZ, &ws) || !ws.ws_col || !ws.ws_row)
+		return 0;
+	con->config.cols = ws.ws_col;
+	con->config.rows = ws.ws_row;
+	return VIRTIO_BIT(VIRTIO_CONSOLE_F_SIZE);
+}
+
 int virtio_console_create(struct vm *vm, int in_fd, int out_fd,
 			  virtio_transport_create_fn create)
 {
@@ -243,7 +261,8 @@ int virtio_console_create(struct vm *vm, int in_fd, int out_fd,
 		goto fail;
 	}
 	ret = virtio_dev_init(&con->vdev, vm, "virtio-console", VIRTIO_ID_CONSOLE,
-			      VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX),
+			      VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
+			      console_size(con),
 			      2, CONSOLE_QUEUE_SIZE, &con->config, sizeof(con->config),
 			      &console_ops, con);
 	if (ret)

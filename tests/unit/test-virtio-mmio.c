@@ -7,6 +7,8 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 
 #include "virtio-harness.h"
 
@@ -408,6 +410,38 @@ START_TEST(test_console_input)
 }
 END_TEST
 
+/* On a terminal the console offers VIRTIO_CONSOLE_F_SIZE with its size. */
+START_TEST(test_console_size)
+{
+	struct winsize ws = { .ws_row = 40, .ws_col = 100 };
+	int master = posix_openpt(O_RDWR | O_NOCTTY), slave, n = nr_devs;
+	u64 b;
+	u16 cols, rows;
+
+	ck_assert_int_ge(master, 0);
+	ck_assert_int_eq(grantpt(master), 0);
+	ck_assert_int_eq(unlockpt(master), 0);
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	ck_assert_int_ge(slave, 0);
+	ck_assert_int_eq(ioctl(master, TIOCSWINSZ, &ws), 0);
+	ck_assert_int_eq(virtio_console_create(&T.vm, -1, slave, capture_mmio), 0);
+	b = base_of(n);
+	wr(b, REG_DEVICE_FEATURES_SEL, 0);
+	ck_assert(rd(b, REG_DEVICE_FEATURES) & 1);
+	ck_assert(bus_access(&T.vm.mmio_bus, b + REG_CONFIG, &cols, 2, false));
+	ck_assert(bus_access(&T.vm.mmio_bus, b + REG_CONFIG + 2, &rows, 2, false));
+	ck_assert_uint_eq(cols, 100);
+	ck_assert_uint_eq(rows, 40);
+	/* A pipe is no terminal: no size feature (the fixture's console). */
+	wr(base_of(1), REG_DEVICE_FEATURES_SEL, 0);
+	ck_assert(!(rd(base_of(1), REG_DEVICE_FEATURES) & 1));
+	tvm_exit(&T);		/* before the pty goes */
+	tvm_init(&T, 1);	/* for the fixture's teardown */
+	close(slave);
+	close(master);
+}
+END_TEST
+
 static Suite *mmio_suite(void)
 {
 	Suite *s = suite_create("virtio-mmio");
@@ -424,6 +458,7 @@ static Suite *mmio_suite(void)
 	tcase_add_test(tc, test_access_widths);
 	tcase_add_test(tc, test_console_output);
 	tcase_add_test(tc, test_console_input);
+	tcase_add_test(tc, test_console_size);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
