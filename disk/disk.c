@@ -529,6 +529,8 @@ static bool has_work(struct disk *disk)
 
 void disk_kick(struct disk *disk)
 {
+	if (disk->ops->defer && has_work(disk) && disk->ops->defer(disk))
+		return;
 	while (has_work(disk)) {
 		if (atomic_exchange(&disk->busy, true))
 			return;		/* the holder looks again after letting go */

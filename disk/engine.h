@@ -37,6 +37,12 @@ struct disk_engine_ops {
 	 * exactly one disk_queue_done(disk, 1) share.
 	 */
 	unsigned (*submit)(struct disk *disk, struct disk_req **reqs, unsigned nr);
+	/*
+	 * Optional: for an engine whose own thread does all submitting.
+	 * Called by disk_kick on any thread: returns false on the engine's
+	 * thread (go ahead), else wakes that thread and returns true.
+	 */
+	bool (*defer)(struct disk *disk);
 	/* Ops the engine runs itself; the others go to the helper thread. */
 	bool native_discard;
 	/* No room limit and no threads: requests run in ops->submit. */
