@@ -177,7 +177,7 @@ static int aio_init(struct disk *disk, char *err, size_t errlen)
 		goto close;
 	}
 	disk->engine = a;
-	ret = -pthread_create(&a->thread, NULL, aio_thread, disk);
+	ret = disk_thread_create(&a->thread, aio_thread, disk);
 	if (ret) {
 		snprintf(err, errlen, "cannot start aio thread: %s", strerror(-ret));
 		io_destroy(a->ctx);

@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
@@ -54,6 +55,18 @@ void disk_futex_wait(atomic_uint *word, unsigned val, int timeout_ms)
 void disk_futex_wake(atomic_uint *word)
 {
 	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+int disk_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int ret;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -ret;
 }
 
 /* ---- spec parsing ----------------------------------------------------- */
@@ -735,10 +748,10 @@ static void helper_queue(struct disk *disk, struct disk_req *req)
 
 static int helper_start(struct disk *disk)
 {
-	int ret = pthread_create(&disk->helper.thread, NULL, helper_main, disk);
+	int ret = disk_thread_create(&disk->helper.thread, helper_main, disk);
 
 	if (ret)
-		return -ret;
+		return ret;
 	disk->helper.started = true;
 	return 0;
 }

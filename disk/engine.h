@@ -115,6 +115,13 @@ void disk_unplug(struct disk *disk);
 /* Run a DISCARD/WRITE_ZEROES synchronously: 0 or -errno. */
 int disk_do_fallocate(struct disk *disk, const struct disk_req *req);
 
+/*
+ * pthread_create with every signal blocked in the new thread: signals
+ * aimed at the process (Ctrl-C, a VMM's vCPU kicks) go to its own threads,
+ * never to the disk layer's. Returns 0 or -errno.
+ */
+int disk_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
+
 /* Futex helpers: wait while *word == val (bounded by timeout_ms, -1 = none). */
 void disk_futex_wait(atomic_uint *word, unsigned val, int timeout_ms);
 void disk_futex_wake(atomic_uint *word);

@@ -206,7 +206,7 @@ static int uring_init(struct disk *disk, char *err, size_t errlen)
 		goto exit_ring;
 	}
 	disk->engine = u;
-	ret = -pthread_create(&u->thread, NULL, uring_thread, disk);
+	ret = disk_thread_create(&u->thread, uring_thread, disk);
 	if (ret) {
 		snprintf(err, errlen, "cannot start uring thread: %s", strerror(-ret));
 		disk->engine = NULL;
