@@ -518,6 +518,7 @@ static bool submit_some(struct disk *disk)
 		return true;
 	/* Put the rest back at the head, in order. */
 	atomic_fetch_sub(&disk->engine_inflight, n - done);
+	atomic_fetch_add(&disk->requeued, n - done);
 	for (i = n; i-- > done;) {
 		reqs[i]->next = disk->fifo_head;
 		disk->fifo_head = reqs[i];

@@ -78,7 +78,8 @@ struct disk {
 	struct disk_req *fifo_head, *fifo_tail;	/* token holder's */
 	atomic_uint queued;			/* requests on the FIFO */
 	atomic_uint engine_inflight;		/* consumed, not yet done */
-	atomic_bool stalled;			/* engine refused with nothing in flight */
+	atomic_bool stalled;			/* engine refused: wait for room */
+	atomic_uint requeued;			/* requests the engine handed back (stats, tests) */
 
 	/* Wait epochs: disk_wait flips gen and waits for the old count. */
 	atomic_uint gen;
