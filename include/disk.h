@@ -70,9 +70,10 @@ struct disk_opts {
 };
 
 /*
- * Parse "path[,ro][,cache=none|writeback][,engine=aio|uring|sync]" (the
- * --disk syntax). Fills *path (pointing into a copy the caller frees
+ * Parse "path[,ro][,cache=none|writeback][,engine=aio|uring|sync][,depth=N]"
+ * (the --disk syntax). Fills *path (pointing into a copy the caller frees
  * through *path) and *opts; -EINVAL with a one-line reason in err.
+ * Defaults: read-write, cache=none (O_DIRECT), engine=aio, depth 128.
  */
 int disk_parse_spec(const char *spec, char **path, struct disk_opts *opts,
 		    char *err, size_t errlen);
