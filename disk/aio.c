@@ -74,9 +74,15 @@ static unsigned aio_submit(struct disk *disk, struct disk_req **reqs, unsigned n
 		if (ret > 0) {
 			done += ret;
 		} else if (ret == -EAGAIN || ret == 0) {
-			/* Kernel is out of room: the queue keeps the rest. */
-			if (!done)
-				poke(a);	/* arm the thread's timed retry */
+			/*
+			 * Kernel is out of room: the queue keeps the rest. If it
+			 * took nothing, arm the thread's timed retry (stalled is
+			 * set before the poke so the thread cannot miss it).
+			 */
+			if (!done) {
+				atomic_store(&disk->stalled, true);
+				poke(a);
+			}
 			break;
 		} else if (ret != -EINTR) {
 			/* The first iocb was refused outright: its error, its callback. */
