@@ -527,11 +527,11 @@ static bool submit_some(struct disk *disk)
 	}
 	atomic_fetch_add(&disk->queued, n - done);
 	/*
-	 * The kernel took nothing (EAGAIN): stop trying until a completion
-	 * frees room, or the engine's timed retry if none is in flight.
+	 * If the kernel took nothing, the engine has set disk->stalled (and
+	 * armed its timed retry): nobody tries again until a completion
+	 * frees room or the retry fires. Setting it here instead would race
+	 * with a completion that had just cleared it.
 	 */
-	if (!done)
-		atomic_store(&disk->stalled, true);
 	return done != 0;
 }
 

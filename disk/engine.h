@@ -34,7 +34,9 @@ struct disk_engine_ops {
 	 * Start up to nr requests; called by the token holder only. Returns
 	 * how many it consumed (started, or completed with an error); the
 	 * rest stay queued for a later call. Every consumed request leads to
-	 * exactly one disk_queue_done(disk, 1) share.
+	 * exactly one disk_queue_done(disk, 1) share. An engine that takes
+	 * nothing sets disk->stalled and makes sure something retries later
+	 * (a completion, or its own timed retry when none is in flight).
 	 */
 	unsigned (*submit)(struct disk *disk, struct disk_req **reqs, unsigned nr);
 	/*

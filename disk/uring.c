@@ -99,6 +99,8 @@ static unsigned uring_submit(struct disk *disk, struct disk_req **reqs, unsigned
 			break;		/* SQ full of entries the kernel refused */
 		prep(disk, sqe, reqs[i]);
 	}
+	if (!i)			/* the thread's loop retries in a millisecond */
+		atomic_store(&disk->stalled, true);
 	return i;		/* entered by the thread's loop, right after */
 }
 
