@@ -99,6 +99,29 @@ START_TEST(console_input_reaches_the_guest)
 }
 END_TEST
 
+START_TEST(console_input_by_interrupt)
+{
+	struct test_proc p;
+	char *g = guest("irqecho"), *cmd;
+	const char *at;
+	/* Three bursts, 200 ms apart: each must raise its own IRQ 4. */
+	char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+
+	if (asprintf(&cmd, "(printf 'one\\n'; sleep 0.2; printf 'two two\\n'; sleep 0.2; "
+		     "printf 'quit\\n') | '%s' run --kernel '%s'", test_kite_path(), g) < 0)
+		ck_abort();
+	argv[2] = cmd;
+	ck_assert_int_eq(test_spawn(argv, NULL, TIMEOUT_MS, &p), 0);
+	ck_assert_ptr_nonnull(strstr(p.out, "irqecho ready\nirq: one\nirq: two two\n"));
+	at = strstr(p.out, "irqecho done, interrupts ");
+	ck_assert_ptr_nonnull(at);
+	ck_assert_int_ge(atoi(at + strlen("irqecho done, interrupts ")), 3);
+	test_proc_free(&p);
+	free(cmd);
+	free(g);
+}
+END_TEST
+
 START_TEST(ctrl_a_x_quits)
 {
 	struct test_proc p;
@@ -237,6 +260,7 @@ static Suite *guests_suite(void)
 	tcase_add_test(tc, default_cmdline_and_ram_above_4g);
 	tcase_add_test(tc, smp_guest_runs_with_aps_waiting);
 	tcase_add_test(tc, console_input_reaches_the_guest);
+	tcase_add_test(tc, console_input_by_interrupt);
 	tcase_add_test(tc, ctrl_a_x_quits);
 	tcase_add_test(tc, triple_fault_is_reported);
 	tcase_add_test(tc, sigterm_stops_cleanly);
