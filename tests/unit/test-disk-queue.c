@@ -52,7 +52,13 @@ START_TEST(test_overcommit)
 	disk_batch_submit(d, &b);
 	disk_wait(d);
 	ck_assert_uint_eq(disk_inflight(d), 0);
-	ck_assert_msg(atomic_load(&d->requeued) > 0, "the kernel never refused: test is moot");
+	/*
+	 * The SQ (2 entries) always fills; libaio's ring (~126 events) does
+	 * for O_DIRECT, but buffered aio completes inside io_submit and the
+	 * thread may reap fast enough that it never does.
+	 */
+	if (o.direct || o.engine == DISK_ENGINE_URING)
+		ck_assert_msg(atomic_load(&d->requeued) > 0, "the kernel never refused: test is moot");
 	for (i = 0; i < N; i++) {
 		ck_assert_int_eq(q[i].calls, 1);
 		ck_assert_int_eq(q[i].res, BS);
