@@ -434,8 +434,10 @@ static int run(const struct io_params *p)
 	     gcd(job->stride, job->nblocks) != 1; job->stride += 2)
 		;
 	job->slots = calloc(p->depth, sizeof(*job->slots));
-	if (!job->slots)
+	if (!job->slots) {
+		pr_err("out of memory for %u request slots", p->depth);
 		goto close;
+	}
 	for (i = 0; i < p->depth; i++) {
 		job->slots[i].job = job;
 		job->slots[i].req.done = io_done;
