@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -155,6 +156,12 @@ static void *uring_thread(void *arg)
 	struct io_uring_cqe *cqe;
 	int ret;
 
+	if (u->ring.flags & IORING_SETUP_R_DISABLED) {
+		/* Raw: Debian's liburing 2.3 declares io_uring_enable_rings but lacks it. */
+		if (syscall(__NR_io_uring_register, u->ring.ring_fd,
+			    IORING_REGISTER_ENABLE_RINGS, NULL, 0) < 0)
+			pr_err("disk: uring: enabling the ring: %m");
+	}
 	while (!atomic_load(&u->stop)) {
 		if (!u->poll_armed) {
 			u64 cnt;
@@ -188,7 +195,16 @@ static void *uring_thread(void *arg)
 static int uring_init(struct disk *disk, char *err, size_t errlen)
 {
 	struct uring *u = calloc(1, sizeof(*u));
-	struct io_uring_params p = { .flags = IORING_SETUP_CQSIZE };
+	/*
+	 * One thread submits and reaps, so the ring can say so (Linux 6.1+):
+	 * completions' task_work then waits for that thread's next enter
+	 * instead of interrupting it. It starts disabled so that the ring's
+	 * thread, not this one, becomes its single issuer.
+	 */
+	struct io_uring_params p = {
+		.flags = IORING_SETUP_CQSIZE | IORING_SETUP_R_DISABLED |
+			 IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+	};
 	int ret;
 
 	if (!u) {
@@ -197,6 +213,11 @@ static int uring_init(struct disk *disk, char *err, size_t errlen)
 	}
 	p.cq_entries = 2 * (disk->depth + 1);
 	ret = io_uring_queue_init_params(disk->depth + 1, &u->ring, &p);
+	if (ret == -EINVAL) {	/* an older kernel: the plain ring works too */
+		p = (struct io_uring_params){ .flags = IORING_SETUP_CQSIZE,
+					      .cq_entries = 2 * (disk->depth + 1) };
+		ret = io_uring_queue_init_params(disk->depth + 1, &u->ring, &p);
+	}
 	if (ret) {
 		snprintf(err, errlen, "io_uring_setup(%u): %s", disk->depth + 1, strerror(-ret));
 		goto free;
