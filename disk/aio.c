@@ -74,9 +74,15 @@ static unsigned aio_submit(struct disk *disk, struct disk_req **reqs, unsigned n
 		if (ret > 0) {
 			done += ret;
 		} else if (ret == -EAGAIN || ret == 0) {
-			/* Kernel is out of room: the queue keeps the rest. */
-			if (!done)
-				poke(a);	/* arm the thread's timed retry */
+			/*
+			 * Kernel is out of room: the queue keeps the rest. If it
+			 * took nothing, arm the thread's timed retry (stalled is
+			 * set before the poke so the thread cannot miss it).
+			 */
+			if (!done) {
+				atomic_store(&disk->stalled, true);
+				poke(a);
+			}
 			break;
 		} else if (ret != -EINTR) {
 			/* The first iocb was refused outright: its error, its callback. */
@@ -177,7 +183,7 @@ static int aio_init(struct disk *disk, char *err, size_t errlen)
 		goto close;
 	}
 	disk->engine = a;
-	ret = -pthread_create(&a->thread, NULL, aio_thread, disk);
+	ret = disk_thread_create(&a->thread, aio_thread, disk);
 	if (ret) {
 		snprintf(err, errlen, "cannot start aio thread: %s", strerror(-ret));
 		io_destroy(a->ctx);

@@ -122,6 +122,7 @@ struct io_job {
 	u8 mismatch_want, mismatch_got;
 	bool progress;
 	sem_t finished;
+	double phase_secs[2];		/* verify: time of the read and the write pass */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -434,8 +435,10 @@ static int run(const struct io_params *p)
 	     gcd(job->stride, job->nblocks) != 1; job->stride += 2)
 		;
 	job->slots = calloc(p->depth, sizeof(*job->slots));
-	if (!job->slots)
+	if (!job->slots) {
+		pr_err("out of memory for %u request slots", p->depth);
 		goto close;
+	}
 	for (i = 0; i < p->depth; i++) {
 		job->slots[i].job = job;
 		job->slots[i].req.done = io_done;
@@ -457,10 +460,17 @@ static int run(const struct io_params *p)
 	job->start_ns = now_ns();
 	job->next_progress_ns = job->start_ns + 1000000000ULL;
 	if (p->verify) {
+		u64 t = now_ns();
+
 		if (p->writes)
 			run_phase(job, PHASE_VERIFY_WRITE);
+		disk_wait(job->disk);
+		job->phase_secs[1] = (now_ns() - t) / 1e9;
+		t = now_ns();
 		if (!job->stop && !interrupted)
 			run_phase(job, PHASE_VERIFY_READ);
+		disk_wait(job->disk);
+		job->phase_secs[0] = (now_ns() - t) / 1e9;
 	} else {
 		run_phase(job, PHASE_RUN);
 	}
@@ -475,8 +485,9 @@ static int run(const struct io_params *p)
 	       mode_name(p), p->verify ? " --verify" : "", (unsigned long long)p->bs, p->depth,
 	       disk_engine_name(p->engine), p->direct ? "none" : "writeback",
 	       (unsigned long long)(job->nblocks * p->bs / MiB), secs);
-	print_line("read", &job->hist[0], secs, p->bs);
-	print_line("write", &job->hist[1], secs, p->bs);
+	/* A verify run's passes each get their own time. */
+	print_line("read", &job->hist[0], p->verify ? job->phase_secs[0] : secs, p->bs);
+	print_line("write", &job->hist[1], p->verify ? job->phase_secs[1] : secs, p->bs);
 	printf("  total  %10llu ops %10.0f IOPS %9.1f MiB/s   cpu %.2f us/op (%.2f s)\n",
 	       (unsigned long long)ops, ops / secs, ops * (double)p->bs / secs / MiB,
 	       ops ? cpu / ops * 1e6 : 0.0, cpu);

@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
@@ -54,6 +55,18 @@ void disk_futex_wait(atomic_uint *word, unsigned val, int timeout_ms)
 void disk_futex_wake(atomic_uint *word)
 {
 	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+int disk_thread_create(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int ret;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -ret;
 }
 
 /* ---- spec parsing ----------------------------------------------------- */
@@ -505,6 +518,7 @@ static bool submit_some(struct disk *disk)
 		return true;
 	/* Put the rest back at the head, in order. */
 	atomic_fetch_sub(&disk->engine_inflight, n - done);
+	atomic_fetch_add(&disk->requeued, n - done);
 	for (i = n; i-- > done;) {
 		reqs[i]->next = disk->fifo_head;
 		disk->fifo_head = reqs[i];
@@ -513,11 +527,11 @@ static bool submit_some(struct disk *disk)
 	}
 	atomic_fetch_add(&disk->queued, n - done);
 	/*
-	 * The kernel took nothing (EAGAIN): stop trying until a completion
-	 * frees room, or the engine's timed retry if none is in flight.
+	 * If the kernel took nothing, the engine has set disk->stalled (and
+	 * armed its timed retry): nobody tries again until a completion
+	 * frees room or the retry fires. Setting it here instead would race
+	 * with a completion that had just cleared it.
 	 */
-	if (!done)
-		atomic_store(&disk->stalled, true);
 	return done != 0;
 }
 
@@ -529,6 +543,8 @@ static bool has_work(struct disk *disk)
 
 void disk_kick(struct disk *disk)
 {
+	if (disk->ops->defer && has_work(disk) && disk->ops->defer(disk))
+		return;
 	while (has_work(disk)) {
 		if (atomic_exchange(&disk->busy, true))
 			return;		/* the holder looks again after letting go */
@@ -733,10 +749,10 @@ static void helper_queue(struct disk *disk, struct disk_req *req)
 
 static int helper_start(struct disk *disk)
 {
-	int ret = pthread_create(&disk->helper.thread, NULL, helper_main, disk);
+	int ret = disk_thread_create(&disk->helper.thread, helper_main, disk);
 
 	if (ret)
-		return -ret;
+		return ret;
 	disk->helper.started = true;
 	return 0;
 }

@@ -34,9 +34,17 @@ struct disk_engine_ops {
 	 * Start up to nr requests; called by the token holder only. Returns
 	 * how many it consumed (started, or completed with an error); the
 	 * rest stay queued for a later call. Every consumed request leads to
-	 * exactly one disk_queue_done(disk, 1) share.
+	 * exactly one disk_queue_done(disk, 1) share. An engine that takes
+	 * nothing sets disk->stalled and makes sure something retries later
+	 * (a completion, or its own timed retry when none is in flight).
 	 */
 	unsigned (*submit)(struct disk *disk, struct disk_req **reqs, unsigned nr);
+	/*
+	 * Optional: for an engine whose own thread does all submitting.
+	 * Called by disk_kick on any thread: returns false on the engine's
+	 * thread (go ahead), else wakes that thread and returns true.
+	 */
+	bool (*defer)(struct disk *disk);
 	/* Ops the engine runs itself; the others go to the helper thread. */
 	bool native_discard;
 	/* No room limit and no threads: requests run in ops->submit. */
@@ -72,7 +80,8 @@ struct disk {
 	struct disk_req *fifo_head, *fifo_tail;	/* token holder's */
 	atomic_uint queued;			/* requests on the FIFO */
 	atomic_uint engine_inflight;		/* consumed, not yet done */
-	atomic_bool stalled;			/* engine refused with nothing in flight */
+	atomic_bool stalled;			/* engine refused: wait for room */
+	atomic_uint requeued;			/* requests the engine handed back (stats, tests) */
 
 	/* Wait epochs: disk_wait flips gen and waits for the old count. */
 	atomic_uint gen;
@@ -108,6 +117,13 @@ void disk_unplug(struct disk *disk);
 
 /* Run a DISCARD/WRITE_ZEROES synchronously: 0 or -errno. */
 int disk_do_fallocate(struct disk *disk, const struct disk_req *req);
+
+/*
+ * pthread_create with every signal blocked in the new thread: signals
+ * aimed at the process (Ctrl-C, a VMM's vCPU kicks) go to its own threads,
+ * never to the disk layer's. Returns 0 or -errno.
+ */
+int disk_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
 
 /* Futex helpers: wait while *word == val (bounded by timeout_ms, -1 = none). */
 void disk_futex_wait(atomic_uint *word, unsigned val, int timeout_ms);

@@ -19,6 +19,17 @@
  * the submitting thread for the sync engine) and must not block. A batch
  * belongs to one submitting thread; several threads may submit to one
  * disk at once, each with its own batch.
+ *
+ * More exactly (what a callback may assume): submissions are queued and
+ * whichever thread is submitting at that moment hands the queue to the
+ * engine, so with the sync engine a callback may run on another thread
+ * that submits to the same disk; with aio, a request the kernel refuses
+ * outright (io_submit error) is called back on the submitting thread, and
+ * discard/write-zeroes on a helper thread. So two callbacks of one disk
+ * can run at the same time: make them thread-safe. A callback may submit
+ * (that is batched with the rest of its round) but must not call
+ * disk_wait() or disk_close(). Callers must not race disk_close() with
+ * their own submissions.
  */
 #ifndef KITE_DISK_H
 #define KITE_DISK_H
@@ -70,9 +81,10 @@ struct disk_opts {
 };
 
 /*
- * Parse "path[,ro][,cache=none|writeback][,engine=aio|uring|sync]" (the
- * --disk syntax). Fills *path (pointing into a copy the caller frees
+ * Parse "path[,ro][,cache=none|writeback][,engine=aio|uring|sync][,depth=N]"
+ * (the --disk syntax). Fills *path (pointing into a copy the caller frees
  * through *path) and *opts; -EINVAL with a one-line reason in err.
+ * Defaults: read-write, cache=none (O_DIRECT), engine=aio, depth 128.
  */
 int disk_parse_spec(const char *spec, char **path, struct disk_opts *opts,
 		    char *err, size_t errlen);

@@ -346,6 +346,25 @@ START_TEST(test_eof_short_read)
 	memset(want, 0, 8192);
 	ck_assert_int_eq(do_read(d, 1 * MiB, buf, 8192), 8192);
 	ck_assert(!memcmp(buf, want, 8192));
+
+	/* Vectored: EOF inside the second of three iovecs. */
+	{
+		struct one_req o = { 0 };
+
+		memset(buf, 0xAA, 8192);
+		fill_pattern(want, 8192, 8192, 5);
+		memset(want + (size - 8192), 0, 8192 - (size - 8192));
+		o.iov[0] = (struct iovec){ buf, 4096 };
+		o.iov[1] = (struct iovec){ buf + 4096, 2048 };
+		o.iov[2] = (struct iovec){ buf + 6144, 2048 };
+		o.req = (struct disk_req){ .op = DISK_OP_READ, .offset = 8192, .iov = o.iov,
+					   .iovcnt = 3, .done = one_done };
+		ck_assert_int_eq(disk_submit(d, &o.req), 0);
+		disk_wait(d);
+		ck_assert_int_eq(o.calls, 1);
+		ck_assert_int_eq(o.res, 8192);
+		ck_assert(!memcmp(buf, want, 8192));
+	}
 	disk_close(d);
 	free(buf);
 	free(want);
