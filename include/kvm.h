@@ -90,6 +90,8 @@ struct vcpu {
 };
 
 struct vm_exit_hook;
+struct pci_host;
+struct fdt_mmio_dev;
 
 struct vm {
 	int kvm_fd;
@@ -122,6 +124,9 @@ struct vm {
 	struct vm_exit_hook *exit_hooks;
 	const struct vm_config *cfg;
 	void *serial;			/* struct serial8250, for the console loop */
+
+	struct pci_host *pci;		/* the PCI host bridge (pci.h), NULL: none */
+	struct fdt_mmio_dev *fdt_devs;	/* devices only the DT describes (dtb.h) */
 };
 
 /* vm.c */
