@@ -18,17 +18,6 @@
 #define UART_CLOCK		1843200
 #define APIC_MMIO_LEN		0x1000
 
-void fdt_add_mmio_dev(struct vm *vm, struct fdt_mmio_dev *dev)
-{
-	struct fdt_mmio_dev **p = &vm->fdt_devs;
-
-	/* Append, so the tree lists devices in the order they were made. */
-	while (*p)
-		p = &(*p)->next;
-	dev->next = NULL;
-	*p = dev;
-}
-
 void fdt_machine_from_vm(struct vm *vm, struct fdt_machine *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -40,7 +29,8 @@ void fdt_machine_from_vm(struct vm *vm, struct fdt_machine *m)
 	m->nr_cpus = vm->nr_cpus;
 	if (vm->cfg)
 		m->bootargs = vm->cfg->cmdline ? vm->cfg->cmdline : BOOT_DEFAULT_CMDLINE;
-	m->mmio_devs = vm->fdt_devs;
+	m->nr_mmio = MIN(virtio_mmio_list(vm, m->mmio, ARRAY_SIZE(m->mmio)),
+			 (unsigned)ARRAY_SIZE(m->mmio));
 }
 
 /* Two-cell address and size, as the root's #address-cells/#size-cells say. */
@@ -150,17 +140,15 @@ static int fdt_mmio_devs(void *fdt, const struct fdt_machine *m)
 {
 	char name[48];
 
-	for (const struct fdt_mmio_dev *d = m->mmio_devs; d; d = d->next) {
-		const char *base = strchr(d->compatible, ',');
+	for (unsigned i = 0; i < m->nr_mmio; i++) {
+		const struct virtio_mmio_info *d = &m->mmio[i];
 
-		/* Node names are generic: "virtio,mmio" becomes virtio_mmio@... */
-		snprintf(name, sizeof(name), "%.*s_%s@%llx",
-			 base ? (int)(base - d->compatible) : (int)strlen(d->compatible),
-			 d->compatible, base ? base + 1 : "dev", (unsigned long long)d->base);
+		fdt_node_name(name, sizeof(name), "virtio_mmio", d->base);
 		FDT_TRY(fdt_begin_node(fdt, name));
-		FDT_TRY(fdt_property_string(fdt, "compatible", d->compatible));
+		FDT_TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
 		FDT_TRY(prop_reg64(fdt, d->base, d->size));
-		FDT_TRY(prop_irq(fdt, d->irq, d->irq_type));
+		/* An irqfd pulses the line: an edge (see virtio/mmio.c). */
+		FDT_TRY(prop_irq(fdt, d->irq, FDT_IRQ_EDGE_RISING));
 		FDT_TRY(fdt_end_node(fdt));
 	}
 	return 0;

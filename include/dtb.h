@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "kvm.h"
+#include "virtio.h"
 
 #define FDT_IRQ_EDGE_RISING	0
 #define FDT_IRQ_LEVEL_LOW	1
@@ -24,23 +25,7 @@
 #define FDT_IRQ_EDGE_FALLING	3
 
 #define FDT_PHANDLE_IOAPIC	1
-
-/*
- * A memory-mapped device only the device tree can tell the guest about.
- * Its owner (the virtio-mmio transport) embeds it, fills it and calls
- * fdt_add_mmio_dev(); it must live as long as the vm.
- */
-struct fdt_mmio_dev {
-	const char *compatible;		/* "virtio,mmio" */
-	u64 base;
-	u64 size;
-	u32 irq;			/* GSI */
-	u32 irq_type;			/* FDT_IRQ_* */
-	struct fdt_mmio_dev *next;
-};
-
-/* Add dev to vm->fdt_devs (setup time, before any vCPU runs). */
-void fdt_add_mmio_dev(struct vm *vm, struct fdt_mmio_dev *dev);
+#define FDT_MAX_MMIO_DEVS	256
 
 /* What the tree describes: taken from a vm by fdt_dump, or built by tests. */
 struct fdt_machine {
@@ -48,7 +33,9 @@ struct fdt_machine {
 	unsigned nr_mem;
 	unsigned nr_cpus;		/* APIC ids 0 .. nr_cpus - 1 */
 	const char *bootargs;		/* NULL: no /chosen/bootargs */
-	const struct fdt_mmio_dev *mmio_devs;
+	/* virtio-mmio slots: edge-triggered ISA lines (virtio_mmio_list) */
+	struct virtio_mmio_info mmio[FDT_MAX_MMIO_DEVS];
+	unsigned nr_mmio;
 };
 
 /* Fill *m from what vm was built with. */

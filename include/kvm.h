@@ -91,7 +91,6 @@ struct vcpu {
 
 struct vm_exit_hook;
 struct pci_host;
-struct fdt_mmio_dev;
 
 struct vm {
 	int kvm_fd;
@@ -126,7 +125,6 @@ struct vm {
 	void *serial;			/* struct serial8250, for the console loop */
 
 	struct pci_host *pci;		/* the PCI host bridge (pci.h), NULL: none */
-	struct fdt_mmio_dev *fdt_devs;	/* devices only the DT describes (dtb.h) */
 };
 
 /* vm.c */
