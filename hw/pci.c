@@ -3,6 +3,7 @@
  * The PCI host bridge: configuration mechanism #1, device slots, BAR
  * decoding on vm->mmio_bus, capability lists. See include/pci.h.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "pci.h"
@@ -165,8 +166,11 @@ static void conf1_data_read(struct bus_dev *bd, u64 off, void *data, u32 len)
 		return;
 	pthread_mutex_lock(&host->lock);
 	dev = conf1_target(host, &reg);
-	if (dev)
+	if (dev) {
+		if (dev->ops && dev->ops->cfg_read)
+			dev->ops->cfg_read(dev, reg + off, len);
 		memcpy(data, &dev->cfg[reg + off], len);
+	}
 	pthread_mutex_unlock(&host->lock);
 }
 
@@ -372,4 +376,49 @@ void pci_host_exit(struct pci_host *host)
 	bus_unregister(&host->vm->pio_bus, &host->data_port);
 	bus_unregister(&host->vm->pio_bus, &host->addr_port);
 	pthread_mutex_destroy(&host->lock);
+}
+
+const struct pci_irq_ops pci_kvm_irq_ops = {
+	.add_msi_route = irq_add_msi_route,
+	.update_msi_route = irq_update_msi_route,
+	.irqfd_assign = irqfd_assign,
+	.irqfd_deassign = irqfd_deassign,
+	.ioeventfd_assign = ioeventfd_assign,
+	.ioeventfd_deassign = ioeventfd_deassign,
+	.signal_msi = irq_signal_msi,
+};
+
+static void pci_host_destroy(void *arg)
+{
+	struct pci_host *host = arg;
+
+	host->vm->pci = NULL;
+	pci_host_exit(host);
+	free(host);
+}
+
+struct pci_host *pci_host_get(struct vm *vm)
+{
+	struct pci_host *host;
+
+	if (vm->pci)
+		return vm->pci;
+	host = malloc(sizeof(*host));
+	if (!host) {
+		pr_err("pci: out of memory");
+		return NULL;
+	}
+	if (pci_host_init(host, vm, &pci_kvm_irq_ops)) {
+		free(host);
+		return NULL;
+	}
+	/* Registered before any device's teardown, so it runs after them all. */
+	if (vm_on_exit(vm, pci_host_destroy, host)) {
+		pr_err("pci: cannot register teardown");
+		pci_host_exit(host);
+		free(host);
+		return NULL;
+	}
+	vm->pci = host;
+	return host;
 }

@@ -77,6 +77,12 @@ struct pci_dev_ops {
 	 * enable) act here, with host->lock held. May be NULL.
 	 */
 	void (*cfg_write)(struct pci_dev *dev, u32 off, u32 len);
+	/*
+	 * The guest is about to read config bytes [off, off + len): a
+	 * register backed by device state refreshes dev->cfg here, with
+	 * host->lock held. May be NULL.
+	 */
+	void (*cfg_read)(struct pci_dev *dev, u32 off, u32 len);
 };
 
 struct pci_dev {
@@ -178,6 +184,17 @@ static inline void pci_wmask_set16(struct pci_dev *dev, u32 off, u16 mask)
 
 /* The guest-physical address BAR `bar` decodes at, or 0 when it does not. */
 u32 pci_bar_addr(const struct pci_dev *dev, int bar);
+
+/*
+ * The VM's host bridge, created with the KVM irq ops on first use (and
+ * torn down with the VM through vm_on_exit). NULL with a pr_err() line if
+ * it cannot be set up.
+ */
+struct pci_host *pci_host_get(struct vm *vm);
+
+/* virtio/pci.c: the PCI function of a virtio-pci device (tests), or NULL. */
+struct virtio_dev;
+struct pci_dev *virtio_pci_dev(struct virtio_dev *vdev);
 
 /*
  * MSI-X (hw/pci-msix.c): the capability plus a table and a pending bit
