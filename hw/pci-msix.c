@@ -87,11 +87,17 @@ static void vec_fire(struct pci_msix *m, unsigned v)
 	msix_irq(m)->signal_msi(msix_vm(m), vec_addr(e), e->data);
 }
 
-/* Something was unmasked: deliver what became deliverable and is pending. */
+/*
+ * Something was unmasked: bring the routes of live vectors up to date and
+ * deliver what is pending.
+ */
 static void msix_deliver_pending(struct pci_msix *m)
 {
 	for (unsigned v = 0; v < m->nr; v++) {
-		if (pba_test(m, v) && vec_deliverable(m, v)) {
+		if (!vec_deliverable(m, v))
+			continue;
+		vec_sync(m, v);
+		if (pba_test(m, v)) {
 			pba_set(m, v, false);
 			vec_fire(m, v);
 		}
@@ -141,8 +147,7 @@ static void table_write32(struct pci_msix *m, u32 off, u32 val)
 	 * updated at once so that no interrupt goes to a stale destination.
 	 */
 	if (vec_deliverable(m, v)) {
-		if (e->gsi >= 0 && e->stale)
-			vec_sync(m, v);
+		vec_sync(m, v);
 		if (pba_test(m, v)) {
 			pba_set(m, v, false);
 			vec_fire(m, v);

@@ -95,7 +95,7 @@ struct pci_dev {
 
 	u8 cfg[PCI_CFG_SIZE];
 	u8 wmask[PCI_CFG_SIZE];		/* bits the guest may change */
-	u8 cap_next;			/* where the next capability goes */
+	u16 cap_next;			/* where the next capability goes */
 	u8 cap_last;			/* the last capability, 0: none yet */
 	struct pci_bar bars[PCI_NR_BARS];
 };
