@@ -10,6 +10,7 @@
 
 #include "boot.h"
 #include "dtb.h"
+#include "virtio.h"
 #include "test.h"
 
 /* A 5 GiB guest as the memory layout splits it: 3 GiB low, 2 GiB above 4 GiB. */
@@ -21,6 +22,14 @@ static void machine_5g(struct vm *vm, unsigned nr_cpus)
 	vm->banks[1] = (struct mem_bank){ .gpa = 4 * GiB, .size = 5 * GiB - MMIO_HOLE_START };
 	vm->nr_banks = 2;
 	vm->nr_cpus = nr_cpus;
+	bus_init(&vm->pio_bus, "pio");
+	bus_init(&vm->mmio_bus, "mmio");
+}
+
+static void machine_free(struct vm *vm)
+{
+	bus_exit(&vm->mmio_bus);
+	bus_exit(&vm->pio_bus);
 }
 
 /* Dump vm to a file and read it back; the caller frees the result. */
@@ -97,6 +106,7 @@ START_TEST(memory_split_around_hole)
 	}
 	ck_assert_int_eq(n, 2);
 	free(fdt);
+	machine_free(&vm);
 }
 END_TEST
 
@@ -105,14 +115,15 @@ START_TEST(small_guest_has_one_bank)
 	struct vm vm;
 	void *fdt;
 
-	memset(&vm, 0, sizeof(vm));
+	machine_5g(&vm, 1);
 	vm.banks[0] = (struct mem_bank){ .gpa = 0, .size = 256 * MiB };
+	vm.banks[1] = (struct mem_bank){ 0 };
 	vm.nr_banks = 1;
-	vm.nr_cpus = 1;
 	fdt = dump_and_load(&vm);
 	check_reg64(fdt, "/memory@0", 0, 256 * MiB);
 	ck_assert_int_lt(fdt_path_offset(fdt, "/memory@100000000"), 0);
 	free(fdt);
+	machine_free(&vm);
 }
 END_TEST
 
@@ -134,6 +145,7 @@ START_TEST(cpus_by_apic_id)
 	}
 	ck_assert_int_eq(n, 4);
 	free(fdt);
+	machine_free(&vm);
 }
 END_TEST
 
@@ -166,42 +178,59 @@ START_TEST(apics_and_uart)
 	ck_assert_str_eq(fdt_getprop(fdt, node(fdt, "/chosen"), "stdout-path", NULL),
 			 "/isa/serial@i3f8");
 	free(fdt);
+	machine_free(&vm);
 }
 END_TEST
 
+/* Build from a machine description (no vm) and check it parses. */
+static void *build(const struct fdt_machine *m)
+{
+	void *buf = malloc(64 * KiB);
+	int len = fdt_build(m, buf, 64 * KiB);
+
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(fdt_check_header(buf), 0);
+	ck_assert_int_eq(fdt_totalsize(buf), len);
+	return buf;
+}
+
 START_TEST(virtio_mmio_devices)
 {
-	struct fdt_mmio_dev d[3];
+	struct fdt_machine *m = calloc(1, sizeof(*m));
 	struct vm vm;
 	void *fdt;
-	int off, n = 0;
+	int off, n = 0, ioapic;
 
 	machine_5g(&vm, 2);
-	for (unsigned i = 0; i < 3; i++) {
-		d[i] = (struct fdt_mmio_dev){
-			.compatible = "virtio,mmio",
+	fdt_machine_from_vm(&vm, m);
+	ck_assert_uint_eq(m->nr_mmio, 0);	/* nothing on the bus */
+	for (unsigned i = 0; i < 3; i++)
+		m->mmio[m->nr_mmio++] = (struct virtio_mmio_info){
 			.base = VIRTIO_MMIO_START + i * VIRTIO_MMIO_SLOT,
 			.size = VIRTIO_MMIO_SLOT,
 			.irq = 5 + i,
-			.irq_type = FDT_IRQ_LEVEL_HIGH,
+			.device_id = VIRTIO_ID_BLOCK,
 		};
-		fdt_add_mmio_dev(&vm, &d[i]);
-	}
-	fdt = dump_and_load(&vm);
+	fdt = build(m);
 	check_reg64(fdt, "/virtio_mmio@d0000000", 0xd0000000, 0x1000);
-	check_irq(fdt, "/virtio_mmio@d0000000", 5, FDT_IRQ_LEVEL_HIGH);
+	check_irq(fdt, "/virtio_mmio@d0000000", 5, FDT_IRQ_EDGE_RISING);
 	check_reg64(fdt, "/virtio_mmio@d0002000", 0xd0002000, 0x1000);
-	check_irq(fdt, "/virtio_mmio@d0002000", 7, FDT_IRQ_LEVEL_HIGH);
-	/* In registration order, and nothing else claims to be virtio. */
+	check_irq(fdt, "/virtio_mmio@d0002000", 7, FDT_IRQ_EDGE_RISING);
+	/* In bus order, each resolving its interrupt parent to the I/O APIC. */
+	ioapic = node(fdt, "/ioapic@fec00000");
 	fdt_for_each_subnode(off, fdt, 0) {
 		if (fdt_node_check_compatible(fdt, off, "virtio,mmio"))
 			continue;
 		ck_assert_uint_eq(fdt32_to_cpu(prop32(fdt, off, "reg", 4)[1]),
 				  0xd0000000 + n * 0x1000);
+		ck_assert_int_eq(fdt_node_offset_by_phandle(fdt,
+				 fdt32_to_cpu(*prop32(fdt, 0, "interrupt-parent", 1))), ioapic);
 		n++;
 	}
 	ck_assert_int_eq(n, 3);
 	free(fdt);
+	free(m);
+	machine_free(&vm);
 }
 END_TEST
 
@@ -223,6 +252,7 @@ START_TEST(bootargs_from_config)
 	ck_assert_str_eq(fdt_getprop(fdt, node(fdt, "/chosen"), "bootargs", NULL),
 			 BOOT_DEFAULT_CMDLINE);
 	free(fdt);
+	machine_free(&vm);
 }
 END_TEST
 
@@ -240,6 +270,7 @@ START_TEST(small_buffer_is_refused)
 	len = fdt_build(&m, big, sizeof(big));
 	ck_assert_int_gt(len, (int)sizeof(buf));
 	ck_assert_int_eq(fdt_check_header(big), 0);
+	machine_free(&vm);
 }
 END_TEST
 
@@ -249,6 +280,7 @@ START_TEST(unwritable_path_fails)
 
 	machine_5g(&vm, 1);
 	ck_assert_int_eq(fdt_dump(&vm, "/nonexistent-dir/kite.dtb"), -ENOENT);
+	machine_free(&vm);
 }
 END_TEST
 
