@@ -192,6 +192,14 @@ u32 pci_bar_addr(const struct pci_dev *dev, int bar);
  */
 struct pci_host *pci_host_get(struct vm *vm);
 
+/*
+ * hw/pci-aml.c: AML for the DSDT, Scope (\_SB) { Device (PCI0) { ... } },
+ * the PNP0A03 host bridge with its bus, config ports, I/O and the BAR
+ * window. An ACPI guest (Linux) finds PCI only through it. Returns the
+ * size; the AML is complete in buf only if that is <= len.
+ */
+size_t pci_acpi_aml(u8 *buf, size_t len);
+
 /* virtio/pci.c: the PCI function of a virtio-pci device (tests), or NULL. */
 struct virtio_dev;
 struct pci_dev *virtio_pci_dev(struct virtio_dev *vdev);

@@ -1344,6 +1344,101 @@ START_TEST(vpci_garbage_from_guest)
 }
 END_TEST
 
+
+/* ---- the DSDT fragment ---- */
+
+/* Decode a PkgLength at p; returns its value and sets *n to its size. */
+static size_t aml_pkglen(const u8 *p, size_t *n)
+{
+	size_t follow = p[0] >> 6, v = p[0] & (follow ? 0x0f : 0x3f);
+
+	for (size_t i = 0; i < follow; i++)
+		v |= (size_t)p[1 + i] << (4 + 8 * i);
+	*n = 1 + follow;
+	return v;
+}
+
+static const u8 *find_bytes(const u8 *hay, size_t len, const void *needle, size_t nlen)
+{
+	for (size_t i = 0; i + nlen <= len; i++)
+		if (!memcmp(hay + i, needle, nlen))
+			return hay + i;
+	return NULL;
+}
+
+START_TEST(acpi_host_bridge_aml)
+{
+	u8 buf[512], small[16];
+	size_t len = pci_acpi_aml(buf, sizeof(buf)), n, pl, crs_len;
+	const u8 *p, *end, *dev, *crs;
+	bool bus = false, conf = false, mem = false;
+	unsigned io_windows = 0;
+
+	ck_assert_uint_gt(len, 0);
+	ck_assert_uint_le(len, sizeof(buf));
+	ck_assert_uint_eq(pci_acpi_aml(small, sizeof(small)), len);	/* sizes without writing past */
+
+	/* Scope (\_SB_) whose PkgLength covers exactly the rest. */
+	ck_assert_uint_eq(buf[0], 0x10);
+	pl = aml_pkglen(buf + 1, &n);
+	ck_assert_uint_eq(1 + pl, len);
+	ck_assert(!memcmp(buf + 1 + n, "\\_SB_", 5));
+	/* Device (PCI0), nested inside it. */
+	dev = buf + 1 + n + 5;
+	ck_assert_uint_eq(dev[0], 0x5b);
+	ck_assert_uint_eq(dev[1], 0x82);
+	pl = aml_pkglen(dev + 2, &n);
+	ck_assert_ptr_eq(dev + 2 + pl, buf + len);
+	ck_assert(!memcmp(dev + 2 + n, "PCI0", 4));
+	/* _HID is EisaId ("PNP0A03"), i.e. a PCI host bridge. */
+	p = find_bytes(dev, buf + len - dev, "\x08_HID\x0c", 6);
+	ck_assert_ptr_nonnull(p);
+	ck_assert(!memcmp(p + 6, "\x41\xd0\x0a\x03", 4));
+	/* _CRS: a buffer of resource descriptors ending in an end tag. */
+	crs = find_bytes(dev, buf + len - dev, "\x08_CRS\x11", 6);
+	ck_assert_ptr_nonnull(crs);
+	pl = aml_pkglen(crs + 6, &n);
+	ck_assert_ptr_eq(crs + 6 + pl, buf + len);
+	ck_assert_uint_eq(crs[6 + n], 0x0a);
+	crs_len = crs[6 + n + 1];
+	p = crs + 6 + n + 2;
+	end = p + crs_len;
+	ck_assert_ptr_eq(end, buf + len);
+	while (p < end && p[0] != 0x79) {
+		u16 dlen;
+
+		if (p[0] == 0x47) {	/* I/O port */
+			conf = p[2] == 0xf8 && p[3] == 0x0c && p[7] == 8;
+			p += 8;
+			continue;
+		}
+		ck_assert(p[0] == 0x87 || p[0] == 0x88);
+		memcpy(&dlen, p + 1, 2);
+		if (p[0] == 0x88 && p[3] == 2) {
+			u16 min, max;
+
+			memcpy(&min, p + 8, 2);
+			memcpy(&max, p + 10, 2);
+			bus = min == 0 && max == 0;
+		} else if (p[0] == 0x88 && p[3] == 1) {
+			io_windows++;
+		} else if (p[0] == 0x87 && p[3] == 0) {
+			u32 min, max, size;
+
+			memcpy(&min, p + 10, 4);
+			memcpy(&max, p + 14, 4);
+			memcpy(&size, p + 22, 4);
+			mem = min == PCI_MMIO_START && max == PCI_MMIO_START + PCI_MMIO_SIZE - 1 &&
+			      size == PCI_MMIO_SIZE;
+		}
+		p += 3 + dlen;
+	}
+	ck_assert_ptr_eq(p, end - 2);
+	ck_assert(bus && conf && mem);
+	ck_assert_uint_eq(io_windows, 2);
+}
+END_TEST
+
 Suite *pci_suite(void);
 
 Suite *pci_suite(void)
@@ -1361,6 +1456,7 @@ Suite *pci_suite(void)
 	tcase_add_test(tc, sub_dword_accesses);
 	tcase_add_test(tc, capability_list);
 	tcase_add_test(tc, capability_space_runs_out);
+	tcase_add_test(tc, acpi_host_bridge_aml);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(bars, setup, teardown);
