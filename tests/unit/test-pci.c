@@ -5,6 +5,8 @@
  * vm->mmio_bus, and a fake irq layer (struct pci_irq_ops) that records
  * the routes, irqfds and ioeventfds the devices ask KVM for.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,12 +69,19 @@ static int fake_irqfd_deassign(struct vm *vm, int efd, u32 gsi)
 static int fake_ioeventfd_assign(struct vm *vm, int efd, u64 addr, u32 len, bool pio)
 {
 	ck_assert(!pio);
-	for (unsigned i = 0; i < nr_ioevs; i++)
+	unsigned slot = nr_ioevs;
+
+	for (unsigned i = 0; i < nr_ioevs; i++) {
 		if (ioevs[i].live && ioevs[i].addr == addr)
 			return -EEXIST;
-	if (nr_ioevs == MAX_IOEVENTFDS)
+		if (!ioevs[i].live)
+			slot = i;
+	}
+	if (slot == MAX_IOEVENTFDS)
 		return -ENOSPC;
-	ioevs[nr_ioevs++] = (struct fake_ioeventfd){ .efd = efd, .addr = addr, .len = len, .live = true };
+	ioevs[slot] = (struct fake_ioeventfd){ .efd = efd, .addr = addr, .len = len, .live = true };
+	if (slot == nr_ioevs)
+		nr_ioevs++;
 	return 0;
 }
 
@@ -1345,6 +1354,88 @@ START_TEST(vpci_garbage_from_guest)
 END_TEST
 
 
+/*
+ * vCPUs racing: one moves BAR 0 back and forth through config space
+ * (which rewrites vm->mmio_bus), one hammers the BAR's common config, one
+ * (a device worker) raises interrupts. The lock order (host, device,
+ * vdev, MSI-X) must never deadlock; the test's timeout catches one.
+ */
+struct race {
+	struct vtest *v;
+	atomic_bool stop;
+	unsigned hits;
+};
+
+static void *race_mover(void *arg)
+{
+	struct race *r = arg;
+
+	for (int i = 0; i < 2000; i++)
+		cfg_write(1, 0, PCI_BASE_ADDRESS_0, i & 1 ? 0xe0000000 : 0xe1000000, 4);
+	atomic_store(&r->stop, true);
+	return NULL;
+}
+
+static void *race_reader(void *arg)
+{
+	struct race *r = arg;
+
+	while (!atomic_load(&r->stop)) {
+		for (u64 base = 0xe0000000; base <= 0xe1000000; base += 0x1000000) {
+			u64 v = 0;
+
+			if (bus_access(&vm.mmio_bus, base + VIRTIO_PCI_COMMON_NUMQ, &v, 2, false)) {
+				ck_assert_uint_eq(v, VT_QUEUES);
+				r->hits++;
+			}
+		}
+	}
+	return NULL;
+}
+
+static void *race_signaller(void *arg)
+{
+	struct race *r = arg;
+
+	while (!atomic_load(&r->stop))
+		r->v->vdev.tops->signal_queue(&r->v->vdev, &r->v->vdev.vqs[0]);
+	return NULL;
+}
+
+START_TEST(vpci_bar_moves_race_accesses)
+{
+	static struct vtest v;
+	struct race r = { .v = &v };
+	pthread_t mover, reader, signaller;
+	u8 cap = 0;
+
+	vt_add(&v);
+	for (u8 pos = cfg8(1, PCI_CAPABILITY_LIST); pos; pos = cfg8(1, pos + 1))
+		if (cfg8(1, pos) == PCI_CAP_ID_MSIX)
+			cap = pos;
+	cfg_write(1, 0, cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	common_wr(&v, VIRTIO_PCI_COMMON_Q_SELECT, 0, 2);
+	common_wr(&v, VIRTIO_PCI_COMMON_Q_MSIX, 1, 2);
+
+	/*
+	 * The mover is the only user of the CF8 latch here: a second
+	 * config-space user would need the guest's own pci_config_lock.
+	 */
+	ck_assert_int_eq(pthread_create(&reader, NULL, race_reader, &r), 0);
+	ck_assert_int_eq(pthread_create(&signaller, NULL, race_signaller, &r), 0);
+	ck_assert_int_eq(pthread_create(&mover, NULL, race_mover, &r), 0);
+	pthread_join(mover, NULL);
+	pthread_join(reader, NULL);
+	pthread_join(signaller, NULL);
+	ck_assert_uint_gt(r.hits, 0);
+	/* It ended at 0xe0000000 with its notify ioeventfds there, and only there. */
+	ck_assert_ptr_nonnull(ioevent_at(0xe0000000 + 0x3000));
+	ck_assert_ptr_nonnull(ioevent_at(0xe0000000 + 0x3004));
+	ck_assert_ptr_null(ioevent_at(0xe1000000 + 0x3000));
+	vt_remove(&v);
+}
+END_TEST
+
 /* ---- the DSDT fragment ---- */
 
 /* Decode a PkgLength at p; returns its value and sets *n to its size. */
@@ -1490,6 +1581,7 @@ Suite *pci_suite(void)
 	tcase_add_test(vpci, vpci_notify_ioeventfds_follow_bar);
 	tcase_add_test(vpci, vpci_device_config_and_pci_cfg_window);
 	tcase_add_test(vpci, vpci_garbage_from_guest);
+	tcase_add_test(vpci, vpci_bar_moves_race_accesses);
 	tcase_set_timeout(vpci, 30);
 	suite_add_tcase(s, vpci);
 	return s;
