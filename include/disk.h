@@ -57,6 +57,9 @@ struct disk_req {
 	void *priv;			/* the caller's */
 	/* Engine-private, valid while in flight. */
 	u64 engine_priv[8];
+	/* The disk layer's own, valid while in flight: queue link, wait epoch. */
+	struct disk_req *next;
+	u32 gen;
 };
 
 struct disk_opts {
@@ -89,6 +92,12 @@ u32 disk_block_size(const struct disk *disk);	/* logical block size */
 bool disk_readonly(const struct disk *disk);
 
 /*
+ * A request is the caller's memory, untouched by the caller from submission
+ * until its callback runs (the callback may resubmit or free it). Reads may
+ * reach past disk_size() (the rest is zeros); writes, discards and
+ * write-zeroes must lie within it. With direct, offsets and iovec lengths
+ * are multiples of disk_block_size() and buffers are aligned to it.
+ *
  * Submit one request now. Returns 0 (the callback will run, maybe before
  * this returns) or -errno for a request that was refused up front (no
  * callback then): -EROFS for writes to a read-only image, -EINVAL for
@@ -123,5 +132,9 @@ int disk_wait(struct disk *disk);
 
 /* Requests in flight right now (for tests and statistics). */
 unsigned disk_inflight(const struct disk *disk);
+
+/* "aio" (also "native", "libaio"), "uring" (also "io_uring"), "sync". */
+int disk_parse_engine(const char *name, enum disk_engine *engine);
+const char *disk_engine_name(enum disk_engine engine);
 
 #endif

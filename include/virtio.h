@@ -376,7 +376,8 @@ int virtio_queue_set_used(struct virtio_dev *vdev, u32 idx, u64 gpa);
  * Enable (ready=true) after validating size (power of 2, <= max) and that
  * each ring lies in guest RAM and is aligned (desc 16, avail 2, used 4).
  * An invalid configuration returns -EINVAL and marks the device
- * NEEDS_RESET. ready=false is only allowed through reset (-EBUSY).
+ * NEEDS_RESET. ready=false takes a queue back before DRIVER_OK; once the
+ * device runs, only reset stops queues (-EBUSY).
  */
 int virtio_queue_set_ready(struct virtio_dev *vdev, u32 idx, bool ready);
 /*

@@ -469,8 +469,22 @@ int virtio_queue_set_ready(struct virtio_dev *vdev, u32 idx, bool ready)
 		return -EINVAL;
 	pthread_mutex_lock(&vdev->lock);
 	if (!ready) {
-		/* Only reset (or VIRTIO_F_RING_RESET, not offered) disables. */
-		ret = vq->ready ? -EBUSY : 0;
+		/*
+		 * Before DRIVER_OK nothing uses the queue, so the driver may take
+		 * it back (virtio-mmio reads QueueReady back as written; Linux
+		 * checks it). Once running, only reset stops a queue
+		 * (VIRTIO_F_RING_RESET is not offered).
+		 */
+		if (vq->ready && vdev->running) {
+			ret = -EBUSY;
+		} else if (vq->ready) {
+			pthread_mutex_lock(&vq->used_lock);
+			vq->ready = false;
+			vq->desc = NULL;
+			vq->avail = NULL;
+			vq->used = NULL;
+			pthread_mutex_unlock(&vq->used_lock);
+		}
 		goto out;
 	}
 	if (vq->ready)

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-console (virtio 1.2, 5.3), single port, no MULTIPORT: Linux makes
+ * it hvc0. Queue 0 (receiveq) carries host input to the guest, queue 1
+ * (transmitq) guest output to the host.
+ *
+ * Output is written on the transmit queue's worker. Input has its own
+ * thread, running between DRIVER_OK and reset: it waits for bytes on
+ * in_fd, and when the guest has no receive buffer posted it waits for the
+ * receive queue's kick (forwarded by the worker) before reading more, so
+ * input is never dropped and never read faster than the guest takes it.
+ *
+ * Ctrl-A x stops the VM (KITE_EXIT_USER), Ctrl-A Ctrl-A sends one Ctrl-A,
+ * as on the serial console.
+ */
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "virtio.h"
+
+#define CONSOLE_QUEUE_SIZE	128
+#define CONSOLE_MAX_SEGS	16
+#define RXQ			0
+#define TXQ			1
+#define CTRL_A			0x01
+
+struct virtio_console_config {
+	u16 cols;
+	u16 rows;
+	u32 max_nr_ports;
+	u32 emerg_wr;
+} __attribute__((packed));
+
+struct virtio_console {
+	struct virtio_dev vdev;
+	struct virtio_console_config config;
+	int in_fd, out_fd;
+
+	/* Input thread: running between activate and reset. */
+	pthread_t rx_thread;
+	bool rx_running;
+	int rx_kick_fd;		/* the worker forwards receiveq kicks here */
+	int rx_stop_fd;
+	bool escape;		/* the last input byte was Ctrl-A */
+	bool in_eof;
+
+	bool tty_raw;
+	struct termios saved_tty;
+};
+
+static void efd_signal(int fd)
+{
+	u64 one = 1;
+
+	if (write(fd, &one, sizeof(one)) != sizeof(one))
+		pr_debug("virtio-console: eventfd: %s", strerror(errno));
+}
+
+static void efd_drain(int fd)
+{
+	u64 v;
+
+	while (read(fd, &v, sizeof(v)) == sizeof(v))
+		;
+}
+
+/* ---- guest output ---- */
+
+static void console_tx(struct virtio_console *con, struct virtq *vq)
+{
+	struct iovec iov[CONSOLE_MAX_SEGS];
+	struct virtq_elem elem = { .iov = iov, .max_iov = CONSOLE_MAX_SEGS };
+	bool pushed = false;
+
+	do {
+		while (virtq_pop(vq, &elem) > 0) {
+			for (unsigned i = 0; i < elem.nr_out; i++)
+				if (write_full(con->out_fd, iov[i].iov_base, iov[i].iov_len))
+					break;	/* output gone: drop, the guest must not stall */
+			virtq_push(vq, elem.head, 0);
+			pushed = true;
+		}
+	} while (virtq_enable_kicks(vq));
+	if (pushed)
+		virtq_notify(vq);
+}
+
+static void console_queue_notify(struct virtio_dev *vdev, struct virtq *vq)
+{
+	struct virtio_console *con = vdev->priv;
+
+	if (vq->index == TXQ)
+		console_tx(con, vq);
+	else
+		efd_signal(con->rx_kick_fd);	/* new receive buffers */
+}
+
+/* ---- guest input ---- */
+
+/*
+ * Apply the Ctrl-A escapes to buf[0..len) in place; returns the bytes to
+ * deliver, or -1 if the user asked to quit.
+ */
+static ssize_t console_filter(struct virtio_console *con, u8 *buf, size_t len)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		u8 c = buf[i];
+
+		if (con->escape) {
+			con->escape = false;
+			if (c == 'x' || c == 'X')
+				return -1;
+			if (c != CTRL_A)
+				continue;	/* unknown escape: swallowed */
+		} else if (c == CTRL_A) {
+			con->escape = true;
+			continue;
+		}
+		buf[out++] = c;
+	}
+	return out;
+}
+
+/* Deliver buf into receive buffers; returns bytes taken (less if the guest has none). */
+static size_t console_rx_deliver(struct virtio_console *con, const u8 *buf, size_t len)
+{
+	struct virtq *vq = &con->vdev.vqs[RXQ];
+	struct iovec iov[CONSOLE_MAX_SEGS];
+	struct virtq_elem elem = { .iov = iov, .max_iov = CONSOLE_MAX_SEGS };
+	size_t done = 0;
+
+	while (done < len) {
+		size_t n;
+
+		if (virtq_pop(vq, &elem) <= 0) {
+			if (!virtq_enable_kicks(vq))
+				break;
+			continue;
+		}
+		n = iov_from_buf(iov + elem.nr_out, elem.nr_in, 0, buf + done, len - done);
+		virtq_push(vq, elem.head, n);
+		done += n;
+	}
+	if (done)
+		virtq_notify(vq);
+	return done;
+}
+
+/* Wait for fd (or stop); returns false on stop. */
+static bool rx_wait(struct virtio_console *con, int fd)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = fd, .events = POLLIN },
+		{ .fd = con->rx_stop_fd, .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		if (pfd[1].revents)
+			return false;
+		return true;
+	}
+}
+
+static void *console_rx_main(void *arg)
+{
+	struct virtio_console *con = arg;
+	u8 buf[256];
+
+	while (!con->in_eof && rx_wait(con, con->in_fd)) {
+		ssize_t n = read(con->in_fd, buf, sizeof(buf));
+		size_t off = 0;
+
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0) {
+			con->in_eof = true;	/* no more input: the guest keeps running */
+			break;
+		}
+		n = console_filter(con, buf, n);
+		if (n < 0) {
+			vm_stop(con->vdev.vm, KITE_EXIT_USER);
+			break;
+		}
+		while (off < (size_t)n) {
+			off += console_rx_deliver(con, buf + off, n - off);
+			if (off < (size_t)n) {
+				/* No receive buffer: wait for the guest to post one. */
+				if (!rx_wait(con, con->rx_kick_fd))
+					return NULL;
+				efd_drain(con->rx_kick_fd);
+			}
+		}
+	}
+	return NULL;
+}
+
+static int console_activate(struct virtio_dev *vdev)
+{
+	struct virtio_console *con = vdev->priv;
+	int ret;
+
+	if (con->in_fd < 0 || con->in_eof || !vdev->vqs[RXQ].ready)
+		return 0;
+	efd_drain(con->rx_stop_fd);
+	ret = -pthread_create(&con->rx_thread, NULL, console_rx_main, con);
+	if (ret)
+		return ret;
+	pthread_setname_np(con->rx_thread, "virtio-con/rx");
+	con->rx_running = true;
+	return 0;
+}
+
+static void console_reset(struct virtio_dev *vdev)
+{
+	struct virtio_console *con = vdev->priv;
+
+	if (!con->rx_running)
+		return;
+	efd_signal(con->rx_stop_fd);
+	pthread_join(con->rx_thread, NULL);
+	efd_drain(con->rx_stop_fd);
+	efd_drain(con->rx_kick_fd);
+	con->rx_running = false;
+}
+
+static void console_destroy(struct virtio_dev *vdev)
+{
+	struct virtio_console *con = vdev->priv;
+
+	if (con->tty_raw)
+		tcsetattr(con->in_fd, TCSAFLUSH, &con->saved_tty);
+	if (con->rx_kick_fd >= 0)
+		close(con->rx_kick_fd);
+	if (con->rx_stop_fd >= 0)
+		close(con->rx_stop_fd);
+	free(con);
+}
+
+static const struct virtio_dev_ops console_ops = {
+	.activate	= console_activate,
+	.reset		= console_reset,
+	.queue_notify	= console_queue_notify,
+	.destroy	= console_destroy,
+};
+
+/* A terminal passes every key through (Ctrl-C goes to the guest). */
+static void console_tty_raw(struct virtio_console *con)
+{
+	struct termios t;
+
+	if (!isatty(con->in_fd) || tcgetattr(con->in_fd, &con->saved_tty))
+		return;
+	t = con->saved_tty;
+	cfmakeraw(&t);
+	t.c_oflag |= OPOST | ONLCR;	/* keep the host's newline handling for output */
+	if (!tcsetattr(con->in_fd, TCSAFLUSH, &t))
+		con->tty_raw = true;
+}
+
+int virtio_console_create(struct vm *vm, int in_fd, int out_fd,
+			  virtio_transport_create_fn create)
+{
+	struct virtio_console *con = calloc(1, sizeof(*con));
+	int ret;
+
+	if (!con)
+		return -ENOMEM;
+	con->vdev.priv = con;	/* console_destroy() on the early error path */
+	con->in_fd = in_fd;
+	con->out_fd = out_fd;
+	con->rx_kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	con->rx_stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	con->config.max_nr_ports = 1;
+	if (con->rx_kick_fd < 0 || con->rx_stop_fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	ret = virtio_dev_init(&con->vdev, vm, "virtio-console", VIRTIO_ID_CONSOLE,
+			      VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX),
+			      2, CONSOLE_QUEUE_SIZE, &con->config, sizeof(con->config),
+			      &console_ops, con);
+	if (ret)
+		goto fail;
+	if (in_fd >= 0)
+		console_tty_raw(con);
+	ret = create(vm, &con->vdev);
+	if (ret)
+		virtio_dev_destroy(&con->vdev);		/* frees con, restores the tty */
+	return ret;
+fail:
+	console_destroy(&con->vdev);
+	return ret;
+}
