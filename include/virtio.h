@@ -302,6 +302,7 @@ struct virtio_dev {
 	_Atomic u8 status;
 	_Atomic u32 config_generation;
 	atomic_bool broken;		/* malformed ring seen: NEEDS_RESET */
+	atomic_uint nr_broken;		/* times it happened (rate-limits the warning) */
 
 	/* Workers (one per distinct kick eventfd), running between DRIVER_OK and reset. */
 	struct virtio_worker *workers;

@@ -198,9 +198,15 @@ static int workers_start(struct virtio_dev *vdev)
 
 void virtio_dev_needs_reset(struct virtio_dev *vdev, const char *why)
 {
+	static const unsigned max_warnings = 8;
+
 	if (atomic_exchange(&vdev->broken, true))
 		return;
-	pr_warn("%s: %s: device needs reset", vdev->name, why);
+	/* A guest that breaks and resets in a loop must not flood stderr. */
+	if (atomic_fetch_add(&vdev->nr_broken, 1) < max_warnings)
+		pr_warn("%s: %s: device needs reset", vdev->name, why);
+	else
+		pr_debug("%s: %s: device needs reset", vdev->name, why);
 	atomic_fetch_or(&vdev->status, VIRTIO_STATUS_NEEDS_RESET);
 	if ((atomic_load(&vdev->status) & VIRTIO_STATUS_DRIVER_OK) &&
 	    vdev->tops && vdev->tops->signal_config)
