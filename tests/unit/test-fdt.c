@@ -16,20 +16,16 @@
 /* A 5 GiB guest as the memory layout splits it: 3 GiB low, 2 GiB above 4 GiB. */
 static void machine_5g(struct vm *vm, unsigned nr_cpus)
 {
-	memset(vm, 0, sizeof(*vm));
-	vm->ram_size = 5 * GiB;
+	ck_assert_int_eq(vm_init_bare(vm, NULL), 0);
 	vm->banks[0] = (struct mem_bank){ .gpa = 0, .size = MMIO_HOLE_START };
 	vm->banks[1] = (struct mem_bank){ .gpa = 4 * GiB, .size = 5 * GiB - MMIO_HOLE_START };
 	vm->nr_banks = 2;
 	vm->nr_cpus = nr_cpus;
-	bus_init(&vm->pio_bus, "pio");
-	bus_init(&vm->mmio_bus, "mmio");
 }
 
 static void machine_free(struct vm *vm)
 {
-	bus_exit(&vm->mmio_bus);
-	bus_exit(&vm->pio_bus);
+	vm_destroy(vm);
 }
 
 /* Dump vm to a file and read it back; the caller frees the result. */
@@ -234,6 +230,40 @@ START_TEST(virtio_mmio_devices)
 }
 END_TEST
 
+/* Real virtio-mmio devices on a VM without KVM: the tree lists what the transport registered. */
+START_TEST(virtio_mmio_from_transport)
+{
+	struct virtio_mmio_info info[4];
+	struct vm vm;
+	void *fdt;
+	int off, n = 0;
+
+	machine_5g(&vm, 1);
+	ck_assert_int_eq(virtio_rng_create(&vm, virtio_mmio_create), 0);
+	ck_assert_int_eq(virtio_rng_create(&vm, virtio_mmio_create), 0);
+	ck_assert_uint_eq(virtio_mmio_list(&vm, info, 4), 2);
+	fdt = dump_and_load(&vm);
+	fdt_for_each_subnode(off, fdt, 0) {
+		const fdt32_t *reg, *irq;
+
+		if (fdt_node_check_compatible(fdt, off, "virtio,mmio"))
+			continue;
+		ck_assert_int_lt(n, 2);
+		reg = prop32(fdt, off, "reg", 4);
+		irq = prop32(fdt, off, "interrupts", 2);
+		ck_assert_uint_eq((u64)fdt32_to_cpu(reg[0]) << 32 | fdt32_to_cpu(reg[1]), info[n].base);
+		ck_assert_uint_eq((u64)fdt32_to_cpu(reg[2]) << 32 | fdt32_to_cpu(reg[3]), info[n].size);
+		ck_assert_uint_eq(fdt32_to_cpu(irq[0]), info[n].irq);
+		ck_assert_uint_eq(fdt32_to_cpu(irq[1]), FDT_IRQ_EDGE_RISING);
+		n++;
+	}
+	ck_assert_int_eq(n, 2);
+	ck_assert_uint_ne(info[0].irq, info[1].irq);
+	free(fdt);
+	machine_free(&vm);	/* the devices go with the VM's exit hooks */
+}
+END_TEST
+
 START_TEST(bootargs_from_config)
 {
 	struct vm_config cfg = { .cmdline = "console=hvc0 quiet" };
@@ -241,7 +271,7 @@ START_TEST(bootargs_from_config)
 	void *fdt;
 
 	machine_5g(&vm, 1);
-	vm.cfg = &cfg;
+	vm.cfg = &cfg;		/* vm_init_bare(vm, NULL) left it unset */
 	fdt = dump_and_load(&vm);
 	ck_assert_str_eq(fdt_getprop(fdt, node(fdt, "/chosen"), "bootargs", NULL),
 			 "console=hvc0 quiet");
@@ -294,6 +324,7 @@ static Suite *fdt_suite(void)
 	tcase_add_test(tc, cpus_by_apic_id);
 	tcase_add_test(tc, apics_and_uart);
 	tcase_add_test(tc, virtio_mmio_devices);
+	tcase_add_test(tc, virtio_mmio_from_transport);
 	tcase_add_test(tc, bootargs_from_config);
 	tcase_add_test(tc, small_buffer_is_refused);
 	tcase_add_test(tc, unwritable_path_fails);

@@ -128,25 +128,34 @@ static struct fake_ioeventfd *ioevent_at(u64 addr)
 
 static struct vm vm;
 static struct pci_host host;
+static void *test_ram;
 
+static void host_exit(void *arg)
+{
+	pci_host_exit(arg);
+}
+
+/*
+ * A VM without KVM (vm_init_bare) with the host bridge on the fake irq
+ * layer, torn down the way kite does it: vm_destroy runs the exit hooks
+ * (devices first, the host bridge last) and frees the buses.
+ */
 static void setup(void)
 {
-	memset(&vm, 0, sizeof(vm));
-	vm.vm_fd = vm.kvm_fd = -1;
-	bus_init(&vm.pio_bus, "pio");
-	bus_init(&vm.mmio_bus, "mmio");
+	ck_assert_int_eq(vm_init_bare(&vm, NULL), 0);
 	memset(routes, 0, sizeof(routes));
 	nr_routes = nr_ioevs = nr_signal_msi = 0;
 	memset(irqfd_gsi, 0xff, sizeof(irqfd_gsi));
 	ck_assert_int_eq(pci_host_init(&host, &vm, &fake_irq), 0);
 	vm.pci = &host;
+	ck_assert_int_eq(vm_on_exit(&vm, host_exit, &host), 0);
 }
 
 static void teardown(void)
 {
-	pci_host_exit(&host);
-	bus_exit(&vm.mmio_bus);
-	bus_exit(&vm.pio_bus);
+	vm_destroy(&vm);
+	free(test_ram);
+	test_ram = NULL;
 }
 
 static u32 cfg_addr(unsigned slot, unsigned fn, unsigned reg)
@@ -876,8 +885,7 @@ static void vt_add(struct vtest *v)
 	ck_assert_ptr_nonnull(v->ram);
 	vm.banks[0] = (struct mem_bank){ .gpa = 0, .size = RAM_SIZE, .hva = v->ram };
 	vm.nr_banks = 1;
-	vm.ram = v->ram;
-	vm.ram_size = RAM_SIZE;
+	test_ram = v->ram;		/* freed by teardown, after the devices */
 	ck_assert_int_eq(virtio_dev_init(&v->vdev, &vm, "vtest", VIRTIO_ID_BLOCK,
 					 VIRTIO_BIT(VT_FEATURE), VT_QUEUES, VT_QSIZE,
 					 v->config, sizeof(v->config), &vt_ops, v), 0);
@@ -888,10 +896,14 @@ static void vt_add(struct vtest *v)
 	v->bar0 = cfg32(1, PCI_BASE_ADDRESS_0) & PCI_BASE_ADDRESS_MEM_MASK;
 }
 
+/*
+ * Tear the VM down now, as kite does at exit (the device goes through its
+ * vm_on_exit hook), and leave a fresh bare VM for the fixture's teardown.
+ */
 static void vt_remove(struct vtest *v)
 {
-	virtio_dev_destroy(&v->vdev);
-	free(v->ram);
+	vm_destroy(&vm);
+	ck_assert_int_eq(vm_init_bare(&vm, NULL), 0);
 }
 
 static u32 common_rd(struct vtest *v, u32 off, u32 len)
