@@ -44,7 +44,7 @@ struct pci_msix;
 /*
  * The KVM calls PCI devices make (interrupt routes, irqfds, ioeventfds),
  * behind a table so the unit tests can watch them without /dev/kvm.
- * pci_kvm_irq_ops is the real one (kvm/irq.c).
+ * pci_kvm_irq_ops (hw/pci.c) is the real one, on top of kvm/irq.c.
  */
 struct pci_irq_ops {
 	int (*add_msi_route)(struct vm *vm, u64 addr, u32 data);
