@@ -1379,6 +1379,55 @@ END_TEST
 
 
 /*
+ * The same with the whole config space in play: BARs moved anywhere
+ * (onto each other, onto nothing, past 4 GiB), decoding toggled, MSI-X
+ * enabled and masked at random, while MMIO goes wherever the BARs are
+ * now. Afterwards the guest puts the BARs back and the device works.
+ */
+START_TEST(vpci_garbage_config_space)
+{
+	static const u32 widths[] = { 1, 2, 4 };
+	static struct vtest v;
+	u64 seed = 0x2545f4914f6cdd1dULL;
+	u32 bar0, bar1;
+
+	vt_add(&v);
+	bar0 = cfg32(1, PCI_BASE_ADDRESS_0);
+	bar1 = cfg32(1, PCI_BASE_ADDRESS_1);
+	for (int i = 0; i < 20000; i++) {
+		u64 r = xorshift(&seed), val = xorshift(&seed);
+		u32 len = widths[r % 3], reg = (r >> 8) & 0xff & ~(len - 1);
+		int bar = (r >> 20) & 1;
+		u32 at = pci_bar_addr(v.pdev, bar);
+		u64 buf = val;
+
+		if ((r >> 4) & 1) {
+			cfg_write(1, 0, reg, val, len);
+			cfg_read(1, 0, reg, len);
+		} else if (at) {
+			u32 off = (r >> 24) % (v.pdev->bars[bar].size - 8);
+
+			bus_access(&vm.mmio_bus, at + off, &buf, widths[(r >> 40) % 3],
+				   (r >> 44) & 1);
+		}
+	}
+	/* The guest puts things back: decode on, BARs where they were. */
+	cfg_write(1, 0, PCI_BASE_ADDRESS_0, bar0, 4);
+	cfg_write(1, 0, PCI_BASE_ADDRESS_1, bar1, 4);
+	cfg_write(1, 0, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	ck_assert_uint_eq(pci_bar_addr(v.pdev, 0), bar0);
+	ck_assert_uint_eq(pci_bar_addr(v.pdev, 1), bar1);
+	ck_assert_ptr_nonnull(ioevent_at(bar0 + 0x3000));
+	driver_init(&v);
+	queue_setup(&v, 0, 0x10000);
+	common_wr(&v, VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
+	ck_assert_uint_eq(common_rd(&v, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 1);
+	ck_assert_uint_eq(cfg16(1, PCI_VENDOR_ID), 0x1af4);
+	vt_remove(&v);
+}
+END_TEST
+
+/*
  * The whole path a guest driver takes: MSI-X programmed, queue set up
  * through common config, DRIVER_OK, a buffer made available, a notify
  * write; the device's worker fills it and the queue's MSI-X vector fires.
@@ -1662,6 +1711,7 @@ Suite *pci_suite(void)
 	tcase_add_test(vpci, vpci_notify_ioeventfds_follow_bar);
 	tcase_add_test(vpci, vpci_device_config_and_pci_cfg_window);
 	tcase_add_test(vpci, vpci_garbage_from_guest);
+	tcase_add_test(vpci, vpci_garbage_config_space);
 	tcase_add_test(vpci, vpci_bar_moves_race_accesses);
 	tcase_add_test(vpci, vpci_end_to_end_request);
 	tcase_set_timeout(vpci, 30);
