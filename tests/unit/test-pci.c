@@ -784,6 +784,53 @@ START_TEST(msix_function_mask_and_enable)
 }
 END_TEST
 
+/* The MSI route of `gsi` in the routing table kite keeps for KVM, or NULL. */
+static struct kvm_irq_routing_entry *routing_msi(u32 gsi)
+{
+	for (u32 i = 0; i < vm.routing->nr; i++)
+		if (vm.routing->entries[i].gsi == gsi &&
+		    vm.routing->entries[i].type == KVM_IRQ_ROUTING_MSI)
+			return &vm.routing->entries[i];
+	return NULL;
+}
+
+/* With kite's real irq layer (kvm/irq.c) the routes land in vm->routing. */
+START_TEST(msix_routes_in_vm_routing)
+{
+	static struct mdev m;
+	struct kvm_irq_routing_entry *e;
+	u32 before = vm.routing->nr;
+
+	host.irq = &pci_kvm_irq_ops;
+	mdev_add(&m);
+	msix_ctrl(&m, PCI_MSIX_FLAGS_ENABLE);
+	vec_program(&m, 0, 0xfee01000, 0x4051);
+	ck_assert_uint_eq(vm.routing->nr, before);	/* masked: nothing yet */
+	vec_mask(&m, 0, false);
+	ck_assert_uint_eq(vm.routing->nr, before + 1);
+	ck_assert_int_ge(m.msix.vecs[0].gsi, IRQ_FIRST_MSI_GSI);
+	e = routing_msi(m.msix.vecs[0].gsi);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->u.msi.address_lo, 0xfee01000);
+	ck_assert_uint_eq(e->u.msi.address_hi, 0);
+	ck_assert_uint_eq(e->u.msi.data, 0x4051);
+	/* The guest retargets the live vector: the same GSI, new message. */
+	mmio_write(m.table + PCI_MSIX_ENTRY_DATA, 0x4052, 4);
+	mmio_write(m.table + PCI_MSIX_ENTRY_LOWER_ADDR, 0xfee02000, 4);
+	e = routing_msi(m.msix.vecs[0].gsi);
+	ck_assert_uint_eq(e->u.msi.data, 0x4052);
+	ck_assert_uint_eq(e->u.msi.address_lo, 0xfee02000);
+	ck_assert_uint_eq(vm.routing->nr, before + 1);
+	/* A second vector gets its own GSI. */
+	vec_program(&m, 3, 0xfee00000, 0x4060);
+	vec_mask(&m, 3, false);
+	ck_assert_uint_eq(vm.routing->nr, before + 2);
+	ck_assert_int_ne(m.msix.vecs[3].gsi, m.msix.vecs[0].gsi);
+	mdev_remove(&m);
+	host.irq = &fake_irq;
+}
+END_TEST
+
 START_TEST(msix_bad_table_accesses)
 {
 	static struct mdev m;
@@ -1698,6 +1745,7 @@ Suite *pci_suite(void)
 	tcase_add_test(msix, msix_bad_table_accesses);
 	tcase_add_test(msix, msix_fallback_without_route);
 	tcase_add_test(msix, msix_bad_sizes);
+	tcase_add_test(msix, msix_routes_in_vm_routing);
 	suite_add_tcase(s, msix);
 
 	tcase_add_checked_fixture(vpci, setup, teardown);
