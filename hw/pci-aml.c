@@ -18,10 +18,14 @@
  *         WordIO: 0x0000-0x0CF7 and 0x0D00-0xFFFF
  *         DWordMemory: the BAR window, PCI_MMIO_START + PCI_MMIO_SIZE
  *       })
+ *       Name (_PRT, Package () {	slots 1..31, INTA# only
+ *         Package () { 0xSSSSFFFF, 0, 0, pci_slot_gsi (S) }, ...
+ *       })
  *     }
  *   }
  *
- * No _PRT: kite's PCI functions have no INTx pin; they interrupt with MSI-X.
+ * _PRT entries name GSIs directly (no link devices): the INTx wiring of
+ * hw/pci.c, used only by a driver that leaves MSI-X off.
  */
 #include <string.h>
 
@@ -31,6 +35,7 @@
 #define AML_BYTE_PREFIX		0x0a
 #define AML_DWORD_PREFIX	0x0c
 #define AML_ZERO_OP		0x00
+#define AML_PACKAGE_OP		0x12
 #define AML_SCOPE_OP		0x10
 #define AML_BUFFER_OP		0x11
 #define AML_EXT_PREFIX		0x5b
@@ -152,17 +157,17 @@ static void pkg_length(struct aml *a, size_t body)
 	emit8(a, n >> 12);
 }
 
-/* Emit what fill() produces, preceded by its PkgLength. */
-static void package(struct aml *a, void (*fill)(struct aml *))
+/* Emit what fill(arg) produces, preceded by its PkgLength. */
+static void package(struct aml *a, void (*fill)(struct aml *, unsigned), unsigned arg)
 {
 	struct aml probe = { .buf = NULL, .len = 0 };
 
-	fill(&probe);
+	fill(&probe, arg);
 	pkg_length(a, probe.pos);
-	fill(a);
+	fill(a, arg);
 }
 
-static void crs_buffer_body(struct aml *a)
+static void crs_buffer_body(struct aml *a, unsigned unused)
 {
 	struct aml probe = { .buf = NULL, .len = 0 };
 
@@ -172,7 +177,27 @@ static void crs_buffer_body(struct aml *a)
 	crs(a);
 }
 
-static void device_body(struct aml *a)
+static void prt_entry(struct aml *a, unsigned slot)
+{
+	emit8(a, 4);				/* NumElements */
+	emit8(a, AML_DWORD_PREFIX);
+	emit32(a, slot << 16 | 0xffff);	/* _ADR: any function of the slot */
+	emit8(a, AML_ZERO_OP);			/* pin: INTA# */
+	emit8(a, AML_ZERO_OP);			/* source: none, a GSI follows */
+	emit8(a, AML_BYTE_PREFIX);
+	emit8(a, pci_slot_gsi(slot));
+}
+
+static void prt_body(struct aml *a, unsigned unused)
+{
+	emit8(a, PCI_MAX_SLOTS - 1);		/* NumElements */
+	for (unsigned slot = 1; slot < PCI_MAX_SLOTS; slot++) {
+		emit8(a, AML_PACKAGE_OP);
+		package(a, prt_entry, slot);
+	}
+}
+
+static void device_body(struct aml *a, unsigned unused)
 {
 	emit(a, "PCI0", 4);
 	emit8(a, AML_NAME_OP);
@@ -185,16 +210,20 @@ static void device_body(struct aml *a)
 	emit8(a, AML_NAME_OP);
 	emit(a, "_CRS", 4);
 	emit8(a, AML_BUFFER_OP);
-	package(a, crs_buffer_body);
+	package(a, crs_buffer_body, 0);
+	emit8(a, AML_NAME_OP);
+	emit(a, "_PRT", 4);
+	emit8(a, AML_PACKAGE_OP);
+	package(a, prt_body, 0);
 }
 
-static void scope_body(struct aml *a)
+static void scope_body(struct aml *a, unsigned unused)
 {
 	emit8(a, AML_ROOT_CHAR);
 	emit(a, "_SB_", 4);
 	emit8(a, AML_EXT_PREFIX);
 	emit8(a, AML_DEVICE_OP);
-	package(a, device_body);
+	package(a, device_body, 0);
 }
 
 size_t pci_acpi_aml(u8 *buf, size_t len)
@@ -202,6 +231,6 @@ size_t pci_acpi_aml(u8 *buf, size_t len)
 	struct aml a = { .buf = buf, .len = len };
 
 	emit8(&a, AML_SCOPE_OP);
-	package(&a, scope_body);
+	package(&a, scope_body, 0);
 	return a.pos;
 }

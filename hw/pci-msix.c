@@ -232,6 +232,16 @@ bool pci_msix_notify(struct pci_msix *m, unsigned vec)
 	return ok;
 }
 
+bool pci_msix_enabled(struct pci_msix *m)
+{
+	bool ret;
+
+	pthread_mutex_lock(&m->lock);
+	ret = m->enabled;
+	pthread_mutex_unlock(&m->lock);
+	return ret;
+}
+
 bool pci_msix_pending(struct pci_msix *m, unsigned vec)
 {
 	bool ret;

@@ -34,6 +34,43 @@ static bool bar_addr_ok(u32 addr, u32 size)
 	return addr != 0 && (u64)addr + size <= MMIO_HOLE_END;
 }
 
+/* With host->intx_lock held: put dev's INTA# level on its shared line. */
+static void intx_update(struct pci_dev *dev, bool on)
+{
+	struct pci_host *host = dev->host;
+	unsigned line = (unsigned)dev->slot % PCI_INTX_LINES;
+	u32 bit = 1u << dev->slot, old = host->intx_asserted[line], new;
+
+	new = on ? old | bit : old & ~bit;
+	host->intx_asserted[line] = new;
+	if (!old != !new)
+		host->irq->set_line(host->vm, pci_slot_gsi(dev->slot), new != 0);
+}
+
+static void intx_refresh(struct pci_dev *dev)
+{
+	struct pci_host *host = dev->host;
+
+	pthread_mutex_lock(&host->intx_lock);
+	if (dev->slot >= 0)
+		intx_update(dev, atomic_load(&dev->intx_level) &&
+			    !atomic_load(&dev->intx_disabled));
+	pthread_mutex_unlock(&host->intx_lock);
+}
+
+void pci_intx_set(struct pci_dev *dev, bool level)
+{
+	atomic_store(&dev->intx_level, level);
+	if (dev->intx && dev->host)
+		intx_refresh(dev);
+}
+
+void pci_dev_enable_intx(struct pci_dev *dev)
+{
+	dev->intx = true;
+	dev->cfg[PCI_INTERRUPT_PIN] = 1;	/* INTA# */
+}
+
 static void bar_notify(struct pci_dev *dev, int i, u32 addr, bool mapped)
 {
 	if (dev->ops && dev->ops->bar_mapped)
@@ -121,8 +158,17 @@ static void cfg_write_bytes(struct pci_dev *dev, u32 off, const u8 *v, u32 len)
 	if (overlaps(off, len, PCI_COMMAND, 2) ||
 	    overlaps(off, len, PCI_BASE_ADDRESS_0, 4 * PCI_NR_BARS))
 		pci_decode_bars(dev);
-	if (dev->msix)
+	if (dev->intx && overlaps(off, len, PCI_COMMAND, 2)) {
+		atomic_store(&dev->intx_disabled,
+			     pci_cfg_read16(dev, PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE);
+		intx_refresh(dev);
+	}
+	if (dev->msix) {
 		pci_msix_cfg_write(dev->msix, off, len);
+		/* A function with MSI-X enabled must not use INTx. */
+		if (dev->intx && pci_msix_enabled(dev->msix))
+			pci_intx_set(dev, false);
+	}
 	if (dev->ops && dev->ops->cfg_write)
 		dev->ops->cfg_write(dev, off, len);
 }
@@ -170,6 +216,10 @@ static void conf1_data_read(struct bus_dev *bd, u64 off, void *data, u32 len)
 		if (dev->ops && dev->ops->cfg_read)
 			dev->ops->cfg_read(dev, reg + off, len);
 		memcpy(data, &dev->cfg[reg + off], len);
+		/* STATUS.INTERRUPT is live: the INTA# level, disabled or not. */
+		if (dev->intx && overlaps(reg + off, len, PCI_STATUS, 1) &&
+		    atomic_load(&dev->intx_level))
+			((u8 *)data)[PCI_STATUS - (reg + off)] |= PCI_STATUS_INTERRUPT;
 	}
 	pthread_mutex_unlock(&host->lock);
 }
@@ -302,6 +352,8 @@ int pci_register(struct pci_host *host, struct pci_dev *dev)
 		goto out;
 	dev->slot = slot;
 	host->devs[slot] = dev;
+	if (dev->intx)
+		dev->cfg[PCI_INTERRUPT_LINE] = pci_slot_gsi(slot);
 	pci_cfg_write16(dev, PCI_COMMAND, pci_cfg_read16(dev, PCI_COMMAND) | PCI_COMMAND_MEMORY);
 	pci_decode_bars(dev);
 	ret = slot;
@@ -320,8 +372,12 @@ void pci_unregister(struct pci_dev *dev)
 	for (int i = 0; i < PCI_NR_BARS; i++)
 		if (dev->bars[i].mapped)
 			bar_unmap(dev, i);
+	pthread_mutex_lock(&host->intx_lock);
+	if (dev->intx)
+		intx_update(dev, false);
 	host->devs[dev->slot] = NULL;
 	dev->slot = -1;
+	pthread_mutex_unlock(&host->intx_lock);
 	pthread_mutex_unlock(&host->lock);
 }
 
@@ -335,6 +391,7 @@ int pci_host_init(struct pci_host *host, struct vm *vm, const struct pci_irq_ops
 	host->mmio_next = PCI_MMIO_START;
 	host->mmio_end = PCI_MMIO_START + PCI_MMIO_SIZE;
 	pthread_mutex_init(&host->lock, NULL);
+	pthread_mutex_init(&host->intx_lock, NULL);
 
 	host->addr_port = (struct bus_dev){
 		.base = PCI_CONF1_ADDR_PORT, .len = 4, .ops = &conf1_addr_ops,
@@ -363,6 +420,7 @@ err_data:
 err_addr:
 	bus_unregister(&vm->pio_bus, &host->addr_port);
 err:
+	pthread_mutex_destroy(&host->intx_lock);
 	pthread_mutex_destroy(&host->lock);
 	pr_err("pci: cannot claim ports 0xcf8-0xcff: %s", strerror(-ret));
 	return ret;
@@ -375,6 +433,7 @@ void pci_host_exit(struct pci_host *host)
 			pci_unregister(host->devs[slot]);
 	bus_unregister(&host->vm->pio_bus, &host->data_port);
 	bus_unregister(&host->vm->pio_bus, &host->addr_port);
+	pthread_mutex_destroy(&host->intx_lock);
 	pthread_mutex_destroy(&host->lock);
 }
 
@@ -386,6 +445,7 @@ const struct pci_irq_ops pci_kvm_irq_ops = {
 	.ioeventfd_assign = ioeventfd_assign,
 	.ioeventfd_deassign = ioeventfd_deassign,
 	.signal_msi = irq_signal_msi,
+	.set_line = irq_set_line,
 };
 
 static void pci_host_destroy(void *arg)

@@ -20,6 +20,7 @@
 #define KITE_PCI_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <linux/pci_regs.h>
 
 #include "bus.h"
@@ -54,6 +55,7 @@ struct pci_irq_ops {
 	int (*ioeventfd_assign)(struct vm *vm, int efd, u64 addr, u32 len, bool pio);
 	int (*ioeventfd_deassign)(struct vm *vm, int efd, u64 addr, u32 len, bool pio);
 	int (*signal_msi)(struct vm *vm, u64 addr, u32 data);
+	int (*set_line)(struct vm *vm, u32 gsi, int level);
 };
 extern const struct pci_irq_ops pci_kvm_irq_ops;
 
@@ -92,6 +94,9 @@ struct pci_dev {
 	const struct pci_dev_ops *ops;
 	void *priv;
 	struct pci_msix *msix;		/* its MSI-X capability, if any */
+	bool intx;			/* has INTA# (pci_dev_enable_intx) */
+	atomic_bool intx_level;		/* what the device drives on INTA# */
+	atomic_bool intx_disabled;	/* COMMAND.INTX_DISABLE, mirrored */
 
 	u8 cfg[PCI_CFG_SIZE];
 	u8 wmask[PCI_CFG_SIZE];		/* bits the guest may change */
@@ -111,7 +116,33 @@ struct pci_host {
 	u64 mmio_end;
 	struct bus_dev addr_port;
 	struct bus_dev data_port;
+
+	/* INTx: which slots assert each shared line (intx_lock, not lock). */
+	pthread_mutex_t intx_lock;
+	u32 intx_asserted[8];
 };
+
+/*
+ * Legacy INTx, for a guest that does not enable MSI-X: INTA# of slot s is
+ * wired to IOAPIC pin 16 + s % 8 (level-triggered, shared), the same table
+ * the DSDT's _PRT gives the guest. The host ORs the slots sharing a line.
+ */
+#define PCI_INTX_GSI_BASE	16
+#define PCI_INTX_LINES		8
+
+static inline u32 pci_slot_gsi(int slot)
+{
+	return PCI_INTX_GSI_BASE + (unsigned)slot % PCI_INTX_LINES;
+}
+
+/* Give the function an INTA# pin (before pci_register). */
+void pci_dev_enable_intx(struct pci_dev *dev);
+/*
+ * Drive INTA# (level semantics: it stays asserted until set false).
+ * Honours COMMAND.INTX_DISABLE; shows in STATUS.INTERRUPT. Any thread,
+ * including BAR handlers: takes only host->intx_lock.
+ */
+void pci_intx_set(struct pci_dev *dev, bool level);
 
 /*
  * Put the host bridge on vm->pio_bus (ports 0xCF8-0xCFF). irq is
@@ -253,6 +284,8 @@ void pci_msix_cfg_write(struct pci_msix *msix, u32 off, u32 len);
  * (the caller has no other way to interrupt: kite has no INTx for PCI).
  */
 bool pci_msix_notify(struct pci_msix *msix, unsigned vec);
+/* Is MSI-X enabled (message control)? Any thread. */
+bool pci_msix_enabled(struct pci_msix *msix);
 /* Is vector vec's PBA bit set? (for tests and debugging) */
 bool pci_msix_pending(struct pci_msix *msix, unsigned vec);
 

@@ -14,9 +14,9 @@
  * exit and wakes only that queue's worker. Interrupts go out through MSI-X:
  * one vector per queue plus one for config changes, each an irqfd.
  *
- * Without MSI-X enabled kite cannot interrupt the guest (there is no INTx
- * routing for PCI): the interrupt pin reads 0, so a driver knows not to
- * wait for one. The ISR bits are still kept for a polling driver.
+ * A driver that leaves MSI-X disabled gets legacy INTx instead: INTA#
+ * (level, shared; hw/pci.c) is raised with the ISR bits and dropped when
+ * the driver reads the ISR, which clears it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,11 +75,31 @@ static const struct pci_irq_ops *vp_irq(struct virtio_pci *vp)
 
 /* ---- interrupts ---- */
 
+/*
+ * With MSI-X enabled, a vector (none: no interrupt, as the spec says);
+ * without, INTA#.
+ */
 static void vp_raise(struct virtio_pci *vp, unsigned isr_bit, u16 vec)
 {
 	atomic_fetch_or(&vp->isr, isr_bit);
-	if (vec != VIRTIO_MSI_NO_VECTOR)
-		pci_msix_notify(&vp->msix, vec);
+	if (vec != VIRTIO_MSI_NO_VECTOR && pci_msix_notify(&vp->msix, vec))
+		return;
+	if (!pci_msix_enabled(&vp->msix))
+		pci_intx_set(&vp->pdev, true);
+}
+
+/*
+ * The driver read (and so cleared) the ISR: drop INTA#, unless an event
+ * raced in after the read, which must keep the line up.
+ */
+static u8 vp_isr_read(struct virtio_pci *vp)
+{
+	u8 v = atomic_exchange(&vp->isr, 0);
+
+	pci_intx_set(&vp->pdev, false);
+	if (atomic_load(&vp->isr) && !pci_msix_enabled(&vp->msix))
+		pci_intx_set(&vp->pdev, true);
+	return v;
 }
 
 static void vp_signal_queue(struct virtio_dev *vdev, struct virtq *vq)
@@ -100,6 +120,7 @@ static void vp_reset(struct virtio_dev *vdev)
 	struct virtio_pci *vp = vdev->tpriv;
 
 	atomic_store(&vp->isr, 0);
+	pci_intx_set(&vp->pdev, false);
 }
 
 /* A vector the driver may select: one the MSI-X table has, or none. */
@@ -280,7 +301,7 @@ static void vp_bar_read(struct bus_dev *bd, u64 off, void *data, u32 len)
 		common_read(vp, off, data, len);
 	} else if (off == VPCI_ISR_OFF) {
 		/* Reading the ISR acknowledges it (4.1.4.5). */
-		*(u8 *)data = atomic_exchange(&vp->isr, 0);
+		*(u8 *)data = vp_isr_read(vp);
 	} else if (off >= VPCI_DEVICE_OFF && off < VPCI_DEVICE_OFF + VPCI_DEVICE_MAX) {
 		virtio_config_read(vdev, off - VPCI_DEVICE_OFF, data, len);
 	}
@@ -517,6 +538,7 @@ int virtio_pci_create(struct vm *vm, struct virtio_dev *vdev)
 		     PCI_DEVICE_ID_VIRTIO_BASE + vdev->device_id, vp_class(vdev->device_id),
 		     PCI_VENDOR_ID_VIRTIO, vdev->device_id);
 	vp->pdev.cfg[PCI_REVISION_ID] = 1;	/* non-transitional (4.1.2.1) */
+	pci_dev_enable_intx(&vp->pdev);
 	vp->pdev.ops = &vp_pci_ops;
 	vp->pdev.priv = vp;
 	vp->pdev.host = host;

@@ -105,6 +105,17 @@ static int fake_signal_msi(struct vm *vm, u64 addr, u32 data)
 	return 0;
 }
 
+static int line_level[IRQ_FIRST_MSI_GSI];
+static unsigned nr_set_line;
+
+static int fake_set_line(struct vm *vm, u32 gsi, int level)
+{
+	ck_assert_uint_lt(gsi, IRQ_FIRST_MSI_GSI);
+	line_level[gsi] = level;
+	nr_set_line++;
+	return 0;
+}
+
 static const struct pci_irq_ops fake_irq = {
 	.add_msi_route = fake_add_msi_route,
 	.update_msi_route = fake_update_msi_route,
@@ -113,6 +124,7 @@ static const struct pci_irq_ops fake_irq = {
 	.ioeventfd_assign = fake_ioeventfd_assign,
 	.ioeventfd_deassign = fake_ioeventfd_deassign,
 	.signal_msi = fake_signal_msi,
+	.set_line = fake_set_line,
 };
 
 /* The live ioeventfd at addr, or NULL. */
@@ -144,7 +156,8 @@ static void setup(void)
 {
 	ck_assert_int_eq(vm_init_bare(&vm, NULL), 0);
 	memset(routes, 0, sizeof(routes));
-	nr_routes = nr_ioevs = nr_signal_msi = 0;
+	nr_routes = nr_ioevs = nr_signal_msi = nr_set_line = 0;
+	memset(line_level, 0, sizeof(line_level));
 	memset(irqfd_gsi, 0xff, sizeof(irqfd_gsi));
 	ck_assert_int_eq(pci_host_init(&host, &vm, &fake_irq), 0);
 	vm.pci = &host;
@@ -539,6 +552,40 @@ START_TEST(bad_bar_declarations)
 	ck_assert_int_eq(pci_dev_add_bar(&d, -1, 4096, &tdev_bar_ops, NULL), -EINVAL);
 	ck_assert_int_eq(pci_dev_add_bar(&d, 1, 4096, &tdev_bar_ops, NULL), 0);
 	ck_assert_int_eq(pci_dev_add_bar(&d, 1, 4096, &tdev_bar_ops, NULL), -EINVAL);
+}
+END_TEST
+
+/* Slots 1 and 9 share GSI 17: the line is the OR of both INTA#s. */
+START_TEST(intx_shared_line)
+{
+	static struct tdev t[10];
+	u32 gsi = pci_slot_gsi(1);
+
+	for (int i = 1; i < 10; i++) {
+		memset(&t[i], 0, sizeof(t[i]));
+		pci_dev_init(&t[i].pdev, "intx", 0x1234, 0x10, 0xff0000, 0, 0);
+		if (i == 1 || i == 9)
+			pci_dev_enable_intx(&t[i].pdev);
+		ck_assert_int_eq(pci_register(&host, &t[i].pdev), i);
+	}
+	ck_assert_uint_eq(pci_slot_gsi(9), gsi);
+	ck_assert_uint_eq(cfg8(9, PCI_INTERRUPT_PIN), 1);
+	ck_assert_uint_eq(cfg8(2, PCI_INTERRUPT_PIN), 0);
+	pci_intx_set(&t[1].pdev, true);
+	ck_assert_int_eq(line_level[gsi], 1);
+	pci_intx_set(&t[9].pdev, true);
+	pci_intx_set(&t[1].pdev, false);
+	ck_assert_int_eq(line_level[gsi], 1);
+	ck_assert_uint_eq(nr_set_line, 1);	/* no glitch while one still asserts */
+	pci_intx_set(&t[9].pdev, false);
+	ck_assert_int_eq(line_level[gsi], 0);
+	/* A function without a pin drives nothing; one that goes away lets go. */
+	pci_intx_set(&t[2].pdev, true);
+	ck_assert_uint_eq(nr_set_line, 2);
+	pci_intx_set(&t[9].pdev, true);
+	ck_assert_int_eq(line_level[gsi], 1);
+	pci_unregister(&t[9].pdev);
+	ck_assert_int_eq(line_level[gsi], 0);
 }
 END_TEST
 
@@ -1025,7 +1072,10 @@ START_TEST(vpci_identity)
 	ck_assert_uint_eq(cfg16(1, PCI_SUBSYSTEM_VENDOR_ID), 0x1af4);
 	ck_assert_uint_eq(cfg16(1, PCI_SUBSYSTEM_ID), VIRTIO_ID_BLOCK);
 	ck_assert_uint_eq(cfg32(1, PCI_CLASS_REVISION) >> 8, 0x018000);
-	ck_assert_uint_eq(cfg8(1, PCI_INTERRUPT_PIN), 0);
+	/* INTA#, wired to the line the DSDT's _PRT names for slot 1. */
+	ck_assert_uint_eq(cfg8(1, PCI_INTERRUPT_PIN), 1);
+	ck_assert_uint_eq(cfg8(1, PCI_INTERRUPT_LINE), pci_slot_gsi(1));
+	ck_assert_uint_eq(pci_slot_gsi(1), 17);
 	/* Memory BARs only: no legacy I/O BAR. */
 	for (int i = 0; i < PCI_NR_BARS; i++)
 		ck_assert_uint_eq(cfg32(1, PCI_BASE_ADDRESS_0 + 4 * i) & PCI_BASE_ADDRESS_SPACE_IO, 0);
@@ -1279,6 +1329,55 @@ START_TEST(vpci_interrupts_through_msix)
 	/* A queue with no vector raises only the ISR. */
 	v.vdev.tops->signal_queue(&v.vdev, &v.vdev.vqs[0]);
 	ck_assert_uint_eq(mmio_read(v.bar0 + 0x1000, 1, NULL), 1);
+	vt_remove(&v);
+}
+END_TEST
+
+/* A driver that never enables MSI-X (pci=nomsi) gets INTA#, level-triggered. */
+START_TEST(vpci_intx_without_msix)
+{
+	static struct vtest v;
+	u32 gsi = pci_slot_gsi(1);
+	u8 cap = 0;
+
+	vt_add(&v);
+	driver_init(&v);
+	ck_assert_int_eq(line_level[gsi], 0);
+	v.vdev.tops->signal_queue(&v.vdev, &v.vdev.vqs[0]);
+	ck_assert_int_eq(line_level[gsi], 1);
+	ck_assert(cfg16(1, PCI_STATUS) & PCI_STATUS_INTERRUPT);
+	/* Reading the ISR acknowledges: the line drops. */
+	ck_assert_uint_eq(mmio_read(v.bar0 + 0x1000, 1, NULL), 1);
+	ck_assert_int_eq(line_level[gsi], 0);
+	ck_assert(!(cfg16(1, PCI_STATUS) & PCI_STATUS_INTERRUPT));
+
+	/* COMMAND.INTX_DISABLE masks the line, not the status bit. */
+	v.vdev.tops->signal_config(&v.vdev);
+	ck_assert_int_eq(line_level[gsi], 1);
+	cfg_write(1, 0, PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE, 2);
+	ck_assert_int_eq(line_level[gsi], 0);
+	ck_assert(cfg16(1, PCI_STATUS) & PCI_STATUS_INTERRUPT);
+	cfg_write(1, 0, PCI_COMMAND, PCI_COMMAND_MEMORY, 2);
+	ck_assert_int_eq(line_level[gsi], 1);
+	ck_assert_uint_eq(mmio_read(v.bar0 + 0x1000, 1, NULL), 2);
+	ck_assert_int_eq(line_level[gsi], 0);
+
+	/* A device reset drops an asserted line. */
+	v.vdev.tops->signal_queue(&v.vdev, &v.vdev.vqs[1]);
+	ck_assert_int_eq(line_level[gsi], 1);
+	common_wr(&v, VIRTIO_PCI_COMMON_STATUS, 0, 1);
+	ck_assert_int_eq(line_level[gsi], 0);
+
+	/* With MSI-X enabled INTx stays quiet, even for a queue with no vector. */
+	v.vdev.tops->signal_queue(&v.vdev, &v.vdev.vqs[0]);
+	ck_assert_int_eq(line_level[gsi], 1);
+	for (u8 pos = cfg8(1, PCI_CAPABILITY_LIST); pos; pos = cfg8(1, pos + 1))
+		if (cfg8(1, pos) == PCI_CAP_ID_MSIX)
+			cap = pos;
+	cfg_write(1, 0, cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	ck_assert_int_eq(line_level[gsi], 0);	/* enabling MSI-X drops INTA# */
+	v.vdev.tops->signal_queue(&v.vdev, &v.vdev.vqs[0]);
+	ck_assert_int_eq(line_level[gsi], 0);
 	vt_remove(&v);
 }
 END_TEST
@@ -1636,7 +1735,7 @@ static const u8 *find_bytes(const u8 *hay, size_t len, const void *needle, size_
 
 START_TEST(acpi_host_bridge_aml)
 {
-	u8 buf[512], small[16];
+	u8 buf[1024], small[16];
 	size_t len = pci_acpi_aml(buf, sizeof(buf)), n, pl, crs_len;
 	const u8 *p, *end, *dev, *crs;
 	bool bus = false, conf = false, mem = false;
@@ -1666,12 +1765,11 @@ START_TEST(acpi_host_bridge_aml)
 	crs = find_bytes(dev, buf + len - dev, "\x08_CRS\x11", 6);
 	ck_assert_ptr_nonnull(crs);
 	pl = aml_pkglen(crs + 6, &n);
-	ck_assert_ptr_eq(crs + 6 + pl, buf + len);
 	ck_assert_uint_eq(crs[6 + n], 0x0a);
 	crs_len = crs[6 + n + 1];
 	p = crs + 6 + n + 2;
 	end = p + crs_len;
-	ck_assert_ptr_eq(end, buf + len);
+	ck_assert_ptr_eq(end, crs + 6 + pl);
 	while (p < end && p[0] != 0x79) {
 		u16 dlen;
 
@@ -1704,6 +1802,28 @@ START_TEST(acpi_host_bridge_aml)
 	ck_assert_ptr_eq(p, end - 2);
 	ck_assert(bus && conf && mem);
 	ck_assert_uint_eq(io_windows, 2);
+
+	/* _PRT: slot S's INTA# is GSI 16 + S % 8, as hw/pci.c wires it. */
+	p = find_bytes(dev, buf + len - dev, "\x08_PRT\x12", 6);
+	ck_assert_ptr_nonnull(p);
+	pl = aml_pkglen(p + 6, &n);
+	ck_assert_ptr_eq(p + 6 + pl, buf + len);	/* the last thing in PCI0 */
+	ck_assert_uint_eq(p[6 + n], PCI_MAX_SLOTS - 1);
+	p += 6 + n + 1;
+	for (unsigned slot = 1; slot < PCI_MAX_SLOTS; slot++) {
+		u32 adr;
+
+		ck_assert_uint_eq(p[0], 0x12);
+		pl = aml_pkglen(p + 1, &n);
+		ck_assert_uint_eq(p[1 + n], 4);
+		ck_assert_uint_eq(p[2 + n], 0x0c);
+		memcpy(&adr, p + 3 + n, 4);
+		ck_assert_uint_eq(adr, slot << 16 | 0xffff);
+		ck_assert(!memcmp(p + 7 + n, "\x00\x00\x0a", 3));
+		ck_assert_uint_eq(p[10 + n], pci_slot_gsi(slot));
+		p += 1 + pl;
+	}
+	ck_assert_ptr_eq(p, buf + len);
 }
 END_TEST
 
@@ -1735,6 +1855,7 @@ Suite *pci_suite(void)
 	tcase_add_test(bars, bar_overlap_and_bad_addresses);
 	tcase_add_test(bars, slots_and_window_run_out);
 	tcase_add_test(bars, bad_bar_declarations);
+	tcase_add_test(bars, intx_shared_line);
 	suite_add_tcase(s, bars);
 
 	tcase_add_checked_fixture(msix, setup, teardown);
@@ -1756,6 +1877,7 @@ Suite *pci_suite(void)
 	tcase_add_test(vpci, vpci_queue_enable_checks_addresses);
 	tcase_add_test(vpci, vpci_reset_and_reinit);
 	tcase_add_test(vpci, vpci_interrupts_through_msix);
+	tcase_add_test(vpci, vpci_intx_without_msix);
 	tcase_add_test(vpci, vpci_notify_ioeventfds_follow_bar);
 	tcase_add_test(vpci, vpci_device_config_and_pci_cfg_window);
 	tcase_add_test(vpci, vpci_garbage_from_guest);
