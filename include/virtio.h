@@ -413,9 +413,11 @@ struct virtio_mmio_info {
 /* Fill up to max entries; returns how many devices there are. */
 unsigned virtio_mmio_list(struct vm *vm, struct virtio_mmio_info *out, unsigned max);
 /*
- * Append " virtio_mmio.device=4K@0xd0000000:5" for every virtio-mmio
- * device to the NUL-terminated string in buf (size bytes). -ENOSPC if it
- * does not fit (buf unchanged).
+ * virtio_mmio_create() itself announces each device to the kernel with
+ * vm_cmdline_append("virtio_mmio.device=4K@0xd0000000:5"); this helper
+ * formats the same for all devices, appended to the NUL-terminated string
+ * in buf (size bytes), for tools and tests. -ENOSPC if it does not fit
+ * (buf unchanged).
  */
 int virtio_mmio_cmdline(struct vm *vm, char *buf, size_t size);
 /* The eventfd a virtio-mmio device's interrupts are written to (tests), or -1. */

@@ -11,22 +11,22 @@
  * input is never dropped and never read faster than the guest takes it.
  *
  * Ctrl-A x stops the VM (KITE_EXIT_USER), Ctrl-A Ctrl-A sends one Ctrl-A,
- * as on the serial console.
+ * as on the serial console (term.h); vm_run() puts the terminal in raw
+ * mode. With this console, the run loop must leave stdin to us.
  */
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <termios.h>
 #include <unistd.h>
 
+#include "term.h"
 #include "virtio.h"
 
 #define CONSOLE_QUEUE_SIZE	128
 #define CONSOLE_MAX_SEGS	16
 #define RXQ			0
 #define TXQ			1
-#define CTRL_A			0x01
 
 struct virtio_console_config {
 	u16 cols;
@@ -45,11 +45,8 @@ struct virtio_console {
 	bool rx_running;
 	int rx_kick_fd;		/* the worker forwards receiveq kicks here */
 	int rx_stop_fd;
-	bool escape;		/* the last input byte was Ctrl-A */
+	struct term_escape esc;
 	bool in_eof;
-
-	bool tty_raw;
-	struct termios saved_tty;
 };
 
 static void efd_signal(int fd)
@@ -100,32 +97,6 @@ static void console_queue_notify(struct virtio_dev *vdev, struct virtq *vq)
 }
 
 /* ---- guest input ---- */
-
-/*
- * Apply the Ctrl-A escapes to buf[0..len) in place; returns the bytes to
- * deliver, or -1 if the user asked to quit.
- */
-static ssize_t console_filter(struct virtio_console *con, u8 *buf, size_t len)
-{
-	size_t out = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		u8 c = buf[i];
-
-		if (con->escape) {
-			con->escape = false;
-			if (c == 'x' || c == 'X')
-				return -1;
-			if (c != CTRL_A)
-				continue;	/* unknown escape: swallowed */
-		} else if (c == CTRL_A) {
-			con->escape = true;
-			continue;
-		}
-		buf[out++] = c;
-	}
-	return out;
-}
 
 /* Deliver buf into receive buffers; returns bytes taken (less if the guest has none). */
 static size_t console_rx_deliver(struct virtio_console *con, const u8 *buf, size_t len)
@@ -180,6 +151,7 @@ static void *console_rx_main(void *arg)
 	while (!con->in_eof && rx_wait(con, con->in_fd)) {
 		ssize_t n = read(con->in_fd, buf, sizeof(buf));
 		size_t off = 0;
+		bool quit = false;
 
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
@@ -187,8 +159,8 @@ static void *console_rx_main(void *arg)
 			con->in_eof = true;	/* no more input: the guest keeps running */
 			break;
 		}
-		n = console_filter(con, buf, n);
-		if (n < 0) {
+		n = term_escape_filter(&con->esc, (char *)buf, n, &quit);
+		if (quit) {
 			vm_stop(con->vdev.vm, KITE_EXIT_USER);
 			break;
 		}
@@ -238,8 +210,6 @@ static void console_destroy(struct virtio_dev *vdev)
 {
 	struct virtio_console *con = vdev->priv;
 
-	if (con->tty_raw)
-		tcsetattr(con->in_fd, TCSAFLUSH, &con->saved_tty);
 	if (con->rx_kick_fd >= 0)
 		close(con->rx_kick_fd);
 	if (con->rx_stop_fd >= 0)
@@ -253,20 +223,6 @@ static const struct virtio_dev_ops console_ops = {
 	.queue_notify	= console_queue_notify,
 	.destroy	= console_destroy,
 };
-
-/* A terminal passes every key through (Ctrl-C goes to the guest). */
-static void console_tty_raw(struct virtio_console *con)
-{
-	struct termios t;
-
-	if (!isatty(con->in_fd) || tcgetattr(con->in_fd, &con->saved_tty))
-		return;
-	t = con->saved_tty;
-	cfmakeraw(&t);
-	t.c_oflag |= OPOST | ONLCR;	/* keep the host's newline handling for output */
-	if (!tcsetattr(con->in_fd, TCSAFLUSH, &t))
-		con->tty_raw = true;
-}
 
 int virtio_console_create(struct vm *vm, int in_fd, int out_fd,
 			  virtio_transport_create_fn create)
@@ -292,11 +248,9 @@ int virtio_console_create(struct vm *vm, int in_fd, int out_fd,
 			      &console_ops, con);
 	if (ret)
 		goto fail;
-	if (in_fd >= 0)
-		console_tty_raw(con);
 	ret = create(vm, &con->vdev);
 	if (ret)
-		virtio_dev_destroy(&con->vdev);		/* frees con, restores the tty */
+		virtio_dev_destroy(&con->vdev);		/* frees con */
 	return ret;
 fail:
 	console_destroy(&con->vdev);

@@ -408,6 +408,20 @@ int virtio_mmio_create(struct vm *vm, struct virtio_dev *vdev)
 		       (unsigned long long)base, strerror(-ret));
 		goto fail;
 	}
+	{
+		char arg[64];
+
+		/* The kernel finds virtio-mmio devices on its command line. */
+		snprintf(arg, sizeof(arg), "virtio_mmio.device=%lluK@0x%llx:%u",
+			 (unsigned long long)(VIRTIO_MMIO_SLOT / KiB),
+			 (unsigned long long)base, m->irq);
+		ret = vm_cmdline_append(vm, arg);
+		if (ret) {
+			bus_unregister(&vm->mmio_bus, &m->bdev);
+			m->bdev.ops = NULL;
+			goto fail;
+		}
+	}
 	ret = vm_on_exit(vm, virtio_dev_destroy, vdev);
 	if (ret) {
 		pr_err("%s: cannot register teardown", vdev->name);

@@ -43,6 +43,8 @@ static struct virtio_dev *V;
 static char *img;
 /* Build requests as indirect tables (as Linux does): many fit in the ring. */
 static bool use_indirect;
+/* The ring breq_build() adds to. */
+static struct tring *cur = &R;
 
 static int capture_create(struct vm *vm, struct virtio_dev *vdev)
 {
@@ -90,6 +92,7 @@ static bool blk_up(int engine, const char *extra, unsigned nr_cpus)
 	tvm_init(&T, nr_cpus);
 	memset(&TT, 0, sizeof(TT));
 	use_indirect = false;
+	cur = &R;
 	V = NULL;
 	make_image();
 	snprintf(spec, sizeof(spec), "%s,%s%s", img, engines[engine], extra);
@@ -128,13 +131,24 @@ static void blk_down(void)
 }
 
 /* A request in guest RAM: header, data split in nseg segments, status byte. */
+struct blk_range {
+	u64 sector;
+	u32 num;
+	u32 flags;
+};
+
 struct breq {
 	u64 hdr, data, status;
 	u32 len;
 	u16 head;
 };
 
-static void breq_build(struct breq *b, u32 type, u64 sector, u32 len, unsigned nseg)
+/*
+ * payload (len bytes, or NULL) is copied into the data buffer *before* the
+ * request is published: the device may take it the moment it is.
+ */
+static void breq_build(struct breq *b, u32 type, u64 sector, u32 len, unsigned nseg,
+		       const void *payload)
 {
 	struct tseg segs[8];
 	u32 *h;
@@ -150,6 +164,8 @@ static void breq_build(struct breq *b, u32 type, u64 sector, u32 len, unsigned n
 	h[1] = 0;
 	memcpy(&h[2], &sector, 8);
 	*(u8 *)tvm_hva(&T, b->status) = 0xff;
+	if (payload)
+		memcpy(tvm_hva(&T, b->data), payload, len);
 
 	segs[n++] = (struct tseg){ b->hdr, 16, false };
 	/* Sector-sized pieces where possible, so O_DIRECT accepts them. */
@@ -160,7 +176,7 @@ static void breq_build(struct breq *b, u32 type, u64 sector, u32 len, unsigned n
 		segs[n++] = (struct tseg){ b->data + chunk * i, part, write };
 	}
 	segs[n++] = (struct tseg){ b->status, 1, true };
-	b->head = use_indirect ? tring_add_indirect(&R, segs, n) : tring_add(&R, segs, n);
+	b->head = use_indirect ? tring_add_indirect(cur, segs, n) : tring_add(cur, segs, n);
 }
 
 static u8 breq_status(struct breq *b)
@@ -185,7 +201,7 @@ static u8 do_req(u32 type, u64 sector, u32 len, unsigned nseg, struct breq *out)
 	struct breq b;
 	struct virtq_used_elem e;
 
-	breq_build(&b, type, sector, len, nseg);
+	breq_build(&b, type, sector, len, nseg, NULL);
 	e = kick_wait(1);
 	ck_assert_uint_eq(e.id, b.head);
 	if (breq_status(&b) == S_OK && type == T_IN)
@@ -200,13 +216,15 @@ START_TEST(test_read_write)
 	struct breq w, r;
 	u8 *buf = malloc(8192);
 
-	if (!blk_up(_i, "", 1))
+	if (!blk_up(_i, "", 1)) {
+		free(buf);
 		return;
+	}
 	blk_start();
 	/* Write 8 KiB at sector 8 from 3 segments, read it back into 2. */
-	breq_build(&w, T_OUT, 8, 8192, 3);
 	for (u32 i = 0; i < 8192; i++)
-		((u8 *)tvm_hva(&T, w.data))[i] = (u8)(i ^ 0x5a);
+		buf[i] = (u8)(i ^ 0x5a);
+	breq_build(&w, T_OUT, 8, 8192, 3, buf);
 	kick_wait(1);
 	ck_assert_uint_eq(breq_status(&w), S_OK);
 	read_image(8 * 512, buf, 8192);
@@ -261,7 +279,6 @@ START_TEST(test_discard_write_zeroes)
 {
 	u8 buf[4096], zero[4096] = { 0 }, orig[512];
 	struct breq b;
-	struct { u64 sector; u32 num; u32 flags; } *range;
 
 	if (!blk_up(_i, "", 1))
 		return;
@@ -270,11 +287,9 @@ START_TEST(test_discard_write_zeroes)
 	for (int t = 0; t < 2; t++) {
 		u64 sector = t ? 32 : 16;
 
-		breq_build(&b, t ? T_WRITE_ZEROES : T_DISCARD, 0, 16, 1);
-		range = tvm_hva(&T, b.data);
-		range->sector = sector;
-		range->num = 8;
-		range->flags = 0;
+		struct blk_range r = { .sector = sector, .num = 8 };
+
+		breq_build(&b, t ? T_WRITE_ZEROES : T_DISCARD, 0, 16, 1, &r);
 		kick_wait(1);
 		ck_assert_uint_eq(breq_status(&b), S_OK);
 		read_image(sector * 512, buf, 4096);
@@ -284,15 +299,11 @@ START_TEST(test_discard_write_zeroes)
 	read_image(40 * 512, buf, 512);
 	ck_assert_mem_eq(buf, orig, 512);
 	/* Discard with the unmap flag is not allowed (it is write-zeroes only). */
-	breq_build(&b, T_DISCARD, 0, 16, 1);
-	range = tvm_hva(&T, b.data);
-	*range = (typeof(*range)){ .sector = 0, .num = 1, .flags = 1 };
+	breq_build(&b, T_DISCARD, 0, 16, 1, &(struct blk_range){ .sector = 0, .num = 1, .flags = 1 });
 	kick_wait(1);
 	ck_assert_uint_eq(breq_status(&b), S_UNSUPP);
 	/* Past the end. */
-	breq_build(&b, T_WRITE_ZEROES, 0, 16, 1);
-	range = tvm_hva(&T, b.data);
-	*range = (typeof(*range)){ .sector = IMG_SECTORS - 4, .num = 8 };
+	breq_build(&b, T_WRITE_ZEROES, 0, 16, 1, &(struct blk_range){ .sector = IMG_SECTORS - 4, .num = 8 });
 	kick_wait(1);
 	ck_assert_uint_eq(breq_status(&b), S_IOERR);
 	blk_down();
@@ -303,7 +314,6 @@ START_TEST(test_readonly)
 {
 	u8 before[4096], after[4096];
 	struct breq b;
-	struct { u64 sector; u32 num; u32 flags; } *range;
 
 	if (!blk_up(_i, ",ro", 1))
 		return;
@@ -311,14 +321,12 @@ START_TEST(test_readonly)
 	ck_assert(!(V->device_features & VIRTIO_BIT(VIRTIO_BLK_F_DISCARD)));
 	blk_start();
 	read_image(0, before, sizeof(before));
-	breq_build(&b, T_OUT, 0, 4096, 1);
-	memset(tvm_hva(&T, b.data), 0xee, 4096);
+	memset(after, 0xee, sizeof(after));
+	breq_build(&b, T_OUT, 0, 4096, 1, after);
 	kick_wait(1);
 	ck_assert_uint_eq(breq_status(&b), S_IOERR);
 	/* A guest that sends discards anyway gets IOERR too. */
-	breq_build(&b, T_DISCARD, 0, 16, 1);
-	range = tvm_hva(&T, b.data);
-	*range = (typeof(*range)){ .sector = 0, .num = 8 };
+	breq_build(&b, T_DISCARD, 0, 16, 1, &(struct blk_range){ .sector = 0, .num = 8 });
 	kick_wait(1);
 	ck_assert_uint_eq(breq_status(&b), S_IOERR);
 	read_image(0, after, sizeof(after));
@@ -408,8 +416,8 @@ START_TEST(test_batch)
 	blk_start();
 	use_indirect = true;
 	for (int i = 0; i < N; i++) {
-		breq_build(&b[i], T_OUT, 8ULL * i, 4096, 1 + i % 3);
-		memset(tvm_hva(&T, b[i].data), i + 1, 4096);
+		memset(buf, i + 1, 4096);
+		breq_build(&b[i], T_OUT, 8ULL * i, 4096, 1 + i % 3, buf);
 	}
 	kick_wait(N);
 	for (int i = 0; i < N; i++) {
@@ -441,8 +449,8 @@ START_TEST(test_reset_in_flight)
 	blk_start();
 	use_indirect = true;
 	for (int i = 0; i < N; i++) {
-		breq_build(&b[i], T_OUT, (u64)i * (LEN / 512), LEN, 2);
-		memset(tvm_hva(&T, b[i].data), 0x80 | i, LEN);
+		memset(buf, 0x80 | i, LEN);
+		breq_build(&b[i], T_OUT, (u64)i * (LEN / 512), LEN, 2, buf);
 	}
 	virtio_queue_kick(V, 0);
 	usleep(100);
@@ -475,6 +483,47 @@ START_TEST(test_reset_in_flight)
 }
 END_TEST
 
+/* VIRTIO_BLK_F_MQ: two queues, each with its own worker, both busy at once. */
+START_TEST(test_multiqueue)
+{
+	enum { N = 40 };
+	static struct tring R2;
+	struct breq b[2][N];
+	u8 buf[4096];
+
+	if (!blk_up(_i, "", 2))
+		return;
+	ck_assert_uint_eq(V->nr_queues, 2);
+	ck_assert(tdev_negotiate(V, V->device_features) & VIRTIO_STATUS_FEATURES_OK);
+	tring_init(&R, &T, QSIZE);
+	tring_init(&R2, &T, QSIZE);
+	ck_assert_int_eq(tring_attach(&R, V, 0), 0);
+	ck_assert_int_eq(tring_attach(&R2, V, 1), 0);
+	tdev_driver_ok(V);
+	ck_assert_uint_eq(V->nr_workers, 2);
+	use_indirect = true;
+	for (int i = 0; i < N; i++) {
+		for (int q = 0; q < 2; q++) {
+			cur = q ? &R2 : &R;
+			memset(buf, 0x10 * (q + 1) + i, sizeof(buf));
+			breq_build(&b[q][i], T_OUT, 8ULL * (2 * i + q), 4096, 2, buf);
+		}
+	}
+	virtio_queue_kick(V, 0);
+	virtio_queue_kick(V, 1);
+	ck_assert(tring_wait_used(&R, N, WAIT_MS));
+	ck_assert(tring_wait_used(&R2, N, WAIT_MS));
+	for (int i = 0; i < N; i++) {
+		for (int q = 0; q < 2; q++) {
+			ck_assert_uint_eq(breq_status(&b[q][i]), S_OK);
+			read_image(4096ULL * (2 * i + q), buf, 4096);
+			ck_assert_mem_eq(buf, tvm_hva(&T, b[q][i].data), 4096);
+		}
+	}
+	blk_down();
+}
+END_TEST
+
 START_TEST(test_bad_spec)
 {
 	tvm_init(&T, 1);
@@ -498,6 +547,7 @@ static Suite *blk_suite(void)
 	tcase_add_loop_test(tc, test_odd_layout, 0, ne);
 	tcase_add_loop_test(tc, test_batch, 0, ne);
 	tcase_add_loop_test(tc, test_reset_in_flight, 0, ne);
+	tcase_add_loop_test(tc, test_multiqueue, 0, ne);
 	tcase_add_test(tc, test_bad_spec);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);

@@ -46,7 +46,7 @@ static struct virtio_dev *devs[4];
 static unsigned nr_devs;
 static int out_pipe[2] = { -1, -1 }, in_pipe[2] = { -1, -1 };
 
-/* Create through the real transport, keeping the vdev so teardown can free it. */
+/* Create through the real transport, keeping the vdev for inspection. */
 static int capture_mmio(struct vm *vm, struct virtio_dev *vdev)
 {
 	int ret = virtio_mmio_create(vm, vdev);
@@ -91,13 +91,12 @@ static void setup(void)
 
 static void teardown(void)
 {
-	for (unsigned i = 0; i < nr_devs; i++)
-		virtio_dev_destroy(devs[i]);
+	/* vm_destroy runs the devices' vm_on_exit teardown. */
+	tvm_exit(&T);
 	for (int i = 0; i < 2; i++) {
 		close(out_pipe[i]);
 		close(in_pipe[i]);
 	}
-	tvm_exit(&T);
 }
 
 static void negotiate(u64 b, u64 features)
@@ -162,6 +161,8 @@ START_TEST(test_cmdline_and_list)
 		 info[0].irq, info[1].irq);
 	ck_assert_int_eq(virtio_mmio_cmdline(&T.vm, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, expect);
+	/* The transport already announced both devices to the kernel. */
+	ck_assert_str_eq(T.vm.cmdline_extra, expect + strlen("console=ttyS0 "));
 	/* Too small: refused, and the buffer is left as it was. */
 	ck_assert_int_eq(virtio_mmio_cmdline(&T.vm, small, sizeof(small)), -ENOSPC);
 	ck_assert_str_eq(small, "console=ttyS0");
@@ -393,6 +394,17 @@ START_TEST(test_console_input)
 	wr(b, REG_QUEUE_NOTIFY, 0);
 	ck_assert(tring_wait_used(&rx, 1, 5000));
 	ck_assert_uint_eq(tring_get_used(&rx).len, 1);
+	/* Ctrl-A x stops the VM, as on the serial console. */
+	ck_assert(!vm_stopping(&T.vm));
+	ck_assert_int_eq(write(in_pipe[1], "\x01x", 2), 2);
+	{
+		u64 end = now_ns() + 5000000000ULL;
+
+		while (!vm_stopping(&T.vm) && now_ns() < end)
+			usleep(1000);
+	}
+	ck_assert(vm_stopping(&T.vm));
+	ck_assert_int_eq(T.vm.exit_code, KITE_EXIT_USER);
 }
 END_TEST
 

@@ -9,6 +9,7 @@
 #define KITE_TEST_VIRTIO_HARNESS_H
 
 #include <pthread.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,29 +26,22 @@ struct tvm {
 static inline void tvm_init(struct tvm *t, unsigned nr_cpus)
 {
 	memset(t, 0, sizeof(*t));
-	t->vm.kvm_fd = -1;
-	t->vm.vm_fd = -1;
-	t->vm.stop_efd = -1;
+	/* The lead's KVM-less VM (buses, irq table, stop eventfd) plus our RAM. */
+	ck_assert_int_eq(vm_init_bare(&t->vm, NULL), 0);
 	t->vm.nr_cpus = nr_cpus;
 	t->vm.ram_size = TEST_RAM_SIZE;
-	t->vm.ram = aligned_alloc(4096, TEST_RAM_SIZE);
-	ck_assert_ptr_nonnull(t->vm.ram);
-	memset(t->vm.ram, 0, TEST_RAM_SIZE);
+	t->vm.ram = mmap(NULL, TEST_RAM_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(t->vm.ram, MAP_FAILED);
 	t->vm.banks[0] = (struct mem_bank){ .gpa = 0, .size = TEST_RAM_SIZE, .hva = t->vm.ram };
 	t->vm.nr_banks = 1;
-	t->vm.next_irq_line = 5;
-	pthread_mutex_init(&t->vm.irq_lock, NULL);
-	bus_init(&t->vm.pio_bus, "pio");
-	bus_init(&t->vm.mmio_bus, "mmio");
 	t->next_gpa = 0x1000;	/* keep gpa 0 unused: catches zeroed addresses */
 }
 
+/* Tears down what vm_on_exit() registered (virtio-mmio devices) and the RAM. */
 static inline void tvm_exit(struct tvm *t)
 {
-	bus_exit(&t->vm.pio_bus);
-	bus_exit(&t->vm.mmio_bus);
-	free(t->vm.ram);
-	t->vm.ram = NULL;
+	vm_destroy(&t->vm);
 }
 
 static inline u64 tvm_alloc(struct tvm *t, u64 len, u64 align)
