@@ -7,9 +7,12 @@
 #include <unistd.h>
 
 #include "boot.h"
+#include "dtb.h"
 #include "hw.h"
 #include "kite.h"
 #include "kvm.h"
+#include "pci.h"
+#include "virtio.h"
 
 #define DEFAULT_RAM	(256 * MiB)
 
@@ -25,6 +28,16 @@ static const char run_usage[] =
 "  -c, --cmdline STRING  kernel command line (default: \"" BOOT_DEFAULT_CMDLINE "\")\n"
 "  -n, --cpus N          number of vCPUs, 1..64 (default 1)\n"
 "  -m, --mem SIZE        guest RAM, e.g. 512M, 4G (default 256M)\n"
+"  -d, --disk SPEC       virtio-blk disk, repeatable (up to 16):\n"
+"                        PATH[,ro][,cache=none|writeback][,engine=aio|uring|sync][,depth=N]\n"
+"                        (default cache=none, engine=aio)\n"
+"      --rng             a virtio-rng device fed from the host's getrandom\n"
+"      --console serial|virtio\n"
+"                        guest console on ttyS0 (default) or virtio-console hvc0\n"
+"      --transport pci|mmio\n"
+"                        virtio transport (default pci); mmio devices are announced\n"
+"                        with virtio_mmio.device= on the command line\n"
+"      --dump-dtb FILE   write the machine's flattened device tree to FILE\n"
 "  -h, --help            this text\n"
 "\n"
 "Exit status: 0 guest powered off or rebooted; 1 bad input or setup error;\n"
@@ -37,6 +50,11 @@ static const struct option run_options[] = {
 	{ "cmdline", required_argument, NULL, 'c' },
 	{ "cpus", required_argument, NULL, 'n' },
 	{ "mem", required_argument, NULL, 'm' },
+	{ "disk", required_argument, NULL, 'd' },
+	{ "rng", no_argument, NULL, 'R' },
+	{ "console", required_argument, NULL, 'C' },
+	{ "transport", required_argument, NULL, 'T' },
+	{ "dump-dtb", required_argument, NULL, 'D' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -54,6 +72,27 @@ static int parse_cpus(const char *s, unsigned *out)
 	return 0;
 }
 
+static int parse_choice(const char *opt, const char *v, const char *a, const char *b,
+			const char **out)
+{
+	if (strcmp(v, a) && strcmp(v, b)) {
+		pr_err("--%s '%s': choose %s or %s", opt, v, a, b);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int add_disk(struct vm_config *cfg, const char *spec)
+{
+	if (cfg->nr_disks == KITE_MAX_DISKS) {
+		pr_err("too many --disk options: at most %d", KITE_MAX_DISKS);
+		return -E2BIG;
+	}
+	cfg->disks[cfg->nr_disks++] = spec;
+	return 0;
+}
+
 /* Returns 0 to run, 1 when --help was printed, -1 on a bad option. */
 static int parse_run_options(int argc, char **argv, struct vm_config *cfg)
 {
@@ -62,7 +101,7 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg)
 	*cfg = (struct vm_config){ .ram_size = DEFAULT_RAM, .nr_cpus = 1 };
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:i:c:n:m:h", run_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:i:c:n:m:d:h", run_options, NULL)) != -1) {
 		switch (c) {
 		case 'k': cfg->kernel = optarg; break;
 		case 'i': cfg->initrd = optarg; break;
@@ -77,6 +116,20 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg)
 				return -1;
 			}
 			break;
+		case 'd':
+			if (add_disk(cfg, optarg))
+				return -1;
+			break;
+		case 'R': cfg->rng = true; break;
+		case 'C':
+			if (parse_choice("console", optarg, "serial", "virtio", &cfg->console))
+				return -1;
+			break;
+		case 'T':
+			if (parse_choice("transport", optarg, "pci", "mmio", &cfg->transport))
+				return -1;
+			break;
+		case 'D': cfg->dump_dtb = optarg; break;
 		case 'h':
 			fputs(run_usage, stdout);
 			return 1;
@@ -123,7 +176,22 @@ static int setup_platform(struct vm *vm)
 	vm->serial = serial8250_create(vm, COM1_BASE, IRQ_COM1, STDOUT_FILENO);
 	if (!vm->serial || vm_on_exit(vm, serial_free, vm->serial))
 		return -1;
+	/*
+	 * The host bridge is there even with --transport mmio: Linux probes
+	 * config space either way and complains loudly when nothing answers.
+	 */
+	if (!pci_host_get(vm))
+		return -1;
 	return i8042_init(vm);
+}
+
+static int setup_devices(struct vm *vm, const struct vm_config *cfg)
+{
+	if (virtio_devices_init(vm, cfg))
+		return -1;
+	if (cfg->dump_dtb && fdt_dump(vm, cfg->dump_dtb))
+		return -1;
+	return 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -138,7 +206,7 @@ int cmd_run(int argc, char **argv)
 	if (check_inputs(&cfg))
 		return KITE_EXIT_ERROR;
 	ret = KITE_EXIT_ERROR;
-	if (vm_create(&vm, &cfg) || setup_platform(&vm) ||
+	if (vm_create(&vm, &cfg) || setup_platform(&vm) || setup_devices(&vm, &cfg) ||
 	    boot_load_kernel(&vm, &cfg, &entry) || boot_setup_bsp(&vm.vcpus[0], &entry))
 		goto out;
 	ret = vm_run(&vm);

@@ -83,7 +83,10 @@ static void drain(int fd)
 
 static void main_loop(struct vm *vm, int sigfd)
 {
-	struct console con = { .uart = vm->serial, .in_open = vm->serial != NULL };
+	const struct vm_config *cfg = vm->cfg;
+	/* With --console virtio, the virtio console's own reader owns stdin. */
+	bool virtio_console = cfg && cfg->console && !strcmp(cfg->console, "virtio");
+	struct console con = { .uart = vm->serial, .in_open = vm->serial && !virtio_console };
 
 	while (!vm_stopping(vm)) {
 		struct pollfd fds[4] = {
@@ -109,7 +112,7 @@ static void main_loop(struct vm *vm, int sigfd)
 		}
 		if (fds[3].revents & POLLIN)
 			drain(fds[3].fd);
-		if (fds[2].revents & (POLLIN | POLLHUP | POLLERR) || (fds[3].revents & POLLIN))
+		if (fds[2].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL) || (fds[3].revents & POLLIN))
 			console_input(vm, &con);
 	}
 }

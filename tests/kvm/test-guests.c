@@ -5,6 +5,7 @@
  * bad input. Needs a usable /dev/kvm; skips (with the reason) without one.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -215,6 +216,75 @@ START_TEST(bad_input_is_one_line_error)
 }
 END_TEST
 
+START_TEST(mmio_devices_are_announced_and_dtb_written)
+{
+	struct test_proc p;
+	char *g = guest("hello"), *img = test_tmp_path("d.img"), *dtb = test_tmp_path("m.dtb");
+	char *spec;
+	struct stat st;
+	u32 magic = 0;
+	FILE *f;
+
+	f = fopen(img, "w");
+	ck_assert_int_eq(ftruncate(fileno(f), 1 << 20), 0);
+	fclose(f);
+	if (asprintf(&spec, "%s,cache=writeback", img) < 0)
+		ck_abort();
+	ck_assert_int_eq(kite(&p, NULL, "--kernel", g, "--disk", spec, "--transport", "mmio"), 0);
+	/* One slot per device, each with its own interrupt line. */
+	ck_assert_ptr_nonnull(strstr(p.out, " virtio_mmio.device=4K@0xd0000000:5\n"));
+	test_proc_free(&p);
+
+	{
+		char *argv[] = { (char *)test_kite_path(), "run", "--kernel", g, "--rng",
+				 "--transport", "mmio", "--dump-dtb", dtb, NULL };
+
+		ck_assert_int_eq(test_spawn(argv, NULL, TIMEOUT_MS, &p), 0);
+	}
+	ck_assert_int_eq(stat(dtb, &st), 0);
+	f = fopen(dtb, "r");
+	ck_assert_int_eq(fread(&magic, 4, 1, f), 1);
+	fclose(f);
+	ck_assert_uint_eq(__builtin_bswap32(magic), 0xd00dfeed);
+	test_proc_free(&p);
+	free(spec);
+	free(img);
+	free(dtb);
+	free(g);
+}
+END_TEST
+
+START_TEST(bad_device_options)
+{
+	struct test_proc p;
+	char *g = guest("hello");
+	char *many[2 + 2 * 17 + 3] = { (char *)test_kite_path(), "run", "--kernel", g };
+	int i, n = 4;
+
+	kite(&p, NULL, "--kernel", g, "--transport", "usb", NULL, NULL);
+	assert_one_line_error(&p, "--transport 'usb'");
+	test_proc_free(&p);
+	kite(&p, NULL, "--kernel", g, "--console", "vga", NULL, NULL);
+	assert_one_line_error(&p, "--console 'vga'");
+	test_proc_free(&p);
+	kite(&p, NULL, "--kernel", g, "--disk", "/nonexistent/disk.img", NULL, NULL);
+	assert_one_line_error(&p, "/nonexistent/disk.img");
+	test_proc_free(&p);
+	kite(&p, NULL, "--kernel", g, "--disk", "/dev/null,engine=magic", NULL, NULL);
+	assert_one_line_error(&p, "magic");
+	test_proc_free(&p);
+	for (i = 0; i < 17; i++) {
+		many[n++] = "--disk";
+		many[n++] = "/dev/null";
+	}
+	many[n] = NULL;
+	test_spawn(many, NULL, TIMEOUT_MS, &p);
+	assert_one_line_error(&p, "too many --disk");
+	test_proc_free(&p);
+	free(g);
+}
+END_TEST
+
 START_TEST(no_kvm_device)
 {
 	struct test_proc p;
@@ -265,6 +335,8 @@ static Suite *guests_suite(void)
 	tcase_add_test(tc, triple_fault_is_reported);
 	tcase_add_test(tc, sigterm_stops_cleanly);
 	tcase_add_test(tc, bad_input_is_one_line_error);
+	tcase_add_test(tc, mmio_devices_are_announced_and_dtb_written);
+	tcase_add_test(tc, bad_device_options);
 	tcase_add_test(tc, no_kvm_device);
 	if (getuid() == 0)
 		tcase_add_test(tc, no_kvm_permission);
