@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rigrun: run one VMM inside the rig's L1 and measure it.
+ *
+ * busybox has neither a millisecond clock nor getrusage(), and the rig
+ * needs both: the time from exec to a marker the L2 guest prints (the
+ * boot-time figure), the VMM's CPU time and peak RSS, and a hard bound on
+ * how long it may run with nothing left behind. So:
+ *
+ *   rigrun [-t SECS] [-m MARKER]... [-o LOG] [-p PREFIX] [-r RESULT] -- CMD [ARG]...
+ *
+ * runs CMD in its own process group with stdout+stderr on a pipe, copies
+ * that output to our stdout (each line prefixed by PREFIX) and raw to LOG,
+ * notes the first time each MARKER appears at the start of a line, and
+ * after SECS sends SIGTERM to the whole group, SIGKILL two seconds later.
+ * When CMD has exited, anything still alive in its group is killed and
+ * reported as an orphan. The figures go to RESULT (default stderr):
+ *
+ *   RIGRUN status=N wall_ms=N user_ms=N sys_ms=N maxrss_kb=N timed_out=0|1 orphans=0|1
+ *   RIGRUN-MARK MARKER MS        (one per marker seen, ms since exec)
+ *
+ * status is the exit status, 128+N if it died of signal N. Built static
+ * on the host (tests/rig/lib.sh) so L1 needs no libraries for it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_MARKERS	16
+#define LINE_MAX_SEEN	256	/* markers are matched within a line's first bytes */
+
+struct marker {
+	const char *text;
+	long ms;		/* -1 until seen */
+};
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;		/* output is best effort; the run goes on */
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+struct copier {
+	const char *prefix;
+	int log_fd;
+	bool at_line_start;
+	char line[LINE_MAX_SEEN];	/* start of the current line, for markers */
+	size_t line_len;
+	struct marker *markers;
+	int nr_markers;
+	long t0;
+};
+
+static void check_markers(struct copier *c)
+{
+	int i;
+
+	for (i = 0; i < c->nr_markers; i++) {
+		size_t n = strlen(c->markers[i].text);
+
+		if (c->markers[i].ms < 0 && c->line_len >= n &&
+		    !memcmp(c->line, c->markers[i].text, n))
+			c->markers[i].ms = now_ms() - c->t0;
+	}
+}
+
+static void copy_out(struct copier *c, const char *buf, size_t len)
+{
+	size_t i, start = 0;
+
+	if (c->log_fd >= 0)
+		write_all(c->log_fd, buf, len);
+	for (i = 0; i < len; i++) {
+		if (c->at_line_start && c->prefix) {
+			write_all(1, buf + start, i - start);
+			write_all(1, c->prefix, strlen(c->prefix));
+			start = i;
+		}
+		c->at_line_start = false;
+		if (buf[i] == '\n' || buf[i] == '\r') {
+			c->at_line_start = buf[i] == '\n';
+			c->line_len = 0;
+			continue;
+		}
+		if (c->line_len < sizeof(c->line)) {
+			c->line[c->line_len++] = buf[i];
+			check_markers(c);
+		}
+	}
+	write_all(1, buf + start, len - start);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: rigrun [-t SECS] [-m MARKER]... [-o LOG] [-p PREFIX] "
+		"[-r RESULT] -- CMD [ARG]...\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	struct marker markers[MAX_MARKERS];
+	struct copier c = { .log_fd = -1, .at_line_start = true, .markers = markers };
+	const char *result_path = NULL;
+	long timeout_s = 60, deadline, kill_at = -1;
+	bool timed_out = false, orphans = false, reaped = false, eof = false;
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct rusage ru = { 0 };
+	int pipefd[2], opt, wstatus = 0, status, i;
+	FILE *res;
+	pid_t pid;
+
+	while ((opt = getopt(argc, argv, "+t:m:o:p:r:")) != -1) {
+		switch (opt) {
+		case 't':
+			timeout_s = strtol(optarg, NULL, 10);
+			break;
+		case 'm':
+			if (c.nr_markers == MAX_MARKERS)
+				usage();
+			markers[c.nr_markers].text = optarg;
+			markers[c.nr_markers++].ms = -1;
+			break;
+		case 'o':
+			c.log_fd = open(optarg, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+			if (c.log_fd < 0) {
+				perror(optarg);
+				return 2;
+			}
+			break;
+		case 'p':
+			c.prefix = optarg;
+			break;
+		case 'r':
+			result_path = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind >= argc || timeout_s <= 0)
+		usage();
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		perror("pipe");
+		return 2;
+	}
+	c.t0 = now_ms();
+	deadline = c.t0 + timeout_s * 1000L;
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		return 2;
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execvp(argv[optind], argv + optind);
+		fprintf(stderr, "rigrun: exec %s: %s\n", argv[optind], strerror(errno));
+		_exit(127);
+	}
+	setpgid(pid, pid);	/* both sides, so the group exists before any kill */
+	close(pipefd[1]);
+
+	/*
+	 * Copy output until the child is reaped and its output drained. A
+	 * grandchild holding the pipe open must not keep us here: once the
+	 * child is gone the group is killed, which closes the pipe.
+	 */
+	while (!(reaped && eof)) {
+		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
+		long now = now_ms();
+		char buf[4096];
+
+		if (got_signal && kill_at < 0) {
+			kill(-pid, SIGTERM);
+			kill_at = now + 2000;
+		}
+		if (!timed_out && now >= deadline) {
+			timed_out = true;
+			kill(-pid, SIGTERM);
+			kill_at = now + 2000;
+		}
+		if (kill_at >= 0 && now >= kill_at) {
+			kill(-pid, SIGKILL);
+			kill_at = now + 1000;
+		}
+		if (!reaped && wait4(pid, &wstatus, WNOHANG, &ru) == pid) {
+			reaped = true;
+			/* kill() succeeds iff some process is still in the group */
+			if (kill(-pid, SIGKILL) == 0)
+				orphans = true;
+		}
+		if (eof) {
+			if (!reaped)
+				usleep(10000);
+			continue;
+		}
+		if (poll(&pfd, 1, reaped ? 100 : 20) > 0) {
+			ssize_t n = read(pipefd[0], buf, sizeof(buf));
+
+			if (n > 0)
+				copy_out(&c, buf, (size_t)n);
+			else if (n == 0 || errno != EINTR)
+				eof = true;
+		} else if (reaped) {
+			eof = true;	/* nothing more within 100 ms of the exit */
+		}
+	}
+
+	if (WIFEXITED(wstatus))
+		status = WEXITSTATUS(wstatus);
+	else
+		status = 128 + WTERMSIG(wstatus);
+	res = result_path ? fopen(result_path, "w") : stderr;
+	if (!res)
+		res = stderr;
+	if (!c.at_line_start)
+		write_all(1, "\n", 1);
+	fprintf(res, "RIGRUN status=%d wall_ms=%ld user_ms=%ld sys_ms=%ld maxrss_kb=%ld "
+		"timed_out=%d orphans=%d\n", status, now_ms() - c.t0,
+		ru.ru_utime.tv_sec * 1000L + ru.ru_utime.tv_usec / 1000,
+		ru.ru_stime.tv_sec * 1000L + ru.ru_stime.tv_usec / 1000,
+		ru.ru_maxrss, timed_out, orphans);
+	for (i = 0; i < c.nr_markers; i++)
+		if (markers[i].ms >= 0)
+			fprintf(res, "RIGRUN-MARK %s %ld\n", markers[i].text, markers[i].ms);
+	if (res != stderr)
+		fclose(res);
+	return 0;
+}
