@@ -70,8 +70,7 @@ rig_need_tools() {
 	[ -z "$missing" ] || rig_die "missing:$missing (run: make deps)"
 	RIG_BUSYBOX=$(command -v busybox)
 	# Debian's busybox-static; a dynamic busybox would need its libraries.
-	file -L "$RIG_BUSYBOX" 2>/dev/null | grep -q 'statically linked' ||
-		! ldd "$RIG_BUSYBOX" >/dev/null 2>&1 ||
+	! ldd "$RIG_BUSYBOX" >/dev/null 2>&1 ||
 		rig_die "$RIG_BUSYBOX is not static (install busybox-static)"
 }
 
@@ -258,13 +257,13 @@ rig_prepare() {
 # rig_boot_l1 PLAN_TEXT TIMEOUT LOG [interactive|quiet]: boot L1 with
 # the prepared segments plus a plan. Console in LOG and on our stdout
 # (not with "quiet"); with "interactive" the terminal is L1's console
-# (raw, Ctrl-C goes to the guest) and there is no LOG. Returns QEMU's
+# (raw, Ctrl-C goes to the guest) and LOG gets a copy. Returns QEMU's
 # status (124: timed out).
 rig_boot_l1() {
 	local plan=$1 secs=$2 log=$3 mode=${4:-} d img rc
 	d=$RIG_TMP/plan
 	rm -rf "$d" && mkdir -p "$d/rig/files"
-	printf '%s\n' "$plan" >"$d/rig/plan"
+	printf 'RIG_HOST_EPOCH=%s\n%s\n' "$(date +%s)" "$plan" >"$d/rig/plan"
 	local f
 	for f in ${KITE_RIG_FILES:-}; do
 		cp "$f" "$d/rig/files/" || rig_die "KITE_RIG_FILES: cannot copy $f"
@@ -279,7 +278,7 @@ rig_boot_l1() {
 	if [ "$mode" = interactive ]; then
 		# Foreground: QEMU must own the terminal to read it.
 		timeout --foreground -k 5 "$secs" qemu-system-x86_64 "$@" \
-			-chardev stdio,id=con,signal=off -serial chardev:con
+			-chardev "stdio,id=con,signal=off,logfile=$log" -serial chardev:con
 		rc=$?
 	else
 		# In the background so a signal to us runs the trap at once
