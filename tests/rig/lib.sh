@@ -254,6 +254,9 @@ rig_prepare() {
 	fi
 }
 
+# L1 panics (and so ends at once) on a soft lockup: a CPU stuck in the
+# kernel for a minute, as seen with the nested KVM under load, would else
+# hold the whole run until its timeout since no signal reaches the VMM.
 # rig_boot_l1 PLAN_TEXT TIMEOUT LOG [interactive|quiet]: boot L1 with
 # the prepared segments plus a plan. Console in LOG and on our stdout
 # (not with "quiet"); with "interactive" the terminal is L1's console
@@ -274,7 +277,8 @@ rig_boot_l1() {
 	set -- -M q35 -accel tcg -cpu max -m "$RIG_L1_MEM" -smp "$RIG_L1_CPUS" \
 		-nodefaults -no-user-config -display none \
 		-kernel "$RIG_VMLINUZ" -initrd "$img" \
-		-append "console=ttyS0 panic=-1 quiet" -no-reboot
+		-append "console=ttyS0 panic=-1 quiet softlockup_panic=1 watchdog_thresh=30" \
+		-no-reboot
 	if [ "$mode" = interactive ]; then
 		# Foreground: QEMU must own the terminal to read it.
 		timeout --foreground -k 5 "$secs" qemu-system-x86_64 "$@" \
