@@ -25,11 +25,13 @@ void test_skip(const char *fmt, ...)
 	exit(77);
 }
 
-int test_run_suite(Suite *s)
+static void tmp_init(void);
+
+int test_run_suite(Suite *s, const char *argv0)
 {
 	SRunner *sr = srunner_create(s);
+	const char *name = strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
 	int run, failed;
-	const char *name = suite_name_get(s);
 
 	tmp_init();
 	srunner_run_all(sr, CK_NORMAL);
