@@ -27,6 +27,7 @@ test=script secs=${KITE_DEMO_TIMEOUT:-300}
 [ $tty = 1 ] && test=shell secs=${KITE_DEMO_TIMEOUT:-3600}
 
 if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+	rig_tmp_init
 	rig_need_tools
 	rig_kernel
 	rig_l2_initrd
@@ -38,7 +39,9 @@ if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	else
 		timeout -k 5 "$secs" "$@" </dev/null
 	fi
-	exit $?
+	rc=$?
+	echo "demo: kite exited with status $rc"
+	exit $rc
 fi
 
 echo "demo: no hardware virtualization here: kite runs inside the nested rig (QEMU TCG, emulated SVM)"

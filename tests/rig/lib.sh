@@ -44,6 +44,8 @@ rig_cleanup() {
 	RIG_QEMU_PID=
 	[ -n "${RIG_TAIL_PID:-}" ] && kill "$RIG_TAIL_PID" 2>/dev/null
 	RIG_TAIL_PID=
+	[ -n "${RIG_KTMP:-}" ] && rm -rf "$RIG_KTMP"
+	RIG_KTMP=
 	[ -n "${RIG_TMP:-}" ] && rm -rf "$RIG_TMP"
 	RIG_TMP=
 }
@@ -98,6 +100,7 @@ rig_kernel() {
 		rig_say "fetching $pkg $ver (apt-get download, unpacked without installing)"
 		mkdir -p "$RIG_CACHE"
 		tmp=$(mktemp -d "$RIG_CACHE/.kernel.XXXXXX")
+		RIG_KTMP=$tmp	# removed by rig_cleanup if we are interrupted
 		(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >/dev/null) ||
 			{ rm -rf "$tmp"; rig_die "apt-get download $pkg=$ver failed"; }
 		dpkg-deb -x "$tmp"/*.deb "$tmp/root" && rm -f "$tmp"/*.deb ||
@@ -106,7 +109,10 @@ rig_kernel() {
 		# Debian generates modules.dep at install time; we need it for
 		# modprobe --show-depends (the load order).
 		depmod -b "$tmp/root" "$(cat "$tmp/kver")" || { rm -rf "$tmp"; rig_die "depmod failed"; }
-		rm -rf "$dir" && mv "$tmp" "$dir"
+		# Another rig may have finished the same download meanwhile:
+		# the first one in stays (mv -T refuses a non-empty target).
+		mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
+		RIG_KTMP=
 	fi
 	RIG_KVER=$(cat "$dir/kver")
 	RIG_KROOT=$dir/root
@@ -141,7 +147,7 @@ rig_l2_initrd() {
 	RIG_L2_INITRD=$RIG_CACHE/l2-$key.cpio
 	[ -s "$RIG_L2_INITRD" ] && return
 	rig_say "building the L2 initramfs"
-	d=$(mktemp -d "$RIG_CACHE/.l2.XXXXXX")
+	d=$(mktemp -d "$RIG_TMP/stage.XXXXXX")
 	mkdir -p "$d"/bin "$d"/sbin "$d"/etc "$d"/dev "$d"/proc "$d"/sys "$d"/tmp "$d"/lib/modules "$d"/root
 	cp "$RIG_BUSYBOX" "$d/bin/busybox"
 	cp "$RIG_SRC/l2-init.sh" "$d/init"
@@ -165,7 +171,7 @@ rig_base_segment() {
 	RIG_SEG_BASE=$RIG_CACHE/l1-base-$key.cpio
 	[ -s "$RIG_SEG_BASE" ] && return
 	rig_say "building the L1 initramfs"
-	d=$(mktemp -d "$RIG_CACHE/.l1.XXXXXX")
+	d=$(mktemp -d "$RIG_TMP/stage.XXXXXX")
 	mkdir -p "$d"/bin "$d"/sbin "$d"/dev "$d"/proc "$d"/sys "$d"/tmp "$d"/rig/bin "$d"/rig/mod "$d"/rig/l2
 	cp "$RIG_BUSYBOX" "$d/bin/busybox"
 	cp "$RIG_SRC/l1-init.sh" "$d/init"
@@ -196,7 +202,7 @@ rig_bin_segment() {
 	key=$(rig_key "$name" "$bin" $libs)
 	seg=$RIG_CACHE/seg-$name-$key.cpio
 	if [ ! -s "$seg" ]; then
-		d=$(mktemp -d "$RIG_CACHE/.seg.XXXXXX")
+		d=$(mktemp -d "$RIG_TMP/stage.XXXXXX")
 		mkdir -p "$d/rig/bin"
 		cp "$bin" "$d/rig/bin/$name"
 		for l in $libs; do
@@ -219,7 +225,7 @@ rig_qemu_segment() {
 	RIG_SEG_QEMU=$RIG_CACHE/seg-qemu-$key.cpio
 	[ -s "$RIG_SEG_QEMU" ] && return
 	rig_say "packing qemu-system-x86_64 for L1"
-	d=$(mktemp -d "$RIG_CACHE/.seg.XXXXXX")
+	d=$(mktemp -d "$RIG_TMP/stage.XXXXXX")
 	mkdir -p "$d/usr/bin" "$d/usr/share/qemu"
 	cp "$q" "$d/usr/bin/"
 	for l in $libs; do
@@ -236,6 +242,7 @@ rig_qemu_segment() {
 # rig_prepare [qemu]: everything but the plan; "qemu" adds QEMU for L1.
 # The kite under test is $KITE (default: ./kite of this tree).
 rig_prepare() {
+	[ -n "${RIG_TMP:-}" ] || rig_tmp_init
 	rig_need_tools
 	rig_kernel
 	rig_rigrun
