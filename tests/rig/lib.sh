@@ -239,6 +239,14 @@ rig_qemu_segment() {
 	rm -rf "$d"
 }
 
+# rig_prune: entries are never rewritten, only added (a new kite binary is
+# a new segment), so drop those unused for two days; entries in use are
+# touched by rig_prepare.
+rig_prune() {
+	find "$RIG_CACHE" -maxdepth 1 -type f \( -name 'seg-*.cpio' -o -name 'l1-base-*.cpio' \
+		-o -name 'l2-*.cpio' -o -name 'rigrun-*' -o -name '*.tmp.*' \) -mtime +1 -delete 2>/dev/null
+}
+
 # rig_prepare [qemu]: everything but the plan; "qemu" adds QEMU for L1.
 # The kite under test is $KITE (default: ./kite of this tree).
 rig_prepare() {
@@ -259,6 +267,8 @@ rig_prepare() {
 		rig_qemu_segment
 		RIG_SEGS+=("$RIG_SEG_QEMU")
 	fi
+	touch "${RIG_SEGS[@]}" "$RIG_L2_INITRD" "$RIG_RIGRUN"
+	rig_prune
 }
 
 # L1 panics (and so ends at once) on a soft lockup: a CPU stuck in the
