@@ -13,7 +13,8 @@
 #   panic    the guest kernel panics (sysrq c) with panic=-1: the VMM exits 0
 #
 # Each case is bounded (KITE_RIG_CASE_TIMEOUT, default 90 s) and must leave
-# no process behind. Arguments select cases by name. Prints one line per
+# no process behind. Arguments select cases by name; KITE_RIG_VERBOSE=1
+# boots the guest without `quiet` and shows each failing case's whole log. Prints one line per
 # case and "rig: N passed, N failed"; exits 77 (skip) only without
 # qemu-system-x86_64. The L1 console log is kept in $RIG_CACHE/last-tests.log.
 set -u
@@ -30,6 +31,9 @@ if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 fi
 
 plan="RIG_INNER=$inner"
+# The guest kernel boots quiet (its console costs seconds here); for
+# debugging a failing case, KITE_RIG_VERBOSE=1 shows its whole log.
+[ "${KITE_RIG_VERBOSE:-0}" = 1 ] && plan+=$'\n''L2_CMDLINE=$L2_CMDLINE_VERBOSE'
 for c in $cases; do
 	case $c in
 	boot-*cpu-*)
@@ -68,7 +72,11 @@ for c in $cases; do
 		failed=$((failed + 1))
 		echo "  FAIL  $c: $detail"
 		# The case's own console (VMM and guest output), for the reason.
-		grep "^  $c| " "$RIG_TMP/console" | tail -n 15
+		if [ "${KITE_RIG_VERBOSE:-0}" = 1 ]; then
+			grep "^  $c| " "$RIG_TMP/console"
+		else
+			grep "^  $c| " "$RIG_TMP/console" | tail -n 15
+		fi
 	fi
 done
 if [ $failed != 0 ] && ! grep -q '^RIG-L1 ready' "$RIG_TMP/console"; then
