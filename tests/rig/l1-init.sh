@@ -211,4 +211,5 @@ rig_demo() {	# rig_demo TIMEOUT INTERACTIVE
 
 . /rig/plan
 echo "RIG-L1 done $(cut -d' ' -f1 /proc/uptime)"
+dmesg -n 1
 poweroff -f

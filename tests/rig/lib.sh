@@ -18,6 +18,8 @@
 # directory removed on exit; the QEMU process is killed if we are.
 
 RIG_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# modprobe, depmod and ldconfig live in sbin, not in a user's PATH on Debian.
+PATH=$PATH:/usr/sbin:/sbin
 RIG_CACHE=${KITE_RIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kite-rig}
 RIG_KPKG=linux-image-cloud-amd64
 # Virtio drivers the L2 initrd carries (Debian builds them as modules).

@@ -47,6 +47,15 @@ for c in $cases; do
 done
 ncases=$(wc -w <<<"$cases")
 
+# A rig that cannot be built (no network for the kernel, say) fails
+# every case, with the reason, and still gives the summary line.
+rig_die() {
+	echo "rig: error: $*"
+	for c in $cases; do echo "  FAIL  $c: the rig could not be built"; done
+	echo "rig: 0 passed, $ncases failed"
+	exit 1
+}
+
 rig_tmp_init
 start=$SECONDS
 if [ "$inner" = qemu ]; then rig_prepare qemu; else rig_prepare; fi
