@@ -48,10 +48,18 @@ struct marker {
 };
 
 static volatile sig_atomic_t got_signal;
+static int wake_fd = -1;	/* write end of a self-pipe: signals wake poll() */
 
 static void on_signal(int sig)
 {
-	got_signal = sig;
+	int saved = errno;
+
+	if (sig != SIGCHLD)
+		got_signal = sig;
+	if (write(wake_fd, "", 1) < 0) {
+		/* full pipe: a wake-up is pending anyway */
+	}
+	errno = saved;
 }
 
 static long now_ms(void)
@@ -170,10 +178,10 @@ int main(int argc, char **argv)
 	struct copier c = { .log_fd = -1, .at_line_start = true, .markers = markers };
 	const char *result_path = NULL;
 	long timeout_s = 60, deadline, kill_at = -1;
-	bool timed_out = false, orphans = false, reaped = false, eof = false;
+	bool timed_out = false, orphans = false, reaped = false, eof = false, killed = false;
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct rusage ru = { 0 };
-	int pipefd[2], opt, wstatus = 0, status, i;
+	int pipefd[2], wakefd[2], opt, wstatus = 0, status, i;
 	FILE *res;
 	pid_t pid;
 
@@ -208,13 +216,16 @@ int main(int argc, char **argv)
 	if (optind >= argc || timeout_s <= 0)
 		usage();
 
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	if (pipe2(pipefd, O_CLOEXEC)) {
+	if (pipe2(pipefd, O_CLOEXEC) || pipe2(wakefd, O_CLOEXEC | O_NONBLOCK)) {
 		perror("pipe");
 		return 2;
 	}
+	wake_fd = wakefd[1];
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
 	c.t0 = now_ms();
 	deadline = c.t0 + timeout_s * 1000L;
 	pid = fork();
@@ -242,9 +253,13 @@ int main(int argc, char **argv)
 	 * child is gone the group is killed, which closes the pipe.
 	 */
 	while (!(reaped && eof)) {
-		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
-		long now = now_ms();
+		struct pollfd pfd[2] = {
+			{ .fd = eof ? -1 : pipefd[0], .events = POLLIN },
+			{ .fd = wakefd[0], .events = POLLIN },
+		};
+		long now = now_ms(), next;
 		char buf[4096];
+		int n;
 
 		if (got_signal && kill_at < 0) {
 			kill(-pid, SIGTERM);
@@ -258,28 +273,47 @@ int main(int argc, char **argv)
 		if (kill_at >= 0 && now >= kill_at) {
 			kill(-pid, SIGKILL);
 			kill_at = now + 1000;
+			killed = true;
 		}
 		if (!reaped && wait4(pid, &wstatus, WNOHANG, &ru) == pid) {
 			reaped = true;
-			/* kill() succeeds iff some process is still in the group */
-			if (kill(-pid, SIGKILL) == 0)
+			/*
+			 * kill() succeeds iff some process is still in the
+			 * group; after our own SIGKILL that may be a zombie.
+			 */
+			if (kill(-pid, SIGKILL) == 0 && !killed)
 				orphans = true;
 		}
-		if (eof) {
-			if (!reaped)
-				usleep(10000);
-			continue;
-		}
-		if (poll(&pfd, 1, reaped ? 100 : 20) > 0) {
-			ssize_t n = read(pipefd[0], buf, sizeof(buf));
+		if (reaped && eof)
+			break;
 
-			if (n > 0)
-				copy_out(&c, buf, (size_t)n);
-			else if (n == 0 || errno != EINTR)
+		/* Sleep until output, a signal, or the next thing to do. */
+		next = timed_out ? now + 60000 : deadline;
+		if (kill_at >= 0 && kill_at < next)
+			next = kill_at;
+		if (reaped && now + 100 < next)
+			next = now + 100;	/* drain what is left, briefly */
+		n = poll(pfd, 2, (int)(next > now ? next - now : 0));
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0 && (pfd[1].revents & POLLIN)) {
+			while (read(wakefd[0], buf, sizeof(buf)) > 0)
+				;
+		}
+		if (n > 0 && pfd[0].revents) {
+			ssize_t r = read(pipefd[0], buf, sizeof(buf));
+
+			if (r > 0)
+				copy_out(&c, buf, (size_t)r);
+			else if (r == 0 || errno != EINTR)
 				eof = true;
-		} else if (reaped) {
+		} else if (n == 0 && reaped) {
 			eof = true;	/* nothing more within 100 ms of the exit */
 		}
+	}
+	if (!reaped) {		/* poll() failed: do not leave the child behind */
+		kill(-pid, SIGKILL);
+		wait4(pid, &wstatus, 0, &ru);
 	}
 
 	if (WIFEXITED(wstatus))
