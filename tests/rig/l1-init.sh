@@ -4,10 +4,10 @@
 # serial console, and powers L1 off. No process outlives it: every inner
 # VMM runs under rigrun, which bounds it and kills its process group.
 #
-# /rig/plan (written by the host, tests/rig/lib.sh) sets:
-#   RIG_INNER   kite | qemu: the VMM that boots L2 in the test cases
-#   RIG_MODE    tests | bench | run
-# and for tests/bench, lines calling the rig_* functions below. Markers:
+# /rig/plan (written by the host, tests/rig/lib.sh) is sourced at the end:
+# RIG_HOST_EPOCH (the host's clock), RIG_INNER (kite | qemu: the VMM that
+# boots L2), then calls of rig_case_*, rig_bench, rig_run or rig_demo
+# below. Markers on the console:
 #   RIG-L1 ready UPTIME            /dev/kvm is there
 #   RIG-RESULT NAME PASS|FAIL DETAIL
 #   RIG-BENCH VMM RUN status=N init_ms=N wall_ms=N user_ms=N sys_ms=N guest_ms=N ...
@@ -162,6 +162,7 @@ rig_case_reboot() {	# rig_case_reboot NAME TIMEOUT
 rig_case_panic() {	# rig_case_panic NAME TIMEOUT
 	rig_vmm_run "$1" "$2" 1 256M "$L2_CMDLINE rig.test=panic"
 	rig_common "$1" 0
+	tr -d '\r' <"/tmp/$1.log" | grep -q '^RIG-L2 panicking' || why="$why no-sysrq-marker"
 	grep -q 'Kernel panic' "/tmp/$1.log" || why="$why no-panic-message"
 	rig_result "$1" "guest kernel panicked"
 }
