@@ -261,7 +261,7 @@ rig_prepare() {
 	RIG_SEGS=("$RIG_SEG_BASE")
 	KITE=${KITE:-$(cd "$RIG_SRC/../.." && pwd)/kite}
 	if [ -x "$KITE" ]; then
-		RIG_SEGS+=("$(rig_bin_segment kite "$KITE")") || exit 1
+		RIG_SEGS+=("$(rig_bin_segment kite "$KITE")") || rig_die "cannot pack $KITE for L1"
 	else
 		rig_say "no kite binary at $KITE (make, or set KITE): kite cases will fail"
 	fi
