@@ -90,6 +90,7 @@ struct vcpu {
 };
 
 struct vm_exit_hook;
+struct pci_host;
 
 struct vm {
 	int kvm_fd;
@@ -127,6 +128,8 @@ struct vm {
 	u64 first_run_ns;
 	u64 first_run_cpu_us;
 	void *serial;			/* struct serial8250, for the console loop */
+
+	struct pci_host *pci;		/* the PCI host bridge (pci.h), NULL: none */
 };
 
 /* vm.c */

@@ -1,0 +1,448 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio 1.2 core: split virtqueues, the device model both transports
+ * share, and the interface between devices (blk, console, rng) and
+ * transports (virtio/mmio.c here, virtio/pci.c on branch `pci`).
+ *
+ *   device  (virtio/blk.c ...)  --virtio_dev_ops-->       core (virtio/core.c)
+ *   transport (mmio.c, pci.c)   --virtio_transport_ops--> core
+ *
+ * Who does what:
+ *  - The device fills in a struct virtio_dev with virtio_dev_init()
+ *    (device id, offered features, queue count and max size, config size)
+ *    and its ops. It never sees transport registers.
+ *  - The transport turns guest register accesses into calls to the core
+ *    API below (features, status, queue setup, config space) and attaches
+ *    itself with virtio_transport_attach(), which creates the queue
+ *    notification eventfds. It registers those eventfds as ioeventfds at
+ *    its notify address(es), and delivers interrupts when the core calls
+ *    its signal_queue/signal_config ops (typically by writing an irqfd).
+ *  - The core owns status/feature negotiation, queue validation, device
+ *    reset, and the worker threads: on DRIVER_OK it starts one worker per
+ *    notification eventfd (so one per queue when the transport gives each
+ *    queue its own notify address, one per device when all queues share
+ *    one), and the worker calls ops->queue_notify() off the vCPU threads.
+ *
+ * Locking: vdev->lock serialises the register-level API (everything a
+ * transport calls from a vCPU thread). Workers and I/O completion threads
+ * never take vdev->lock; they touch only their queue's runtime state
+ * (vq->used_lock for the used ring) and the atomic status bits. A reset
+ * (status 0 written) stops the workers, lets the device drain its
+ * in-flight I/O (ops->reset), then clears the queues.
+ *
+ * The guest is untrusted: every ring address is validated against guest
+ * RAM when a queue is enabled, every descriptor (address, length, next
+ * index, chain length, indirect table) when it is popped. A malformed
+ * ring marks the device DEVICE_NEEDS_RESET (status bit 0x40, config
+ * interrupt) and the core stops processing its queues until reset; it
+ * never touches memory outside guest RAM.
+ *
+ * All multi-byte values in rings and config space are little-endian, as
+ * is the x86 host: no byte swapping is done.
+ */
+#ifndef KITE_VIRTIO_H
+#define KITE_VIRTIO_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/uio.h>
+
+#include "kvm.h"
+#include "util.h"
+
+/* Device types (virtio 1.2 section 5). */
+#define VIRTIO_ID_NET			1
+#define VIRTIO_ID_BLOCK			2
+#define VIRTIO_ID_CONSOLE		3
+#define VIRTIO_ID_RNG			4
+
+/* Device status bits (2.1). */
+#define VIRTIO_STATUS_ACKNOWLEDGE	0x01
+#define VIRTIO_STATUS_DRIVER		0x02
+#define VIRTIO_STATUS_DRIVER_OK		0x04
+#define VIRTIO_STATUS_FEATURES_OK	0x08
+#define VIRTIO_STATUS_NEEDS_RESET	0x40
+#define VIRTIO_STATUS_FAILED		0x80
+
+/* Device-independent feature bits (6). */
+#define VIRTIO_F_INDIRECT_DESC		28
+#define VIRTIO_F_EVENT_IDX		29
+#define VIRTIO_F_VERSION_1		32
+#define VIRTIO_F_ACCESS_PLATFORM	33	/* never offered: we use GPAs */
+#define VIRTIO_F_RING_PACKED		34	/* never offered */
+
+#define VIRTIO_BIT(f)			(1ULL << (f))
+
+/* Split virtqueue layout in guest memory (2.7). */
+#define VIRTQ_DESC_F_NEXT		1
+#define VIRTQ_DESC_F_WRITE		2
+#define VIRTQ_DESC_F_INDIRECT		4
+#define VIRTQ_AVAIL_F_NO_INTERRUPT	1
+#define VIRTQ_USED_F_NO_NOTIFY		1
+
+struct virtq_desc {
+	u64 addr;
+	u32 len;
+	u16 flags;
+	u16 next;
+};
+
+struct virtq_avail {
+	u16 flags;
+	u16 idx;
+	u16 ring[];	/* [size], then u16 used_event (EVENT_IDX) */
+};
+
+struct virtq_used_elem {
+	u32 id;		/* head descriptor index of the chain */
+	u32 len;	/* bytes the device wrote into the chain */
+};
+
+struct virtq_used {
+	u16 flags;
+	u16 idx;
+	struct virtq_used_elem ring[];	/* [size], then u16 avail_event */
+};
+
+_Static_assert(sizeof(struct virtq_desc) == 16, "virtq_desc layout");
+_Static_assert(sizeof(struct virtq_used_elem) == 8, "virtq_used_elem layout");
+_Static_assert(sizeof(struct virtq_used) == 4, "virtq_used layout");
+
+/* Ring sizes in bytes for a queue of `size` entries (with the event fields). */
+static inline u64 virtq_desc_bytes(u16 size)  { return 16ULL * size; }
+static inline u64 virtq_avail_bytes(u16 size) { return 6ULL + 2ULL * size; }
+static inline u64 virtq_used_bytes(u16 size)  { return 6ULL + 8ULL * size; }
+
+/* The largest queue any kite device offers (split rings: a power of 2). */
+#define VIRTQ_MAX_SIZE			1024
+
+/* Value of a transport's MSI-X vector fields when no vector is assigned. */
+#define VIRTIO_MSI_NO_VECTOR		0xffff
+
+struct virtio_dev;
+
+/*
+ * One split virtqueue. Fields marked (cfg) are written by the transport
+ * through the core API under vdev->lock while the queue is not ready;
+ * fields marked (run) belong to the queue's worker and completion paths.
+ */
+struct virtq {
+	struct virtio_dev *vdev;
+	u16 index;
+	u16 max_size;		/* offered (QueueNumMax / queue_size reset value) */
+
+	/* (cfg) Driver-chosen configuration. */
+	u16 size;		/* power of 2, 1..max_size */
+	u64 desc_gpa;
+	u64 avail_gpa;		/* "driver area" */
+	u64 used_gpa;		/* "device area" */
+	bool ready;
+	u16 msix_vector;	/* transport-owned (virtio-pci), reset to NO_VECTOR */
+
+	/* Host views of the rings, set when the queue is made ready. */
+	struct virtq_desc *desc;
+	struct virtq_avail *avail;
+	struct virtq_used *used;
+
+	/* (run) Device-side ring state. */
+	u16 last_avail;		/* next avail ring slot to consume */
+	u16 used_idx;		/* shadow of used->idx */
+	u16 signalled_used;	/* used_idx at the last interrupt (EVENT_IDX) */
+	bool signalled_valid;
+	bool event_idx;		/* VIRTIO_F_EVENT_IDX negotiated */
+	bool indirect;		/* VIRTIO_F_INDIRECT_DESC negotiated */
+	pthread_mutex_t used_lock;	/* pushes may come from several threads */
+
+	int kick_fd;		/* eventfd the transport binds to an ioeventfd */
+	void *priv;		/* the device's per-queue state */
+};
+
+/*
+ * A descriptor chain popped from the avail ring, mapped to host iovecs.
+ * The caller provides iov[max_iov]; pop fills iov[0 .. nr_out) with the
+ * device-readable buffers and iov[nr_out .. nr_out + nr_in) with the
+ * device-writable ones (virtio requires readable before writable).
+ * Zero-length descriptors are validated but produce no iovec.
+ */
+struct virtq_elem {
+	u16 head;		/* pass back to virtq_push() */
+	u16 nr_out, nr_in;
+	u32 out_len, in_len;	/* total bytes of each kind */
+	u16 max_iov;
+	struct iovec *iov;
+};
+
+/*
+ * Pop the next available chain. Returns 1 with *elem filled, 0 if the
+ * queue is empty, or -EINVAL if the ring or chain is malformed (bad
+ * address or length, bad next index, loop, chain longer than the queue,
+ * nested or misaligned indirect table, avail idx more than `size` ahead,
+ * writable before readable, more segments than elem->max_iov). On
+ * -EINVAL the core has already marked the device NEEDS_RESET and the
+ * queue stays broken until reset: the caller just stops.
+ */
+int virtq_pop(struct virtq *vq, struct virtq_elem *elem);
+
+/* Put a chain back so the next pop returns it again (e.g. no memory). */
+void virtq_unpop(struct virtq *vq);
+
+/*
+ * Return a chain to the driver: one used ring entry with `len` bytes
+ * written. Thread-safe (vq->used_lock). Does not interrupt the guest.
+ */
+void virtq_push(struct virtq *vq, u16 head, u32 len);
+
+/*
+ * Interrupt the guest for this queue if it wants one: with EVENT_IDX, if
+ * used_idx moved past used_event since the last interrupt; without it,
+ * unless the driver set VIRTQ_AVAIL_F_NO_INTERRUPT. Thread-safe.
+ */
+void virtq_notify(struct virtq *vq);
+
+/* virtq_push() then virtq_notify(). */
+void virtq_push_notify(struct virtq *vq, u16 head, u32 len);
+
+/*
+ * The worker's helper for notification suppression: with EVENT_IDX,
+ * publish avail_event = last_avail so the driver kicks on its next add.
+ * Returns true if more buffers arrived meanwhile (pop again). Queue
+ * notify handlers loop `do { pop all } while (virtq_enable_kicks(vq));`.
+ */
+bool virtq_enable_kicks(struct virtq *vq);
+
+/* Is the queue usable: ready, and the device not broken or resetting? */
+bool virtq_live(struct virtq *vq);
+
+/* iovec helpers (bounds-checked: copy at most what the iovecs hold). */
+size_t iov_size(const struct iovec *iov, unsigned cnt);
+/* Copy out of iov starting at byte `off`; returns bytes copied. */
+size_t iov_to_buf(const struct iovec *iov, unsigned cnt, size_t off, void *buf, size_t len);
+/* Copy into iov starting at byte `off`; returns bytes copied. */
+size_t iov_from_buf(const struct iovec *iov, unsigned cnt, size_t off, const void *buf, size_t len);
+
+/*
+ * What a device implements. All callbacks are optional except
+ * queue_notify. Called with vdev->lock held unless noted.
+ */
+struct virtio_dev_ops {
+	/*
+	 * Device-specific config space (offset/len already bounds-checked
+	 * against vdev->config_size; len is 1, 2, 4 or 8). Missing read:
+	 * the core serves vdev->config (a buffer the device owns).
+	 */
+	void (*config_read)(struct virtio_dev *vdev, u32 offset, void *data, u32 len);
+	void (*config_write)(struct virtio_dev *vdev, u32 offset, const void *data, u32 len);
+	/*
+	 * The driver set FEATURES_OK with vdev->driver_features: return
+	 * false to refuse the combination (FEATURES_OK then reads back 0).
+	 */
+	bool (*features_ok)(struct virtio_dev *vdev, u64 features);
+	/*
+	 * DRIVER_OK: the queues that are ready are set up; called before the
+	 * workers start. Non-zero marks the device NEEDS_RESET.
+	 */
+	int (*activate)(struct virtio_dev *vdev);
+	/*
+	 * Device reset (status 0, or teardown): the workers have stopped.
+	 * Wait for in-flight requests (disk_wait) and drop device state;
+	 * the core clears the queues afterwards.
+	 */
+	void (*reset)(struct virtio_dev *vdev);
+	/*
+	 * The driver kicked vq (or the worker started): process its avail
+	 * ring. Runs on the queue's worker thread, without vdev->lock; must
+	 * not block unboundedly. One call per wakeup per queue.
+	 */
+	void (*queue_notify)(struct virtio_dev *vdev, struct virtq *vq);
+	/* Teardown, after reset: free what the device allocated. */
+	void (*destroy)(struct virtio_dev *vdev);
+};
+
+/* What a transport implements. Called from any thread (workers, I/O completion). */
+struct virtio_transport_ops {
+	/* Raise the interrupt for vq (used buffer notification). */
+	void (*signal_queue)(struct virtio_dev *vdev, struct virtq *vq);
+	/* Raise the configuration-change interrupt (also sent on NEEDS_RESET). */
+	void (*signal_config)(struct virtio_dev *vdev);
+	/* Reset transport state (ISR, vectors) on device reset; vdev->lock held. */
+	void (*reset)(struct virtio_dev *vdev);
+	/* Teardown: unregister from buses, deassign ioeventfds/irqfds. */
+	void (*destroy)(struct virtio_dev *vdev);
+};
+
+/* virtio_transport_attach() flags */
+#define VIRTIO_KICK_SHARED	1	/* one notify eventfd for all queues (mmio) */
+
+struct virtio_worker;
+
+struct virtio_dev {
+	struct vm *vm;
+	const char *name;		/* "virtio-blk0": for messages */
+
+	/* Device side, set by virtio_dev_init(). */
+	u32 device_id;
+	u64 device_features;		/* offered; VERSION_1 always included */
+	const struct virtio_dev_ops *ops;
+	void *priv;			/* the device's state */
+	void *config;			/* device config space, config_size bytes */
+	u32 config_size;
+	unsigned nr_queues;
+	struct virtq *vqs;		/* [nr_queues] */
+
+	/* Transport side, set by virtio_transport_attach(). */
+	const struct virtio_transport_ops *tops;
+	void *tpriv;
+	unsigned kick_flags;
+	u16 config_msix_vector;		/* transport-owned (virtio-pci) */
+
+	/* Negotiation state (vdev->lock). */
+	pthread_mutex_t lock;
+	u64 driver_features;		/* what the driver wrote */
+	u64 features;			/* negotiated, valid from FEATURES_OK */
+	_Atomic u8 status;
+	_Atomic u32 config_generation;
+	atomic_bool broken;		/* malformed ring seen: NEEDS_RESET */
+	atomic_uint nr_broken;		/* times it happened (rate-limits the warning) */
+
+	/* Workers (one per distinct kick eventfd), running between DRIVER_OK and reset. */
+	struct virtio_worker *workers;
+	unsigned nr_workers;
+	bool running;
+	int stop_fd;			/* eventfd: tells the workers to exit */
+};
+
+/*
+ * Device side. Set up vdev with nr_queues queues of at most max_queue_size
+ * entries (power of 2), the features offered (VERSION_1 is added, and
+ * INDIRECT_DESC and EVENT_IDX unless the device sets them itself), and a
+ * config space buffer of config_size bytes that stays owned by the device.
+ */
+int virtio_dev_init(struct virtio_dev *vdev, struct vm *vm, const char *name,
+		    u32 device_id, u64 features, unsigned nr_queues,
+		    u16 max_queue_size, void *config, u32 config_size,
+		    const struct virtio_dev_ops *ops, void *priv);
+
+/*
+ * Transport side: bind a transport, create the queues' kick eventfds
+ * (one per queue, or one shared with VIRTIO_KICK_SHARED).
+ */
+int virtio_transport_attach(struct virtio_dev *vdev, const struct virtio_transport_ops *tops,
+			    void *tpriv, unsigned flags);
+
+/*
+ * Reset, stop the workers, tops->destroy (if attached), close the kick
+ * fds, then ops->destroy (which may free the memory vdev lives in).
+ * Has the signature vm_on_exit() wants.
+ */
+void virtio_dev_destroy(void *vdev);
+
+/*
+ * The register-level API transports call (from vCPU threads). Each takes
+ * vdev->lock itself.
+ */
+/* 32-bit window `sel` (0 or 1; others read 0) of the offered features. */
+u32 virtio_get_device_features(struct virtio_dev *vdev, u32 sel);
+/* Driver feature window write; ignored once FEATURES_OK is set. */
+void virtio_set_driver_features(struct virtio_dev *vdev, u32 sel, u32 val);
+u8 virtio_get_status(struct virtio_dev *vdev);
+/*
+ * A status write: 0 resets the device (draining in-flight I/O first);
+ * FEATURES_OK is accepted only for a subset of the offered features that
+ * includes VERSION_1; DRIVER_OK activates the device and starts the
+ * workers; clearing bits other than by reset is ignored.
+ */
+void virtio_set_status(struct virtio_dev *vdev, u8 status);
+void virtio_reset(struct virtio_dev *vdev);
+/* Config space: out-of-range bytes read as 0 and writes are dropped. */
+void virtio_config_read(struct virtio_dev *vdev, u32 offset, void *data, u32 len);
+void virtio_config_write(struct virtio_dev *vdev, u32 offset, const void *data, u32 len);
+u32 virtio_config_generation(struct virtio_dev *vdev);
+/* A device changed its config space: bump the generation and interrupt. */
+void virtio_config_changed(struct virtio_dev *vdev);
+
+/* The queue `idx`, or NULL if out of range. */
+struct virtq *virtio_get_vq(struct virtio_dev *vdev, u32 idx);
+/*
+ * Queue configuration: each is ignored (returns -EBUSY) while the queue is
+ * ready or the index is invalid (-EINVAL). The values are checked when the
+ * queue is made ready.
+ */
+int virtio_queue_set_size(struct virtio_dev *vdev, u32 idx, u32 size);
+int virtio_queue_set_addr(struct virtio_dev *vdev, u32 idx, u64 desc, u64 avail, u64 used);
+/* Per-area setters for transports that write the addresses in halves. */
+int virtio_queue_set_desc(struct virtio_dev *vdev, u32 idx, u64 gpa);
+int virtio_queue_set_avail(struct virtio_dev *vdev, u32 idx, u64 gpa);
+int virtio_queue_set_used(struct virtio_dev *vdev, u32 idx, u64 gpa);
+/*
+ * Enable (ready=true) after validating size (power of 2, <= max) and that
+ * each ring lies in guest RAM and is aligned (desc 16, avail 2, used 4).
+ * An invalid configuration returns -EINVAL and marks the device
+ * NEEDS_RESET. ready=false takes a queue back before DRIVER_OK; once the
+ * device runs, only reset stops queues (-EBUSY).
+ */
+int virtio_queue_set_ready(struct virtio_dev *vdev, u32 idx, bool ready);
+/*
+ * A QueueNotify write the transport trapped (no ioeventfd for it): wakes
+ * the worker exactly as the ioeventfd would.
+ */
+void virtio_queue_kick(struct virtio_dev *vdev, u32 idx);
+/* The eventfd the transport binds to the notify address of queue idx. */
+int virtio_queue_kick_fd(struct virtio_dev *vdev, u32 idx);
+
+/* Mark the device broken (NEEDS_RESET + config interrupt). Any thread. */
+void virtio_dev_needs_reset(struct virtio_dev *vdev, const char *why);
+
+/*
+ * Transports. Each creates the transport for an initialised vdev, calls
+ * virtio_transport_attach(), registers with the VM (bus, ioeventfds,
+ * irqfds) and finally registers virtio_dev_destroy(vdev) with
+ * vm_on_exit(), so the device lives until the VM is torn down. Returns 0,
+ * or -errno with a pr_err() line and nothing left registered: the caller
+ * still owns vdev and calls virtio_dev_destroy() itself.
+ */
+int virtio_mmio_create(struct vm *vm, struct virtio_dev *vdev);	/* virtio/mmio.c */
+int virtio_pci_create(struct vm *vm, struct virtio_dev *vdev);	/* virtio/pci.c (branch pci) */
+
+/* virtio-mmio devices registered on vm->mmio_bus, in address order: for the FDT. */
+struct virtio_mmio_info {
+	u64 base;
+	u64 size;
+	u32 irq;		/* ISA line == GSI, edge-triggered, active high */
+	u32 device_id;
+};
+/* Fill up to max entries; returns how many devices there are. */
+unsigned virtio_mmio_list(struct vm *vm, struct virtio_mmio_info *out, unsigned max);
+/*
+ * virtio_mmio_create() itself announces each device to the kernel with
+ * vm_cmdline_append("virtio_mmio.device=4K@0xd0000000:5"); this helper
+ * formats the same for all devices, appended to the NUL-terminated string
+ * in buf (size bytes), for tools and tests. -ENOSPC if it does not fit
+ * (buf unchanged).
+ */
+int virtio_mmio_cmdline(struct vm *vm, char *buf, size_t size);
+/* The eventfd a virtio-mmio device's interrupts are written to (tests), or -1. */
+int virtio_mmio_irq_fd(struct virtio_dev *vdev);
+
+/*
+ * Devices (virtio/devices.c): create every device cfg asks for (--disk,
+ * --rng, --console virtio) on cfg->transport ("pci" default, or "mmio").
+ * Called after vm_create() and before the kernel command line is built.
+ * Teardown is registered with vm_on_exit(). 0 or -errno with a pr_err().
+ */
+int virtio_devices_init(struct vm *vm, const struct vm_config *cfg);
+
+/* Individual devices, on the transport `create` (virtio_mmio_create/virtio_pci_create). */
+typedef int (*virtio_transport_create_fn)(struct vm *vm, struct virtio_dev *vdev);
+/* "pci" (also NULL) or "mmio" -> its constructor (virtio/transport.c); -EINVAL + pr_err. */
+int virtio_transport_lookup(const char *name, virtio_transport_create_fn *create);
+/* The devices cfg asks for, on `create` (virtio/devices.c). */
+int virtio_devices_create(struct vm *vm, const struct vm_config *cfg,
+			  virtio_transport_create_fn create);
+int virtio_blk_create(struct vm *vm, const char *spec, unsigned index,
+		      virtio_transport_create_fn create);
+int virtio_rng_create(struct vm *vm, virtio_transport_create_fn create);
+/* The guest console on hvc0, connected to kite's stdin/stdout (in_fd/out_fd). */
+int virtio_console_create(struct vm *vm, int in_fd, int out_fd,
+			  virtio_transport_create_fn create);
+
+#endif

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-mmio at register level, through the VM's MMIO bus as a vCPU
+ * would reach it: identification, feature negotiation, queue setup,
+ * status and reset, interrupts and their acknowledgement, config space,
+ * the kernel command line, and the rng and console devices behind it.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+
+#include "virtio-harness.h"
+
+#define REG_MAGIC		0x000
+#define REG_VERSION		0x004
+#define REG_DEVICE_ID		0x008
+#define REG_VENDOR_ID		0x00c
+#define REG_DEVICE_FEATURES	0x010
+#define REG_DEVICE_FEATURES_SEL	0x014
+#define REG_DRIVER_FEATURES	0x020
+#define REG_DRIVER_FEATURES_SEL	0x024
+#define REG_QUEUE_SEL		0x030
+#define REG_QUEUE_NUM_MAX	0x034
+#define REG_QUEUE_NUM		0x038
+#define REG_QUEUE_READY		0x044
+#define REG_QUEUE_NOTIFY	0x050
+#define REG_INTERRUPT_STATUS	0x060
+#define REG_INTERRUPT_ACK	0x064
+#define REG_STATUS		0x070
+#define REG_QUEUE_DESC_LOW	0x080
+#define REG_QUEUE_DESC_HIGH	0x084
+#define REG_QUEUE_DRIVER_LOW	0x090
+#define REG_QUEUE_DRIVER_HIGH	0x094
+#define REG_QUEUE_DEVICE_LOW	0x0a0
+#define REG_QUEUE_DEVICE_HIGH	0x0a4
+#define REG_SHM_LEN_LOW		0x0b0
+#define REG_CONFIG_GENERATION	0x0fc
+#define REG_CONFIG		0x100
+
+#define S_ACK			VIRTIO_STATUS_ACKNOWLEDGE
+#define S_DRIVER		VIRTIO_STATUS_DRIVER
+#define S_FEAT			VIRTIO_STATUS_FEATURES_OK
+#define S_OK			VIRTIO_STATUS_DRIVER_OK
+
+static struct tvm T;
+static struct virtio_dev *devs[4];
+static unsigned nr_devs;
+static int out_pipe[2] = { -1, -1 }, in_pipe[2] = { -1, -1 };
+
+/* Create through the real transport, keeping the vdev for inspection. */
+static int capture_mmio(struct vm *vm, struct virtio_dev *vdev)
+{
+	int ret = virtio_mmio_create(vm, vdev);
+
+	if (!ret)
+		devs[nr_devs++] = vdev;
+	return ret;
+}
+
+static u64 base_of(unsigned i)
+{
+	struct virtio_mmio_info info[4];
+
+	ck_assert_uint_gt(virtio_mmio_list(&T.vm, info, 4), i);
+	return info[i].base;
+}
+
+static u32 rd(u64 base, u64 off)
+{
+	u32 v = 0xdeadbeef;
+
+	ck_assert(bus_access(&T.vm.mmio_bus, base + off, &v, 4, false));
+	return v;
+}
+
+static void wr(u64 base, u64 off, u32 v)
+{
+	ck_assert(bus_access(&T.vm.mmio_bus, base + off, &v, 4, true));
+}
+
+static void setup(void)
+{
+	tvm_init(&T, 1);
+	nr_devs = 0;
+	ck_assert_int_eq(pipe2(out_pipe, O_CLOEXEC | O_NONBLOCK), 0);
+	ck_assert_int_eq(pipe2(in_pipe, O_CLOEXEC), 0);
+	/* Device 0: rng; device 1: console writing to out_pipe, reading in_pipe. */
+	ck_assert_int_eq(virtio_rng_create(&T.vm, capture_mmio), 0);
+	ck_assert_int_eq(virtio_console_create(&T.vm, in_pipe[0], out_pipe[1], capture_mmio), 0);
+	ck_assert_uint_eq(nr_devs, 2);
+}
+
+static void teardown(void)
+{
+	/* vm_destroy runs the devices' vm_on_exit teardown. */
+	tvm_exit(&T);
+	for (int i = 0; i < 2; i++) {
+		close(out_pipe[i]);
+		close(in_pipe[i]);
+	}
+}
+
+static void negotiate(u64 b, u64 features)
+{
+	wr(b, REG_STATUS, S_ACK);
+	wr(b, REG_STATUS, S_ACK | S_DRIVER);
+	wr(b, REG_DRIVER_FEATURES_SEL, 0);
+	wr(b, REG_DRIVER_FEATURES, (u32)features);
+	wr(b, REG_DRIVER_FEATURES_SEL, 1);
+	wr(b, REG_DRIVER_FEATURES, (u32)(features >> 32));
+	wr(b, REG_STATUS, S_ACK | S_DRIVER | S_FEAT);
+}
+
+static void setup_queue(u64 b, u32 q, struct tring *r)
+{
+	wr(b, REG_QUEUE_SEL, q);
+	ck_assert_uint_ge(rd(b, REG_QUEUE_NUM_MAX), r->size);
+	wr(b, REG_QUEUE_NUM, r->size);
+	wr(b, REG_QUEUE_DESC_LOW, (u32)r->desc_gpa);
+	wr(b, REG_QUEUE_DESC_HIGH, (u32)(r->desc_gpa >> 32));
+	wr(b, REG_QUEUE_DRIVER_LOW, (u32)r->avail_gpa);
+	wr(b, REG_QUEUE_DRIVER_HIGH, (u32)(r->avail_gpa >> 32));
+	wr(b, REG_QUEUE_DEVICE_LOW, (u32)r->used_gpa);
+	wr(b, REG_QUEUE_DEVICE_HIGH, (u32)(r->used_gpa >> 32));
+	wr(b, REG_QUEUE_READY, 1);
+	ck_assert_uint_eq(rd(b, REG_QUEUE_READY), 1);
+}
+
+static u64 version_1(void)
+{
+	return VIRTIO_BIT(VIRTIO_F_VERSION_1);
+}
+
+START_TEST(test_identity)
+{
+	u64 b0 = base_of(0), b1 = base_of(1);
+
+	ck_assert_uint_eq(b0, VIRTIO_MMIO_START);
+	ck_assert_uint_eq(b1, VIRTIO_MMIO_START + VIRTIO_MMIO_SLOT);
+	ck_assert_uint_eq(rd(b0, REG_MAGIC), 0x74726976);
+	ck_assert_uint_eq(rd(b0, REG_VERSION), 2);
+	ck_assert_uint_eq(rd(b0, REG_DEVICE_ID), VIRTIO_ID_RNG);
+	ck_assert_uint_eq(rd(b1, REG_DEVICE_ID), VIRTIO_ID_CONSOLE);
+	ck_assert_uint_ne(rd(b0, REG_VENDOR_ID), 0);
+	/* No shared memory regions. */
+	ck_assert_uint_eq(rd(b0, REG_SHM_LEN_LOW), 0xffffffff);
+	ck_assert_uint_eq(rd(b0, REG_STATUS), 0);
+}
+END_TEST
+
+START_TEST(test_cmdline_and_list)
+{
+	struct virtio_mmio_info info[4];
+	char buf[256] = "console=ttyS0", expect[256], small[40] = "console=ttyS0";
+
+	ck_assert_uint_eq(virtio_mmio_list(&T.vm, info, 4), 2);
+	ck_assert_uint_ne(info[0].irq, info[1].irq);
+	ck_assert_uint_eq(info[0].size, 4096);
+	ck_assert_uint_eq(info[1].device_id, VIRTIO_ID_CONSOLE);
+	snprintf(expect, sizeof(expect),
+		 "console=ttyS0 virtio_mmio.device=4K@0xd0000000:%u virtio_mmio.device=4K@0xd0001000:%u",
+		 info[0].irq, info[1].irq);
+	ck_assert_int_eq(virtio_mmio_cmdline(&T.vm, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, expect);
+	/* The transport already announced both devices to the kernel. */
+	ck_assert_str_eq(T.vm.cmdline_extra, expect + strlen("console=ttyS0 "));
+	/* Too small: refused, and the buffer is left as it was. */
+	ck_assert_int_eq(virtio_mmio_cmdline(&T.vm, small, sizeof(small)), -ENOSPC);
+	ck_assert_str_eq(small, "console=ttyS0");
+}
+END_TEST
+
+START_TEST(test_features)
+{
+	u64 b = base_of(0), f;
+
+	wr(b, REG_DEVICE_FEATURES_SEL, 0);
+	f = rd(b, REG_DEVICE_FEATURES);
+	wr(b, REG_DEVICE_FEATURES_SEL, 1);
+	f |= (u64)rd(b, REG_DEVICE_FEATURES) << 32;
+	ck_assert(f & VIRTIO_BIT(VIRTIO_F_VERSION_1));
+	ck_assert(f & VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
+	ck_assert(!(f & VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM)));
+	wr(b, REG_DEVICE_FEATURES_SEL, 7);
+	ck_assert_uint_eq(rd(b, REG_DEVICE_FEATURES), 0);
+
+	/* Asking for something not offered: FEATURES_OK does not stick. */
+	negotiate(b, f | VIRTIO_BIT(40));
+	ck_assert_uint_eq(rd(b, REG_STATUS), S_ACK | S_DRIVER);
+	wr(b, REG_STATUS, 0);
+	negotiate(b, f);
+	ck_assert_uint_eq(rd(b, REG_STATUS), S_ACK | S_DRIVER | S_FEAT);
+}
+END_TEST
+
+START_TEST(test_rng_queue_and_interrupts)
+{
+	u64 b = base_of(0);
+	struct tring r;
+	u64 buf = tvm_alloc(&T, 64, 8), n;
+	struct tseg seg = { buf, 64, true };
+	static const u8 zero[64];
+	int irq_fd = virtio_mmio_irq_fd(devs[0]);
+	struct virtq_used_elem e;
+
+	ck_assert_int_ge(irq_fd, 0);
+	tring_init(&r, &T, 16);
+	negotiate(b, version_1());
+	setup_queue(b, 0, &r);
+	wr(b, REG_STATUS, S_ACK | S_DRIVER | S_FEAT | S_OK);
+	ck_assert_uint_eq(rd(b, REG_STATUS), S_ACK | S_DRIVER | S_FEAT | S_OK);
+
+	tring_add(&r, &seg, 1);
+	wr(b, REG_QUEUE_NOTIFY, 0);
+	ck_assert(tring_wait_used(&r, 1, 5000));
+	e = tring_get_used(&r);
+	ck_assert_uint_eq(e.len, 64);
+	ck_assert_mem_ne(tvm_hva(&T, buf), zero, 64);
+
+	/* The used-buffer interrupt: status bit 0 and a write to the irqfd. */
+	ck_assert_uint_eq(rd(b, REG_INTERRUPT_STATUS), 1);
+	ck_assert_int_eq(read(irq_fd, &n, 8), 8);
+	ck_assert_uint_ge(n, 1);
+	wr(b, REG_INTERRUPT_ACK, 1);
+	ck_assert_uint_eq(rd(b, REG_INTERRUPT_STATUS), 0);
+
+	/* The driver suppresses interrupts: the buffer is used, no interrupt. */
+	r.avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	tring_add(&r, &seg, 1);
+	wr(b, REG_QUEUE_NOTIFY, 0);
+	ck_assert(tring_wait_used(&r, 1, 5000));
+	tring_get_used(&r);
+	ck_assert_uint_eq(rd(b, REG_INTERRUPT_STATUS), 0);
+}
+END_TEST
+
+START_TEST(test_queue_registers)
+{
+	u64 b = base_of(1);
+
+	negotiate(b, version_1());
+	wr(b, REG_QUEUE_SEL, 1);
+	ck_assert_uint_eq(rd(b, REG_QUEUE_NUM_MAX), 128);
+	wr(b, REG_QUEUE_DESC_LOW, 0x12345000);
+	wr(b, REG_QUEUE_DESC_HIGH, 0x9);
+	ck_assert_uint_eq(rd(b, REG_QUEUE_DESC_LOW), 0x12345000);
+	ck_assert_uint_eq(rd(b, REG_QUEUE_DESC_HIGH), 0x9);
+	ck_assert_uint_eq(virtio_get_vq(devs[1], 1)->desc_gpa, 0x912345000ULL);
+	/* Queue 0 is separate. */
+	wr(b, REG_QUEUE_SEL, 0);
+	ck_assert_uint_eq(rd(b, REG_QUEUE_DESC_LOW), 0);
+	/* A queue that does not exist: max 0, writes go nowhere. */
+	wr(b, REG_QUEUE_SEL, 5);
+	ck_assert_uint_eq(rd(b, REG_QUEUE_NUM_MAX), 0);
+	wr(b, REG_QUEUE_READY, 1);
+	ck_assert_uint_eq(rd(b, REG_QUEUE_READY), 0);
+	ck_assert_uint_eq(rd(b, REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET, 0);
+	/* Read-only registers ignore writes. */
+	wr(b, REG_MAGIC, 0);
+	wr(b, REG_DEVICE_ID, 9);
+	ck_assert_uint_eq(rd(b, REG_MAGIC), 0x74726976);
+	ck_assert_uint_eq(rd(b, REG_DEVICE_ID), VIRTIO_ID_CONSOLE);
+}
+END_TEST
+
+START_TEST(test_bad_ring_needs_reset)
+{
+	u64 b = base_of(0);
+
+	negotiate(b, version_1());
+	wr(b, REG_QUEUE_SEL, 0);
+	wr(b, REG_QUEUE_NUM, 16);
+	wr(b, REG_QUEUE_DESC_LOW, 0);
+	wr(b, REG_QUEUE_DESC_HIGH, 0x100);	/* far outside guest RAM */
+	wr(b, REG_QUEUE_READY, 1);
+	ck_assert_uint_eq(rd(b, REG_QUEUE_READY), 0);
+	ck_assert(rd(b, REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	wr(b, REG_STATUS, 0);
+	ck_assert_uint_eq(rd(b, REG_STATUS), 0);
+}
+END_TEST
+
+START_TEST(test_reset)
+{
+	u64 b = base_of(0);
+	struct tring r;
+	u64 buf = tvm_alloc(&T, 32, 8);
+	struct tseg seg = { buf, 32, true };
+
+	for (int round = 0; round < 3; round++) {
+		tring_init(&r, &T, 8);
+		negotiate(b, version_1() | VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
+		setup_queue(b, 0, &r);
+		wr(b, REG_STATUS, S_ACK | S_DRIVER | S_FEAT | S_OK);
+		tring_add(&r, &seg, 1);
+		wr(b, REG_QUEUE_NOTIFY, 0);
+		ck_assert(tring_wait_used(&r, 1, 5000));
+		ck_assert_uint_ne(rd(b, REG_INTERRUPT_STATUS), 0);
+
+		wr(b, REG_STATUS, 0);
+		ck_assert_uint_eq(rd(b, REG_STATUS), 0);
+		ck_assert_uint_eq(rd(b, REG_INTERRUPT_STATUS), 0);
+		wr(b, REG_QUEUE_SEL, 0);
+		ck_assert_uint_eq(rd(b, REG_QUEUE_READY), 0);
+		ck_assert_uint_eq(rd(b, REG_QUEUE_DESC_LOW), 0);
+		ck_assert_uint_eq(rd(b, REG_QUEUE_NUM_MAX), 64);
+	}
+}
+END_TEST
+
+START_TEST(test_access_widths)
+{
+	u64 b = base_of(1);
+	u8 byte = 0xaa;
+	u16 ports;
+	u32 max_ports;
+
+	/* Registers are 32-bit only: narrower reads see 0, writes are dropped. */
+	ck_assert(bus_access(&T.vm.mmio_bus, b + REG_MAGIC, &byte, 1, false));
+	ck_assert_uint_eq(byte, 0);
+	byte = S_ACK;
+	ck_assert(bus_access(&T.vm.mmio_bus, b + REG_STATUS, &byte, 1, true));
+	ck_assert_uint_eq(rd(b, REG_STATUS), 0);
+	/* Config space takes any width: virtio_console_config.max_nr_ports at 4. */
+	ck_assert(bus_access(&T.vm.mmio_bus, b + REG_CONFIG + 4, &max_ports, 4, false));
+	ck_assert_uint_eq(max_ports, 1);
+	ck_assert(bus_access(&T.vm.mmio_bus, b + REG_CONFIG + 4, &ports, 2, false));
+	ck_assert_uint_eq(ports, 1);
+	/* Past the device's config: zeros. */
+	ck_assert_uint_eq(rd(b, REG_CONFIG + 0x40), 0);
+	ck_assert_uint_eq(rd(b, REG_CONFIG_GENERATION), virtio_config_generation(devs[1]));
+}
+END_TEST
+
+static void console_up(u64 b, struct tring *rx, struct tring *tx)
+{
+	tring_init(rx, &T, 8);
+	tring_init(tx, &T, 8);
+	negotiate(b, version_1() | VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
+	setup_queue(b, 0, rx);
+	setup_queue(b, 1, tx);
+	wr(b, REG_STATUS, S_ACK | S_DRIVER | S_FEAT | S_OK);
+}
+
+START_TEST(test_console_output)
+{
+	u64 b = base_of(1), msg = tvm_alloc(&T, 16, 8);
+	struct tring rx, tx;
+	struct tseg seg = { msg, 12, false };
+	struct pollfd pfd = { .fd = out_pipe[0], .events = POLLIN };
+	char got[32] = "";
+
+	console_up(b, &rx, &tx);
+	memcpy(tvm_hva(&T, msg), "hello, host\n", 12);
+	tring_add(&tx, &seg, 1);
+	wr(b, REG_QUEUE_NOTIFY, 1);
+	ck_assert(tring_wait_used(&tx, 1, 5000));
+	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+	ck_assert_int_eq(read(out_pipe[0], got, sizeof(got)), 12);
+	ck_assert_str_eq(got, "hello, host\n");
+}
+END_TEST
+
+START_TEST(test_console_input)
+{
+	u64 b = base_of(1), buf = tvm_alloc(&T, 8, 8);
+	struct tring rx, tx;
+	struct tseg seg = { buf, 8, true };
+	struct virtq_used_elem e;
+
+	console_up(b, &rx, &tx);
+	/* Input before the guest has a buffer waits for one, it is not dropped. */
+	ck_assert_int_eq(write(in_pipe[1], "abc", 3), 3);
+	usleep(20000);
+	ck_assert_uint_eq(tring_used_pending(&rx), 0);
+	tring_add(&rx, &seg, 1);
+	wr(b, REG_QUEUE_NOTIFY, 0);
+	ck_assert(tring_wait_used(&rx, 1, 5000));
+	e = tring_get_used(&rx);
+	ck_assert_uint_eq(e.len, 3);
+	ck_assert_mem_eq(tvm_hva(&T, buf), "abc", 3);
+	/* Ctrl-A Ctrl-A is one Ctrl-A for the guest. */
+	ck_assert_int_eq(write(in_pipe[1], "\x01\x01z", 3), 3);
+	tring_add(&rx, &seg, 1);
+	wr(b, REG_QUEUE_NOTIFY, 0);
+	ck_assert(tring_wait_used(&rx, 1, 5000));
+	e = tring_get_used(&rx);
+	ck_assert_uint_eq(e.len, 2);
+	ck_assert_mem_eq(tvm_hva(&T, buf), "\x01z", 2);
+	/* A reset stops the input thread; the device comes back. */
+	wr(b, REG_STATUS, 0);
+	console_up(b, &rx, &tx);
+	ck_assert_int_eq(write(in_pipe[1], "q", 1), 1);
+	tring_add(&rx, &seg, 1);
+	wr(b, REG_QUEUE_NOTIFY, 0);
+	ck_assert(tring_wait_used(&rx, 1, 5000));
+	ck_assert_uint_eq(tring_get_used(&rx).len, 1);
+	/* Ctrl-A x stops the VM, as on the serial console. */
+	ck_assert(!vm_stopping(&T.vm));
+	ck_assert_int_eq(write(in_pipe[1], "\x01x", 2), 2);
+	{
+		u64 end = now_ns() + 5000000000ULL;
+
+		while (!vm_stopping(&T.vm) && now_ns() < end)
+			usleep(1000);
+	}
+	ck_assert(vm_stopping(&T.vm));
+	ck_assert_int_eq(T.vm.exit_code, KITE_EXIT_USER);
+}
+END_TEST
+
+/* On a terminal the console offers VIRTIO_CONSOLE_F_SIZE with its size. */
+START_TEST(test_console_size)
+{
+	struct winsize ws = { .ws_row = 40, .ws_col = 100 };
+	int master = posix_openpt(O_RDWR | O_NOCTTY), slave, n = nr_devs;
+	u64 b;
+	u16 cols, rows;
+
+	ck_assert_int_ge(master, 0);
+	ck_assert_int_eq(grantpt(master), 0);
+	ck_assert_int_eq(unlockpt(master), 0);
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	ck_assert_int_ge(slave, 0);
+	ck_assert_int_eq(ioctl(master, TIOCSWINSZ, &ws), 0);
+	ck_assert_int_eq(virtio_console_create(&T.vm, -1, slave, capture_mmio), 0);
+	b = base_of(n);
+	wr(b, REG_DEVICE_FEATURES_SEL, 0);
+	ck_assert(rd(b, REG_DEVICE_FEATURES) & 1);
+	ck_assert(bus_access(&T.vm.mmio_bus, b + REG_CONFIG, &cols, 2, false));
+	ck_assert(bus_access(&T.vm.mmio_bus, b + REG_CONFIG + 2, &rows, 2, false));
+	ck_assert_uint_eq(cols, 100);
+	ck_assert_uint_eq(rows, 40);
+	/* A pipe is no terminal: no size feature (the fixture's console). */
+	wr(base_of(1), REG_DEVICE_FEATURES_SEL, 0);
+	ck_assert(!(rd(base_of(1), REG_DEVICE_FEATURES) & 1));
+	tvm_exit(&T);		/* before the pty goes */
+	tvm_init(&T, 1);	/* for the fixture's teardown */
+	close(slave);
+	close(master);
+}
+END_TEST
+
+static Suite *mmio_suite(void)
+{
+	Suite *s = suite_create("virtio-mmio");
+	TCase *tc = tcase_create("mmio");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_identity);
+	tcase_add_test(tc, test_cmdline_and_list);
+	tcase_add_test(tc, test_features);
+	tcase_add_test(tc, test_rng_queue_and_interrupts);
+	tcase_add_test(tc, test_queue_registers);
+	tcase_add_test(tc, test_bad_ring_needs_reset);
+	tcase_add_test(tc, test_reset);
+	tcase_add_test(tc, test_access_widths);
+	tcase_add_test(tc, test_console_output);
+	tcase_add_test(tc, test_console_input);
+	tcase_add_test(tc, test_console_size);
+	tcase_set_timeout(tc, 30);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+KITE_TEST_MAIN(mmio_suite)
