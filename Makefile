@@ -79,7 +79,10 @@ check: $(KITE) guests tests
 bench: all
 	$(Q)O=$(O) KITE=$(abspath $(KITE)) tests/bench/run.sh
 
-demo: all
+# Dependencies first: on a fresh clone the build itself needs them.
+demo:
+	$(Q)scripts/deps.sh
+	$(Q)$(MAKE) --no-print-directory all
 	$(Q)KITE=$(abspath $(KITE)) tests/rig/demo.sh
 
 deps:

@@ -1,0 +1,333 @@
+# SPDX-License-Identifier: GPL-2.0
+# The nested rig's host side, sourced by rig.sh, run-tests.sh, demo.sh and
+# tests/bench/bench-boot.sh (bash). See tests/rig/README.md.
+#
+# Everything built lands in $RIG_CACHE, outside git, under names that
+# carry a hash of their inputs, so a piece is rebuilt only when an input
+# changed (kernel package version, busybox, scripts, the VMM binary and
+# its libraries). The L1 initramfs is a concatenation of cpio archives
+# (the kernel unpacks them in turn), so the big cached parts are reused as
+# they are and only the small per-run plan is new each time:
+#
+#   base    busybox, L1 /init, kvm modules, rigrun, the L2 kernel + initrd
+#   kite    the kite binary under test and the libraries ldd names
+#   qemu    qemu-system-x86_64, its libraries and firmware (inner=qemu, bench)
+#   plan    /rig/plan: what L1 does this time
+#
+# Every QEMU run is bounded by `timeout`; temporary files live in one
+# directory removed on exit; the QEMU process is killed if we are.
+
+RIG_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# modprobe, depmod and ldconfig live in sbin, not in a user's PATH on Debian.
+PATH=$PATH:/usr/sbin:/sbin
+RIG_CACHE=${KITE_RIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kite-rig}
+RIG_KPKG=linux-image-cloud-amd64
+# Virtio drivers the L2 initrd carries (Debian builds them as modules).
+RIG_L2_MODULES="virtio_pci virtio_mmio virtio_blk virtio_console virtio-rng virtio_net"
+RIG_QEMU_FIRMWARE="bios-microvm.bin qboot.rom pvh.bin linuxboot.bin linuxboot_dma.bin
+	kvmvapic.bin multiboot.bin multiboot_dma.bin"
+# L1: q35 with TCG; -cpu max gives it SVM and NPT, so kvm-amd loads.
+RIG_L1_MEM=${KITE_RIG_L1_MEM:-8192}
+RIG_L1_CPUS=${KITE_RIG_L1_CPUS:-2}
+
+rig_say() { echo "rig: $*" >&2; }
+rig_die() { echo "rig: error: $*" >&2; exit 1; }
+
+# A per-process scratch directory, removed on exit; the running QEMU (if
+# any) is killed when we are interrupted.
+rig_tmp_init() {
+	RIG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kite-rig.XXXXXX") || rig_die "mktemp failed"
+	RIG_QEMU_PID=
+	trap 'rig_cleanup' EXIT
+	trap 'rig_cleanup; trap - INT TERM HUP; exit 130' INT TERM HUP
+}
+rig_cleanup() {
+	[ -n "${RIG_QEMU_PID:-}" ] && kill -TERM "$RIG_QEMU_PID" 2>/dev/null && wait "$RIG_QEMU_PID" 2>/dev/null
+	RIG_QEMU_PID=
+	[ -n "${RIG_TAIL_PID:-}" ] && kill "$RIG_TAIL_PID" 2>/dev/null
+	RIG_TAIL_PID=
+	[ -n "${RIG_KTMP:-}" ] && rm -rf "$RIG_KTMP"
+	RIG_KTMP=
+	[ -n "${RIG_TMP:-}" ] && rm -rf "$RIG_TMP"
+	RIG_TMP=
+}
+
+# rig_key STRING FILE...: a short hash of a string and files' contents.
+rig_key() {
+	local s=$1; shift
+	{ printf '%s\n' "$s"; cat "$@"; } | sha256sum | cut -c1-16
+}
+
+# rig_cpio DIR OUT: a newc archive of DIR owned by root, written atomically
+# (two rig runs may build the same entry at once).
+rig_cpio() {
+	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
+		>"$2.tmp.$$" && mv -f "$2.tmp.$$" "$2"
+}
+
+# rig_need_tools: what the host needs (scripts/deps.sh installs it).
+rig_need_tools() {
+	local t missing=
+	for t in qemu-system-x86_64 busybox cpio modprobe depmod dpkg-deb apt-get gcc; do
+		command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+	done
+	[ -z "$missing" ] || rig_die "missing:$missing (run: make deps)"
+	RIG_BUSYBOX=$(command -v busybox)
+	# Debian's busybox-static; a dynamic busybox would need its libraries.
+	! ldd "$RIG_BUSYBOX" >/dev/null 2>&1 ||
+		rig_die "$RIG_BUSYBOX is not static (install busybox-static)"
+}
+
+# rig_kernel: Debian's cloud kernel package, unpacked (not installed)
+# into the cache. Sets RIG_KVER, RIG_KROOT, RIG_VMLINUZ.
+rig_kernel() {
+	local pkg ver dir tmp
+	pkg=$(apt-cache depends "$RIG_KPKG" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n1)
+	if [ -z "$pkg" ] && [ "$(id -u)" = 0 ] && ! ls -d "$RIG_CACHE"/kernel-*/ >/dev/null 2>&1; then
+		apt-get update -q >/dev/null 2>&1
+		pkg=$(apt-cache depends "$RIG_KPKG" 2>/dev/null |
+			sed -n 's/^ *Depends: \(linux-image-[^ ]*\)$/\1/p' | head -n1)
+	fi
+	[ -n "$pkg" ] && ver=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+	if [ -z "$pkg" ] || [ -z "${ver:-}" ] || [ "$ver" = "(none)" ]; then
+		# No package lists (offline): the newest kernel already cached.
+		dir=$(ls -d "$RIG_CACHE"/kernel-*/ 2>/dev/null | sort -V | tail -n1)
+		[ -n "$dir" ] || rig_die "cannot find $RIG_KPKG in apt (apt-get update?) and no kernel in $RIG_CACHE"
+		dir=${dir%/}
+	else
+		dir=$RIG_CACHE/kernel-${pkg}_$ver
+	fi
+	if [ ! -e "$dir/kver" ]; then
+		rig_say "fetching $pkg $ver (apt-get download, unpacked without installing)"
+		mkdir -p "$RIG_CACHE"
+		tmp=$(mktemp -d "$RIG_CACHE/.kernel.XXXXXX")
+		RIG_KTMP=$tmp	# removed by rig_cleanup if we are interrupted
+		(cd "$tmp" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >/dev/null) ||
+			{ rm -rf "$tmp"; rig_die "apt-get download $pkg=$ver failed"; }
+		dpkg-deb -x "$tmp"/*.deb "$tmp/root" && rm -f "$tmp"/*.deb ||
+			{ rm -rf "$tmp"; rig_die "dpkg-deb -x failed"; }
+		ls "$tmp/root/lib/modules" | head -n1 >"$tmp/kver"
+		# Debian generates modules.dep at install time; we need it for
+		# modprobe --show-depends (the load order).
+		depmod -b "$tmp/root" "$(cat "$tmp/kver")" || { rm -rf "$tmp"; rig_die "depmod failed"; }
+		# Another rig may have finished the same download meanwhile:
+		# the first one in stays (mv -T refuses a non-empty target).
+		mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
+		RIG_KTMP=
+	fi
+	RIG_KVER=$(cat "$dir/kver")
+	RIG_KROOT=$dir/root
+	RIG_VMLINUZ=$RIG_KROOT/boot/vmlinuz-$RIG_KVER
+	[ -r "$RIG_VMLINUZ" ] || rig_die "no $RIG_VMLINUZ (remove $dir and retry)"
+}
+
+# rig_modules MOD...: the .ko files to insmod, dependencies first.
+rig_modules() {
+	local m
+	for m in "$@"; do
+		modprobe -d "$RIG_KROOT" -S "$RIG_KVER" --show-depends "$m" ||
+			rig_die "module $m not in $RIG_KVER"
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }'
+}
+
+# rig_rigrun: tests/rig/rigrun.c built static. Sets RIG_RIGRUN.
+rig_rigrun() {
+	RIG_RIGRUN=$RIG_CACHE/rigrun-$(rig_key "$(gcc --version | head -n1)" "$RIG_SRC/rigrun.c")
+	[ -x "$RIG_RIGRUN" ] && return
+	mkdir -p "$RIG_CACHE"
+	gcc -static -O2 -Wall -Wextra -Werror -o "$RIG_RIGRUN.tmp.$$" "$RIG_SRC/rigrun.c" &&
+		mv -f "$RIG_RIGRUN.tmp.$$" "$RIG_RIGRUN" || rig_die "cannot build rigrun (gcc -static)"
+}
+
+# rig_l2_initrd: the L2 guest's initramfs (busybox, l2-init.sh, virtio
+# modules). Sets RIG_L2_INITRD.
+rig_l2_initrd() {
+	local mods key d m
+	mods=$(rig_modules $RIG_L2_MODULES)
+	key=$(rig_key "$RIG_KVER $mods" "$RIG_BUSYBOX" "$RIG_SRC/l2-init.sh")
+	RIG_L2_INITRD=$RIG_CACHE/l2-$key.cpio
+	[ -s "$RIG_L2_INITRD" ] && return
+	rig_say "building the L2 initramfs"
+	d=$(mktemp -d "$RIG_TMP/stage.XXXXXX")
+	mkdir -p "$d"/bin "$d"/sbin "$d"/etc "$d"/dev "$d"/proc "$d"/sys "$d"/tmp "$d"/lib/modules "$d"/root
+	cp "$RIG_BUSYBOX" "$d/bin/busybox"
+	cp "$RIG_SRC/l2-init.sh" "$d/init"
+	chmod 755 "$d/init"
+	for m in $mods; do
+		cp "$m" "$d/lib/modules/"
+		echo "/lib/modules/${m##*/}"
+	done >"$d/etc/rig-modules"
+	printf '::once:/bin/reboot\n' >"$d/etc/inittab"
+	printf 'export PS1="kite-guest:\\w# "\nexport PATH=/bin:/sbin\n' >"$d/etc/profile"
+	rig_cpio "$d" "$RIG_L2_INITRD"
+	rm -rf "$d"
+}
+
+# rig_base_segment: L1's own part. Sets RIG_SEG_BASE.
+rig_base_segment() {
+	local mods key d m
+	mods=$(rig_modules kvm-amd)
+	key=$(rig_key "$RIG_KVER $mods" "$RIG_BUSYBOX" "$RIG_SRC/l1-init.sh" "$RIG_RIGRUN" \
+		"$RIG_L2_INITRD")
+	RIG_SEG_BASE=$RIG_CACHE/l1-base-$key.cpio
+	[ -s "$RIG_SEG_BASE" ] && return
+	rig_say "building the L1 initramfs"
+	d=$(mktemp -d "$RIG_TMP/stage.XXXXXX")
+	mkdir -p "$d"/bin "$d"/sbin "$d"/dev "$d"/proc "$d"/sys "$d"/tmp "$d"/rig/bin "$d"/rig/mod "$d"/rig/l2
+	cp "$RIG_BUSYBOX" "$d/bin/busybox"
+	cp "$RIG_SRC/l1-init.sh" "$d/init"
+	chmod 755 "$d/init"
+	cp "$RIG_RIGRUN" "$d/rig/bin/rigrun"
+	for m in $mods; do
+		cp "$m" "$d/rig/mod/"
+		echo "/rig/mod/${m##*/}"
+	done >"$d/rig/l1-modules"
+	cp "$RIG_VMLINUZ" "$d/rig/l2/bzImage"
+	cp "$RIG_L2_INITRD" "$d/rig/l2/initrd.cpio"
+	rig_cpio "$d" "$RIG_SEG_BASE"
+	rm -rf "$d"
+}
+
+# rig_libs BINARY: the shared libraries it loads (ldd), and libgcc_s,
+# which glibc dlopen()s for pthread_cancel.
+rig_libs() {
+	ldd "$1" 2>/dev/null | awk '/=> \// { print $3 } /^\t\/[^ ]+ \(/ { print $1 }'
+	ldconfig -p 2>/dev/null | awk '/libgcc_s.so.1 .*x86-64/ { print $NF; exit }'
+}
+
+# rig_bin_segment NAME BINARY [EXTRA_DIR_FILES...]: BINARY as
+# /rig/bin/NAME plus its libraries at their own paths. Prints the path.
+rig_bin_segment() {
+	local name=$1 bin=$2 libs key seg d l
+	libs=$(rig_libs "$bin" | sort -u)
+	key=$(rig_key "$name" "$bin" $libs)
+	seg=$RIG_CACHE/seg-$name-$key.cpio
+	if [ ! -s "$seg" ]; then
+		d=$(mktemp -d "$RIG_TMP/stage.XXXXXX")
+		mkdir -p "$d/rig/bin"
+		cp "$bin" "$d/rig/bin/$name"
+		for l in $libs; do
+			mkdir -p "$d$(dirname "$l")"
+			cp -L "$l" "$d$l"
+		done
+		rig_cpio "$d" "$seg"
+		rm -rf "$d"
+	fi
+	echo "$seg"
+}
+
+# rig_qemu_segment: QEMU for inside L1 (inner VMM and bench peer), with
+# its libraries and the firmware microvm loads. Sets RIG_SEG_QEMU.
+rig_qemu_segment() {
+	local q libs key d l f
+	q=$(command -v qemu-system-x86_64)
+	libs=$(rig_libs "$q" | sort -u)
+	key=$(rig_key "$RIG_QEMU_FIRMWARE" "$q" $libs)
+	RIG_SEG_QEMU=$RIG_CACHE/seg-qemu-$key.cpio
+	[ -s "$RIG_SEG_QEMU" ] && return
+	rig_say "packing qemu-system-x86_64 for L1"
+	d=$(mktemp -d "$RIG_TMP/stage.XXXXXX")
+	mkdir -p "$d/usr/bin" "$d/usr/share/qemu"
+	cp "$q" "$d/usr/bin/"
+	for l in $libs; do
+		mkdir -p "$d$(dirname "$l")"
+		cp -L "$l" "$d$l"
+	done
+	for f in $RIG_QEMU_FIRMWARE; do
+		[ -e "/usr/share/qemu/$f" ] && cp -L "/usr/share/qemu/$f" "$d/usr/share/qemu/"
+	done
+	rig_cpio "$d" "$RIG_SEG_QEMU"
+	rm -rf "$d"
+}
+
+# rig_prune: entries are never rewritten, only added (a new kite binary is
+# a new segment), so drop those unused for two days; entries in use are
+# touched by rig_prepare.
+rig_prune() {
+	find "$RIG_CACHE" -maxdepth 1 -type f \( -name 'seg-*.cpio' -o -name 'l1-base-*.cpio' \
+		-o -name 'l2-*.cpio' -o -name 'rigrun-*' -o -name '*.tmp.*' \) -mtime +1 -delete 2>/dev/null
+}
+
+# rig_prepare [qemu]: everything but the plan; "qemu" adds QEMU for L1.
+# The kite under test is $KITE (default: ./kite of this tree).
+rig_prepare() {
+	[ -n "${RIG_TMP:-}" ] || rig_tmp_init
+	rig_need_tools
+	rig_kernel
+	rig_rigrun
+	rig_l2_initrd
+	rig_base_segment
+	RIG_SEGS=("$RIG_SEG_BASE")
+	KITE=${KITE:-$(cd "$RIG_SRC/../.." && pwd)/kite}
+	if [ -x "$KITE" ]; then
+		RIG_SEGS+=("$(rig_bin_segment kite "$KITE")") || rig_die "cannot pack $KITE for L1"
+	else
+		rig_say "no kite binary at $KITE (make, or set KITE): kite cases will fail"
+	fi
+	if [ "${1:-}" = qemu ]; then
+		rig_qemu_segment
+		RIG_SEGS+=("$RIG_SEG_QEMU")
+	fi
+	touch "${RIG_SEGS[@]}" "$RIG_L2_INITRD" "$RIG_RIGRUN"
+	rig_prune
+}
+
+# L1 panics (and so ends at once) on a soft lockup: a CPU stuck in the
+# kernel for a minute, as seen with the nested KVM under load, would else
+# hold the whole run until its timeout since no signal reaches the VMM.
+# rig_boot_l1 PLAN_TEXT TIMEOUT LOG [interactive|quiet]: boot L1 with
+# the prepared segments plus a plan. Console in LOG and on our stdout
+# (not with "quiet"); with "interactive" the terminal is L1's console
+# (raw, Ctrl-C goes to the guest) and LOG gets a copy. Returns QEMU's
+# status (124: timed out).
+rig_boot_l1() {
+	local plan=$1 secs=$2 log=$3 mode=${4:-} d img rc
+	d=$RIG_TMP/plan
+	rm -rf "$d" && mkdir -p "$d/rig/files"
+	printf 'RIG_HOST_EPOCH=%s\n%s\n' "$(date +%s)" "$plan" >"$d/rig/plan"
+	local f
+	for f in ${KITE_RIG_FILES:-}; do
+		cp "$f" "$d/rig/files/" || rig_die "KITE_RIG_FILES: cannot copy $f"
+	done
+	rig_cpio "$d" "$RIG_TMP/plan.cpio"
+	img=$RIG_TMP/l1-initrd.img
+	cat "${RIG_SEGS[@]}" "$RIG_TMP/plan.cpio" >"$img"
+	set -- -M q35 -accel tcg -cpu max -m "$RIG_L1_MEM" -smp "$RIG_L1_CPUS" \
+		-nodefaults -no-user-config -display none \
+		-kernel "$RIG_VMLINUZ" -initrd "$img" \
+		-append "console=ttyS0 panic=-1 quiet softlockup_panic=1 watchdog_thresh=30" \
+		-no-reboot
+	if [ "$mode" = interactive ]; then
+		# Foreground: QEMU must own the terminal to read it.
+		timeout --foreground -k 5 "$secs" qemu-system-x86_64 "$@" \
+			-chardev "stdio,id=con,signal=off,logfile=$log" -serial chardev:con
+		rc=$?
+	else
+		# In the background so a signal to us runs the trap at once
+		# (the trap stops QEMU); tail shows the console as it comes.
+		timeout -k 5 "$secs" qemu-system-x86_64 "$@" -serial stdio </dev/null \
+			>"$log" 2>&1 &
+		RIG_QEMU_PID=$!
+		if [ "$mode" != quiet ]; then
+			tail -n +1 -f --pid="$RIG_QEMU_PID" "$log" &
+			RIG_TAIL_PID=$!
+		fi
+		wait "$RIG_QEMU_PID"
+		rc=$?
+		RIG_QEMU_PID=
+		[ -n "${RIG_TAIL_PID:-}" ] && wait "$RIG_TAIL_PID"
+		RIG_TAIL_PID=
+	fi
+	rm -f "$img"
+	return $rc
+}
+
+# rig_plan_quote ARG...: shell words for the plan (busybox sh reads them).
+rig_plan_quote() {
+	local a out=
+	for a in "$@"; do
+		out="$out '${a//\'/\'\\\'\'}'"
+	done
+	printf '%s' "${out# }"
+}

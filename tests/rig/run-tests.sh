@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# The rig tests (part of `make check`): in one boot of L1, the inner VMM
+# ($KITE, or QEMU with KITE_RIG_INNER=qemu) boots the L2 Linux guest:
+#
+#   boot-1cpu-256M  boot-2cpu-256M  boot-2cpu-5G
+#       L2 reaches its init, sees the right CPU count, MemTotal (95% of
+#       the RAM less 48 MiB .. all of it) and wall-clock date (within L1's clock around the
+#       run), loads its virtio modules, then stops with `reboot -f` under
+#       reboot=k (the guest's power-off: an i8042 reset) and the VMM exits 0
+#   reboot   the guest's init system runs `reboot` with the kernel's default
+#            reboot method (no reboot=k): the VMM exits 0
+#   panic    the guest kernel panics (sysrq c) with panic=-1: the VMM exits 0
+#
+# Each case is bounded (KITE_RIG_CASE_TIMEOUT, default 90 s) and must leave
+# no process behind. Arguments select cases by name; KITE_RIG_VERBOSE=1
+# boots the guest without `quiet` and shows each failing case's whole log. Prints one line per
+# case and "rig: N passed, N failed"; exits 77 (skip) only without
+# qemu-system-x86_64. The L1 console log is kept in $RIG_CACHE/last-tests.log.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+inner=${KITE_RIG_INNER:-kite}
+secs=${KITE_RIG_CASE_TIMEOUT:-90}
+all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic"
+cases=${*:-$all_cases}
+
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+	echo "SKIP: no qemu-system-x86_64 for the nested rig (make deps)"
+	exit 77
+fi
+
+plan="RIG_INNER=$inner"
+# The guest kernel boots quiet (its console costs seconds here); for
+# debugging a failing case, KITE_RIG_VERBOSE=1 shows its whole log.
+[ "${KITE_RIG_VERBOSE:-0}" = 1 ] && plan+=$'\n''L2_CMDLINE=$L2_CMDLINE_VERBOSE'
+for c in $cases; do
+	case $c in
+	boot-*cpu-*)
+		n=${c#boot-}; n=${n%%cpu-*}; m=${c##*-}
+		plan+=$'\n'"rig_case_boot $c $secs $n $m" ;;
+	reboot|panic)
+		plan+=$'\n'"rig_case_$c $c $secs" ;;
+	*)
+		echo "rig: unknown case '$c' (cases: $all_cases)"; exit 2 ;;
+	esac
+done
+ncases=$(wc -w <<<"$cases")
+
+# A rig that cannot be built (no network for the kernel, say) fails
+# every case, with the reason, and still gives the summary line.
+rig_die() {
+	echo "rig: error: $*"
+	for c in $cases; do echo "  FAIL  $c: the rig could not be built"; done
+	echo "rig: 0 passed, $ncases failed"
+	exit 1
+}
+
+rig_tmp_init
+start=$SECONDS
+if [ "$inner" = qemu ]; then rig_prepare qemu; else rig_prepare; fi
+echo "rig: inner VMM $inner${KITE:+ ($KITE)}, cases: $cases"
+log=$RIG_CACHE/last-tests.log
+rig_boot_l1 "$plan" $((ncases * (secs + 10) + 60)) "$log" quiet
+rc=$?
+tr -d '\r' <"$log" >"$RIG_TMP/console"
+
+passed=0 failed=0
+for c in $cases; do
+	line=$(grep -m1 "^RIG-RESULT $c " "$RIG_TMP/console")
+	if [ -z "$line" ]; then
+		echo "  FAIL  $c: no result from L1 (qemu exit $rc)"
+		failed=$((failed + 1))
+		continue
+	fi
+	read -r _ _ verdict detail <<<"$line"
+	if [ "$verdict" = PASS ]; then
+		passed=$((passed + 1))
+		echo "  PASS  $c: $detail"
+	else
+		failed=$((failed + 1))
+		echo "  FAIL  $c: $detail"
+		# The case's own console (VMM and guest output), for the reason.
+		if [ "${KITE_RIG_VERBOSE:-0}" = 1 ]; then
+			grep "^  $c| " "$RIG_TMP/console"
+		else
+			grep "^  $c| " "$RIG_TMP/console" | tail -n 15
+		fi
+	fi
+done
+if [ $failed != 0 ] && ! grep -q '^RIG-L1 ready' "$RIG_TMP/console"; then
+	echo "rig: L1 never got ready; its console:"
+	tail -n 30 "$RIG_TMP/console"
+fi
+echo "rig: L1 $(sed -n 's/^RIG-L1 ready /ready at /p' "$RIG_TMP/console")s of its uptime;" \
+	"whole run $((SECONDS - start)) s; log $log"
+echo "rig: $passed passed, $failed failed"
+[ $failed = 0 ]
