@@ -182,12 +182,13 @@ static void reg_write(struct rtc *rtc, unsigned r, u8 val)
 		return;
 	case RTC_REG_B:
 		old = rtc->regs[r];
-		/* Entering SET freezes the fields as they read now, in the old format. */
-		if ((val & REG_B_SET) && !(old & REG_B_SET))
-			store_time(rtc, guest_now(rtc, &ns));
-		rtc->regs[r] = val;
+		/* Leaving SET: the fields are in the format they were written in. */
 		if (!(val & REG_B_SET) && (old & REG_B_SET))
 			load_time(rtc);
+		rtc->regs[r] = val;
+		/* Entering SET freezes the fields as they read now, in the new format. */
+		if ((val & REG_B_SET) && !(old & REG_B_SET))
+			store_time(rtc, guest_now(rtc, &ns));
 		return;
 	case RTC_REG_C:
 	case RTC_REG_D:
