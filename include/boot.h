@@ -13,6 +13,8 @@
  *   0xa0000 .. 0x100000         reserved (legacy VGA + BIOS area), e820 hole
  *   0xe0000  BOOT_ACPI          ACPI RSDP, XSDT, FADT, DSDT, MADT (BIOS area,
  *                               where Linux also scans for the RSDP)
+ *   0xf0000  BOOT_MPTABLE_CFG   MP configuration table (too big for 1 KiB
+ *                               with 64 CPUs; the pointer stays at 0x9fc00)
  *   0x100000 (1 MiB)            kernel
  */
 #ifndef KITE_BOOT_H
@@ -29,7 +31,9 @@
 #define BOOT_MPTABLE		0x9fc00ULL
 #define BOOT_LOW_RAM_END	0xa0000ULL	/* end of base memory */
 #define BOOT_ACPI		0xe0000ULL
-#define BOOT_ACPI_END		0x100000ULL
+#define BOOT_ACPI_END		0xf0000ULL
+#define BOOT_MPTABLE_CFG	0xf0000ULL
+#define BOOT_BIOS_END		0x100000ULL
 #define BOOT_HIGH_START		0x100000ULL	/* 1 MiB */
 #define BOOT_SEL_CODE		0x10
 #define BOOT_SEL_DATA		0x18
@@ -155,6 +159,16 @@ int acpi_build(u8 *buf, u64 len, unsigned nr_cpus, u64 *rsdp);
 /* Sum of all bytes == 0, as every ACPI table must be. */
 u8 acpi_checksum(const u8 *p, u64 len);
 int acpi_setup(struct vm *vm, u64 *rsdp);
+/* What both boot paths write: ACPI tables and MP table; *rsdp for the guest. */
+int boot_write_tables(struct vm *vm, u64 *rsdp);
+
+/*
+ * mptable.c: MP floating pointer (16 bytes, at BOOT_MPTABLE) and
+ * configuration table (at BOOT_MPTABLE_CFG) for nr_cpus CPUs.
+ */
+u64 mptable_size(unsigned nr_cpus);
+int mptable_build(u8 *fp, u8 *cfg, u64 cfg_len, unsigned nr_cpus);
+int mptable_setup(struct vm *vm);
 
 /* Read a whole file into a malloc'd buffer (max_size bounds it). */
 int boot_read_file(const char *path, u64 max_size, void **buf, u64 *size);

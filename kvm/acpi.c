@@ -272,3 +272,8 @@ int acpi_setup(struct vm *vm, u64 *rsdp)
 		return -EINVAL;
 	return acpi_build(buf, BOOT_ACPI_END - BOOT_ACPI, vm->nr_cpus, rsdp);
 }
+
+int boot_write_tables(struct vm *vm, u64 *rsdp)
+{
+	return acpi_setup(vm, rsdp) ?: mptable_setup(vm);
+}

@@ -234,9 +234,9 @@ int bzimage_load(struct vm *vm, const struct vm_config *cfg, const void *buf,
 		snprintf(err, sizeof(err), "cannot build the memory map");
 		goto bad;
 	}
-	ret = acpi_setup(vm, &rsdp);
+	ret = boot_write_tables(vm, &rsdp);
 	if (ret) {
-		snprintf(err, sizeof(err), "cannot write the ACPI tables");
+		snprintf(err, sizeof(err), "cannot write the ACPI and MP tables");
 		goto bad;
 	}
 

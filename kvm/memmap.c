@@ -6,7 +6,7 @@
  *
  *   [0, 0x9fc00)              RAM (base memory)
  *   [0x9fc00, 0xa0000)        reserved: MP table, "EBDA"
- *   [0xe0000, 0x100000)       reserved: ACPI tables, BIOS area
+ *   [0xe0000, 0x100000)       reserved: ACPI and MP tables, BIOS area
  *   [1 MiB, low_end)          RAM
  *   [4 GiB, 4 GiB + high)     RAM, if any did not fit below the hole
  *
@@ -40,7 +40,7 @@ int boot_memmap_layout(u64 low_end, u64 high_size, struct boot_mem_range *out,
 	ret = add(out, max, &n, 0, BOOT_MPTABLE, BOOT_MEM_RAM);
 	ret = ret ?: add(out, max, &n, BOOT_MPTABLE, BOOT_LOW_RAM_END - BOOT_MPTABLE,
 			 BOOT_MEM_RESERVED);
-	ret = ret ?: add(out, max, &n, BOOT_ACPI, BOOT_ACPI_END - BOOT_ACPI,
+	ret = ret ?: add(out, max, &n, BOOT_ACPI, BOOT_BIOS_END - BOOT_ACPI,
 			 BOOT_MEM_RESERVED);
 	ret = ret ?: add(out, max, &n, BOOT_HIGH_START, low_end - BOOT_HIGH_START,
 			 BOOT_MEM_RAM);
