@@ -58,25 +58,27 @@ struct i8042 {
 	unsigned head, count;
 	bool kbd_line, aux_line;
 	bool reset;		/* the guest pulled the reset line */
+	unsigned rises;		/* rising edges on either line (for the tests) */
 };
+
+static void set_lines(struct i8042 *c, bool kbd_line, bool aux_line)
+{
+	/* With no VM (unit tests) the lines are only recorded. */
+	if (c->vm && kbd_line != c->kbd_line)
+		irq_set_line(c->vm, IRQ_I8042_KBD, kbd_line);
+	if (c->vm && aux_line != c->aux_line)
+		irq_set_line(c->vm, IRQ_I8042_AUX, aux_line);
+	c->rises += (kbd_line && !c->kbd_line) + (aux_line && !c->aux_line);
+	c->kbd_line = kbd_line;
+	c->aux_line = aux_line;
+}
 
 static void update_irqs(struct i8042 *c)
 {
 	bool aux = c->count && c->fifo_aux[c->head];
-	bool kbd_line = c->count && !aux && (c->ctr & CTR_KBDINT);
-	bool aux_line = c->count && aux && (c->ctr & CTR_AUXINT);
 
-	if (!c->vm) {		/* a controller on its own (unit tests) */
-		c->kbd_line = kbd_line;
-		c->aux_line = aux_line;
-		return;
-	}
-	if (kbd_line != c->kbd_line)
-		irq_set_line(c->vm, IRQ_I8042_KBD, kbd_line);
-	if (aux_line != c->aux_line)
-		irq_set_line(c->vm, IRQ_I8042_AUX, aux_line);
-	c->kbd_line = kbd_line;
-	c->aux_line = aux_line;
+	set_lines(c, c->count && !aux && (c->ctr & CTR_KBDINT),
+		  c->count && aux && (c->ctr & CTR_AUXINT));
 }
 
 /* Queue a byte for the guest; a full FIFO drops it, like a busy device. */
@@ -286,6 +288,11 @@ u8 i8042_port_read(struct i8042 *c, unsigned port)
 		v = status(c);
 	} else {
 		v = pop(c);
+		/*
+		 * ISA interrupts are edges and Linux takes one byte per
+		 * interrupt: drop the line so the next byte raises it anew.
+		 */
+		set_lines(c, false, false);
 		update_irqs(c);
 	}
 	pthread_mutex_unlock(&c->lock);
@@ -334,6 +341,16 @@ struct i8042 *i8042_new(struct vm *vm)
 	c->ctr = CTR_KBDINT | CTR_AUXINT | CTR_SYS | CTR_XLATE;
 	c->outport = OUTPORT_RESET_HIGH | OUTPORT_A20;
 	return c;
+}
+
+unsigned i8042_irq_rises(struct i8042 *c)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&c->lock);
+	n = c->rises;
+	pthread_mutex_unlock(&c->lock);
+	return n;
 }
 
 void i8042_lines(struct i8042 *c, bool *kbd, bool *aux, bool *reset)

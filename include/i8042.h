@@ -21,5 +21,7 @@ void i8042_free(struct i8042 *c);
 u8 i8042_port_read(struct i8042 *c, unsigned port);
 void i8042_port_write(struct i8042 *c, unsigned port, u8 v);
 void i8042_lines(struct i8042 *c, bool *kbd, bool *aux, bool *reset);
+/* Rising edges on IRQ 1 or 12 so far: one per byte the guest can read. */
+unsigned i8042_irq_rises(struct i8042 *c);
 
 #endif

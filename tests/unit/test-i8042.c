@@ -123,13 +123,17 @@ START_TEST(irq_lines)
 	data(0xf2);				/* 3 bytes from the keyboard */
 	i8042_lines(c, &kbd, &aux, &reset);
 	ck_assert(kbd && !aux);
+	ck_assert_uint_eq(i8042_irq_rises(c), 1);
 	next(false);
 	next(false);
 	i8042_lines(c, &kbd, &aux, &reset);
 	ck_assert(kbd);
+	/* Each byte is its own edge: Linux reads one byte per interrupt. */
+	ck_assert_uint_eq(i8042_irq_rises(c), 3);
 	next(false);
 	i8042_lines(c, &kbd, &aux, &reset);
 	ck_assert(!kbd && !aux);
+	ck_assert_uint_eq(i8042_irq_rises(c), 3);
 	cmd(0xd3);
 	data(0x01);
 	i8042_lines(c, &kbd, &aux, &reset);
