@@ -16,8 +16,8 @@ void guest_main(struct hvm_start_info *si)
 
 		if (c == '\r' || c == '\n') {
 			line[n] = '\0';
-			if (n == 4 && line[0] == 'q' && line[1] == 'u' &&
-			    line[2] == 'i' && line[3] == 't')
+			if (n == 4 && line[0] == 'Q' && line[1] == 'U' &&
+			    line[2] == 'I' && line[3] == 'T')
 				break;
 			puts_uart("echo: ");
 			puts_uart(line);

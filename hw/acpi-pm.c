@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "boot.h"
-#include "pc.h"
+#include "hw.h"
 
 #define PM1_CNT_SCI_EN		(1u << 0)
 #define PM1_CNT_SLP_TYP(v)	(((v) >> 10) & 7)

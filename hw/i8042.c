@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i8042.h"
+#include "hw.h"
 
 #define I8042_DATA_PORT		0x60
 #define I8042_CMD_PORT		0x64

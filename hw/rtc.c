@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "pc.h"
+#include "hw.h"
 
 #define RTC_PORT_INDEX		0x70
 #define RTC_PORT_DATA		0x71

@@ -54,10 +54,28 @@ struct boot_entry {
 	u64 rsi;
 };
 
+/* What the loaders placed in guest RAM besides the kernel. */
+struct boot_payload {
+	u64 cmdline_addr;
+	u64 cmdline_len;		/* without the NUL */
+	u64 kernel_end;			/* first byte after the loaded kernel */
+	u64 initrd_addr;
+	u64 initrd_size;		/* 0: no initrd */
+	u64 rsdp_addr;			/* ACPI RSDP (boot_write_tables) */
+};
+
+/* pvh.c: write hvm_start_info (memory map, command line, initrd module). */
+int pvh_setup(struct vm *vm, const struct boot_payload *p);
+
 /*
- * A loaded image, parsed but not yet placed: used by the unit tests to
- * check validation without a VM.
+ * Place `size` bytes of initrd as high as possible in low RAM, below
+ * `max_addr`, above `kernel_end`, page aligned. Returns the address or 0
+ * when it does not fit.
  */
+u64 boot_initrd_addr(struct vm *vm, u64 size, u64 kernel_end, u64 max_addr);
+
+/* The guest command line: --cmdline (or the default) plus device args. */
+char *boot_cmdline(struct vm *vm, const struct vm_config *cfg);
 
 /* elf.c: PVH ELF (freestanding guests and vmlinux) */
 /*
@@ -66,8 +84,11 @@ struct boot_entry {
  * one-line reason in err (errlen bytes). Touches no VM.
  */
 int elf_pvh_parse(const void *buf, u64 size, u32 *entry, char *err, size_t errlen);
-/* Copy its PT_LOAD segments into guest RAM (bounds-checked). */
-int elf_pvh_load(struct vm *vm, const void *buf, u64 size, char *err, size_t errlen);
+/*
+ * Copy its PT_LOAD segments into guest RAM (bounds-checked, all above
+ * 1 MiB); *end is the first byte after the highest segment.
+ */
+int elf_pvh_load(struct vm *vm, const void *buf, u64 size, u64 *end, char *err, size_t errlen);
 
 /*
  * Load cfg->kernel (PVH ELF or bzImage, by content), the initrd and the

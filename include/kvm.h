@@ -119,12 +119,18 @@ struct vm {
 	int exit_code;
 	int stop_efd;
 
+	char *cmdline_extra;		/* appended by devices (virtio-mmio) */
 	struct vm_exit_hook *exit_hooks;
 	const struct vm_config *cfg;
 	void *serial;			/* struct serial8250, for the console loop */
 };
 
 /* vm.c */
+/*
+ * The parts of a VM that need no KVM (buses, irq table, stop eventfd):
+ * vm_create starts with it, and unit tests use it alone (vm_fd stays -1).
+ */
+int vm_init_bare(struct vm *vm, const struct vm_config *cfg);
 int vm_create(struct vm *vm, const struct vm_config *cfg);
 void vm_destroy(struct vm *vm);
 /* Start every vCPU and block until the VM stops; returns the exit code. */
@@ -140,6 +146,9 @@ static inline bool vm_stopping(struct vm *vm)
  * in the reverse order of registration: devices stop their threads here.
  */
 int vm_on_exit(struct vm *vm, void (*fn)(void *arg), void *arg);
+
+/* Add " arg" to the kernel command line (devices announce themselves). */
+int vm_cmdline_append(struct vm *vm, const char *arg);
 
 /* memory.c: guest RAM */
 int vm_init_memory(struct vm *vm, u64 ram_size);
@@ -163,8 +172,11 @@ void vcpu_destroy(struct vcpu *vcpu);
 int vcpu_start(struct vcpu *vcpu);
 /* Print exit reason, RIP, instruction bytes and registers to stderr. */
 void vcpu_dump(struct vcpu *vcpu, const char *why);
+void vcpu_kick(struct vcpu *vcpu);
 
 /* irq.c: interrupts through the in-kernel irqchip */
+int irq_init(struct vm *vm);
+void irq_exit(struct vm *vm);
 int irq_set_line(struct vm *vm, u32 gsi, int level);
 /* A free ISA line for a device (virtio-mmio), or -ENOSPC. */
 int irq_alloc_line(struct vm *vm);

@@ -204,7 +204,7 @@ int bzimage_fill_zero_page(u8 *zp, const void *buf, const struct bzimage_info *i
 int bzimage_load(struct vm *vm, const struct vm_config *cfg, const void *buf,
 		 u64 size, struct boot_entry *entry)
 {
-	const char *cmdline = cfg->cmdline ?: BOOT_DEFAULT_CMDLINE;
+	char *cmdline = boot_cmdline(vm, cfg);
 	struct boot_mem_range map[BOOT_MEM_MAX];
 	struct bzimage_layout lay;
 	struct bzimage_info info;
@@ -214,13 +214,16 @@ int bzimage_load(struct vm *vm, const struct vm_config *cfg, const void *buf,
 	int nr_map, ret;
 	u8 *dst;
 
+	if (!cmdline)
+		return -ENOMEM;
 	ret = bzimage_parse(buf, size, &info, err, sizeof(err));
 	if (ret)
 		goto bad;
 	if (cfg->initrd) {
-		ret = boot_read_file(cfg->initrd, vm_low_ram_end(vm), &initrd, &initrd_size);
+		/* boot_read_file says what went wrong. */
+		ret = boot_read_file(cfg->initrd, vm->ram_size, &initrd, &initrd_size);
 		if (ret) {
-			pr_err("cannot read initrd %s: %s", cfg->initrd, strerror(-ret));
+			free(cmdline);
 			return ret;
 		}
 	}
@@ -271,6 +274,7 @@ int bzimage_load(struct vm *vm, const struct vm_config *cfg, const void *buf,
 		goto bad;
 	}
 	free(initrd);
+	free(cmdline);
 
 	*entry = (struct boot_entry){
 		.mode = BOOT_MODE_LONG64,
@@ -284,6 +288,7 @@ int bzimage_load(struct vm *vm, const struct vm_config *cfg, const void *buf,
 	return 0;
 bad:
 	free(initrd);
+	free(cmdline);
 	pr_err("%s: %s", cfg->kernel, err);
 	return ret;
 }

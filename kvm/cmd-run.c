@@ -1,12 +1,148 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `kite run`: parse options into a vm_config, build the VM, run it. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "boot.h"
+#include "hw.h"
 #include "kite.h"
 #include "kvm.h"
 
+#define DEFAULT_RAM	(256 * MiB)
+
+static const char run_usage[] =
+"usage: kite run --kernel FILE [options]\n"
+"\n"
+"Boot a guest kernel: a Linux bzImage, or an ELF with a PVH entry note\n"
+"(vmlinux built with CONFIG_PVH, or a freestanding guest). The console is\n"
+"the guest's ttyS0 on this terminal; Ctrl-A x quits.\n"
+"\n"
+"  -k, --kernel FILE     kernel to boot (required)\n"
+"  -i, --initrd FILE     initial ramdisk\n"
+"  -c, --cmdline STRING  kernel command line (default: \"" BOOT_DEFAULT_CMDLINE "\")\n"
+"  -n, --cpus N          number of vCPUs, 1..64 (default 1)\n"
+"  -m, --mem SIZE        guest RAM, e.g. 512M, 4G (default 256M)\n"
+"  -h, --help            this text\n"
+"\n"
+"Exit status: 0 guest powered off or rebooted; 1 bad input or setup error;\n"
+"2 guest fatal error (emulation failure, internal error); 3 guest triple\n"
+"fault; 4 Ctrl-A x; 128+N killed by signal N (SIGINT, SIGTERM, SIGHUP).\n";
+
+static const struct option run_options[] = {
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "initrd", required_argument, NULL, 'i' },
+	{ "cmdline", required_argument, NULL, 'c' },
+	{ "cpus", required_argument, NULL, 'n' },
+	{ "mem", required_argument, NULL, 'm' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_cpus(const char *s, unsigned *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end || v < 1 || v > KITE_MAX_CPUS) {
+		pr_err("--cpus '%s': give a number from 1 to %d", s, KITE_MAX_CPUS);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Returns 0 to run, 1 when --help was printed, -1 on a bad option. */
+static int parse_run_options(int argc, char **argv, struct vm_config *cfg)
+{
+	int c;
+
+	*cfg = (struct vm_config){ .ram_size = DEFAULT_RAM, .nr_cpus = 1 };
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:i:c:n:m:h", run_options, NULL)) != -1) {
+		switch (c) {
+		case 'k': cfg->kernel = optarg; break;
+		case 'i': cfg->initrd = optarg; break;
+		case 'c': cfg->cmdline = optarg; break;
+		case 'n':
+			if (parse_cpus(optarg, &cfg->nr_cpus))
+				return -1;
+			break;
+		case 'm':
+			if (parse_size(optarg, &cfg->ram_size)) {
+				pr_err("--mem '%s' is not a size (try 512M or 4G)", optarg);
+				return -1;
+			}
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			return 1;
+		case ':':
+			pr_err("option '%s' needs a value (see kite run --help)", argv[optind - 1]);
+			return -1;
+		default:
+			pr_err("unknown option '%s' (see kite run --help)", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		pr_err("unexpected argument '%s' (see kite run --help)", argv[optind]);
+		return -1;
+	}
+	if (!cfg->kernel) {
+		pr_err("no kernel given: use --kernel FILE (see kite run --help)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Fail on unreadable files before touching KVM, so the error is the real one. */
+static int check_inputs(const struct vm_config *cfg)
+{
+	if (access(cfg->kernel, R_OK)) {
+		pr_err("cannot read kernel '%s': %s", cfg->kernel, strerror(errno));
+		return -1;
+	}
+	if (cfg->initrd && access(cfg->initrd, R_OK)) {
+		pr_err("cannot read initrd '%s': %s", cfg->initrd, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void serial_free(void *arg)
+{
+	serial8250_destroy(arg);
+}
+
+static int setup_platform(struct vm *vm)
+{
+	vm->serial = serial8250_create(vm, COM1_BASE, IRQ_COM1, STDOUT_FILENO);
+	if (!vm->serial || vm_on_exit(vm, serial_free, vm->serial))
+		return -1;
+	return i8042_init(vm) ?: rtc_init(vm) ?: acpi_pm_init(vm);
+}
+
 int cmd_run(int argc, char **argv)
 {
-	fprintf(stderr, "kite: error: run is not implemented yet\n");
-	return KITE_EXIT_ERROR;
+	struct vm_config cfg;
+	struct boot_entry entry;
+	struct vm vm;
+	int ret = parse_run_options(argc, argv, &cfg);
+
+	if (ret)
+		return ret > 0 ? 0 : KITE_EXIT_ERROR;
+	if (check_inputs(&cfg))
+		return KITE_EXIT_ERROR;
+	ret = KITE_EXIT_ERROR;
+	if (vm_create(&vm, &cfg) || setup_platform(&vm) ||
+	    boot_load_kernel(&vm, &cfg, &entry) || boot_setup_bsp(&vm.vcpus[0], &entry))
+		goto out;
+	ret = vm_run(&vm);
+out:
+	vm_destroy(&vm);
+	return ret;
 }

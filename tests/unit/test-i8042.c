@@ -4,7 +4,7 @@
  * self-test, command byte, port tests, AUX loopback, device identify,
  * interrupt lines and the reset line.
  */
-#include "i8042.h"
+#include "hw.h"
 #include "test.h"
 
 static struct i8042 *c;

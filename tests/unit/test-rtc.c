@@ -3,7 +3,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "pc.h"
+#include "hw.h"
 #include "test.h"
 
 static time_t fake_sec;

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ELF kernels entered through PVH: the ELF carries a Xen note
+ * (XEN_ELFNOTE_PHYS32_ENTRY) naming a 32-bit protected-mode entry point.
+ * Both ELF32 (kite's test guests) and ELF64 (Linux's vmlinux) are read;
+ * every offset and size in the file is checked before use.
+ */
+#include <elf.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "boot.h"
+
+#define XEN_ELFNOTE_PHYS32_ENTRY	18
+
+/* One program header, whatever the ELF class. */
+struct phdr {
+	u32 type;
+	u64 offset, paddr, filesz, memsz;
+};
+
+struct elf_info {
+	const u8 *buf;
+	u64 size;
+	bool is64;
+	u64 phoff;
+	u32 phnum;
+};
+
+#define fail(err, errlen, ...) ({ snprintf(err, errlen, __VA_ARGS__); -EINVAL; })
+
+static int read_ehdr(const void *buf, u64 size, struct elf_info *e, char *err, size_t errlen)
+{
+	const Elf32_Ehdr *h32 = buf;
+	const Elf64_Ehdr *h64 = buf;
+	u64 phentsize;
+
+	e->buf = buf;
+	e->size = size;
+	if (size < EI_NIDENT || memcmp(buf, ELFMAG, SELFMAG))
+		return fail(err, errlen, "not an ELF file");
+	if (h32->e_ident[EI_DATA] != ELFDATA2LSB)
+		return fail(err, errlen, "ELF is not little-endian");
+	e->is64 = h32->e_ident[EI_CLASS] == ELFCLASS64;
+	if (!e->is64 && h32->e_ident[EI_CLASS] != ELFCLASS32)
+		return fail(err, errlen, "unknown ELF class %u", h32->e_ident[EI_CLASS]);
+	if (size < (e->is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr)))
+		return fail(err, errlen, "truncated ELF header");
+	if (e->is64) {
+		if (h64->e_machine != EM_X86_64)
+			return fail(err, errlen, "ELF is not for x86 (machine %u)", h64->e_machine);
+		e->phoff = h64->e_phoff;
+		e->phnum = h64->e_phnum;
+		phentsize = h64->e_phentsize;
+	} else {
+		if (h32->e_machine != EM_386 && h32->e_machine != EM_X86_64)
+			return fail(err, errlen, "ELF is not for x86 (machine %u)", h32->e_machine);
+		e->phoff = h32->e_phoff;
+		e->phnum = h32->e_phnum;
+		phentsize = h32->e_phentsize;
+	}
+	if (phentsize != (e->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr)))
+		return fail(err, errlen, "bad ELF program header size %llu",
+			    (unsigned long long)phentsize);
+	if (!e->phnum || !range_ok(e->phoff, (u64)e->phnum * phentsize, size))
+		return fail(err, errlen, "ELF program headers are missing or truncated");
+	return 0;
+}
+
+static void read_phdr(const struct elf_info *e, u32 i, struct phdr *p)
+{
+	if (e->is64) {
+		const Elf64_Phdr *ph = (const Elf64_Phdr *)(e->buf + e->phoff) + i;
+
+		*p = (struct phdr){ ph->p_type, ph->p_offset, ph->p_paddr, ph->p_filesz, ph->p_memsz };
+	} else {
+		const Elf32_Phdr *ph = (const Elf32_Phdr *)(e->buf + e->phoff) + i;
+
+		*p = (struct phdr){ ph->p_type, ph->p_offset, ph->p_paddr, ph->p_filesz, ph->p_memsz };
+	}
+}
+
+/* Search one PT_NOTE segment for the PVH entry. Returns 1 if found. */
+static int find_pvh_note(const u8 *notes, u64 len, u32 *entry)
+{
+	u64 off = 0;
+
+	while (len - off >= sizeof(Elf32_Nhdr)) {
+		const Elf32_Nhdr *n = (const Elf32_Nhdr *)(notes + off);
+		u64 name_off = off + sizeof(*n);
+		u64 desc_off = name_off + ALIGN_UP((u64)n->n_namesz, 4);
+		u64 next = desc_off + ALIGN_UP((u64)n->n_descsz, 4);
+
+		if (desc_off > len || !range_ok(desc_off, n->n_descsz, len))
+			return 0;	/* malformed: stop, the caller reports no note */
+		if (n->n_type == XEN_ELFNOTE_PHYS32_ENTRY && n->n_namesz == 4 &&
+		    !memcmp(notes + name_off, "Xen", 4)) {
+			u64 v = 0;
+
+			if (n->n_descsz != 4 && n->n_descsz != 8)
+				return 0;
+			memcpy(&v, notes + desc_off, n->n_descsz);
+			if (v > 0xffffffffULL)
+				return 0;
+			*entry = (u32)v;
+			return 1;
+		}
+		off = next;
+	}
+	return 0;
+}
+
+int elf_pvh_parse(const void *buf, u64 size, u32 *entry, char *err, size_t errlen)
+{
+	struct elf_info e;
+	bool found = false, loadable = false;
+	int ret = read_ehdr(buf, size, &e, err, errlen);
+	u32 i;
+
+	if (ret)
+		return ret;
+	for (i = 0; i < e.phnum; i++) {
+		struct phdr p;
+
+		read_phdr(&e, i, &p);
+		if (p.type != PT_LOAD && p.type != PT_NOTE)
+			continue;
+		if (!range_ok(p.offset, p.filesz, size))
+			return fail(err, errlen, "ELF segment %u lies beyond the end of the file (truncated?)", i);
+		if (p.type == PT_LOAD) {
+			if (p.filesz > p.memsz)
+				return fail(err, errlen, "ELF segment %u is larger in the file than in memory", i);
+			loadable = true;
+		} else if (!found) {
+			found = find_pvh_note(e.buf + p.offset, p.filesz, entry);
+		}
+	}
+	if (!loadable)
+		return fail(err, errlen, "ELF has nothing to load");
+	if (!found)
+		return fail(err, errlen, "ELF has no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY); "
+			    "build the kernel with CONFIG_PVH");
+	return 0;
+}
+
+int elf_pvh_load(struct vm *vm, const void *buf, u64 size, u64 *end, char *err, size_t errlen)
+{
+	struct elf_info e;
+	int ret = read_ehdr(buf, size, &e, err, errlen);
+	u32 i;
+
+	if (ret)
+		return ret;
+	*end = 0;
+	for (i = 0; i < e.phnum; i++) {
+		struct phdr p;
+		u8 *dst;
+
+		read_phdr(&e, i, &p);
+		if (p.type != PT_LOAD)
+			continue;
+		if (!range_ok(p.offset, p.filesz, size) || p.filesz > p.memsz)
+			return fail(err, errlen, "ELF segment %u is malformed", i);
+		dst = guest_ptr(vm, p.paddr, p.memsz);
+		if (!dst || p.paddr < BOOT_HIGH_START)
+			return fail(err, errlen, "ELF segment at 0x%llx (+0x%llx) does not fit in guest RAM above 1M",
+				    (unsigned long long)p.paddr, (unsigned long long)p.memsz);
+		memcpy(dst, e.buf + p.offset, p.filesz);
+		memset(dst + p.filesz, 0, p.memsz - p.filesz);
+		*end = MAX(*end, p.paddr + p.memsz);
+	}
+	return 0;
+}

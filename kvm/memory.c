@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest RAM: one anonymous mapping, shown to the guest as up to two banks
+ * either side of the 32-bit MMIO hole (see kvm.h).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "kvm.h"
+
+/* What the host could give us: physical RAM plus swap, as a sanity bound. */
+static u64 host_memory(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && psz > 0 ? (u64)pages * psz : 0;
+}
+
+static int add_bank(struct vm *vm, u64 gpa, u64 size, u8 *hva)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = vm->nr_banks,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (u64)(uintptr_t)hva,
+	};
+
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		pr_err("cannot give %llu MiB of RAM at 0x%llx to the guest: %s",
+		       (unsigned long long)(size >> 20), (unsigned long long)gpa, strerror(errno));
+		return -errno;
+	}
+	vm->banks[vm->nr_banks++] = (struct mem_bank){ .gpa = gpa, .size = size, .hva = hva };
+	return 0;
+}
+
+int vm_init_memory(struct vm *vm, u64 ram_size)
+{
+	u64 host = host_memory(), low;
+	void *ram;
+	int ret;
+
+	if (ram_size < 2 * MiB) {
+		pr_err("--mem %llu bytes is too small: the guest needs at least 2M",
+		       (unsigned long long)ram_size);
+		return -EINVAL;
+	}
+	if (host && ram_size > host) {
+		pr_err("--mem %lluM is more than this host has (%lluM)",
+		       (unsigned long long)(ram_size >> 20), (unsigned long long)(host >> 20));
+		return -EINVAL;
+	}
+	if (!IS_ALIGNED(ram_size, 4096)) {
+		pr_err("--mem must be a multiple of 4K");
+		return -EINVAL;
+	}
+	/*
+	 * MAP_NORESERVE: guest RAM is touched lazily, so a 5G guest that uses
+	 * 100M costs the host 100M. THP makes the guest's page walks cheaper.
+	 */
+	ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ram == MAP_FAILED) {
+		pr_err("cannot map %lluM of guest RAM: %s",
+		       (unsigned long long)(ram_size >> 20), strerror(errno));
+		return -ENOMEM;
+	}
+	madvise(ram, ram_size, MADV_HUGEPAGE);
+	vm->ram = ram;
+	vm->ram_size = ram_size;
+
+	low = MIN(ram_size, MMIO_HOLE_START);
+	ret = add_bank(vm, 0, low, vm->ram);
+	if (!ret && ram_size > low)
+		ret = add_bank(vm, MMIO_HOLE_END, ram_size - low, vm->ram + low);
+	return ret;
+}
+
+void *guest_ptr(struct vm *vm, u64 gpa, u64 len)
+{
+	unsigned i;
+
+	for (i = 0; i < vm->nr_banks; i++) {
+		const struct mem_bank *b = &vm->banks[i];
+
+		if (gpa >= b->gpa && range_ok(gpa - b->gpa, len, b->size))
+			return b->hva + (gpa - b->gpa);
+	}
+	return NULL;
+}
+
+u64 vm_low_ram_end(struct vm *vm)
+{
+	return vm->nr_banks ? vm->banks[0].size : 0;
+}
+
+u64 vm_high_ram_size(struct vm *vm)
+{
+	return vm->nr_banks > 1 ? vm->banks[1].size : 0;
+}
