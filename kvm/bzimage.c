@@ -128,7 +128,7 @@ static bool fits_low(u64 addr, u64 len, u64 low_end)
 int bzimage_place(const struct bzimage_info *info, u64 low_end, u64 initrd_size,
 		  u64 cmdline_len, struct bzimage_layout *out, char *err, size_t errlen)
 {
-	u64 align = info->kernel_alignment, kernel, kernel_end, top;
+	u64 align = info->kernel_alignment, kernel, run_at, kernel_end, top;
 
 	memset(out, 0, sizeof(*out));
 	if (cmdline_len > info->cmdline_size || cmdline_len >= BOOT_CMDLINE_MAX)
@@ -137,19 +137,22 @@ int bzimage_place(const struct bzimage_info *info, u64 low_end, u64 initrd_size,
 			    (unsigned long long)MIN((u64)info->cmdline_size, BOOT_CMDLINE_MAX - 1));
 
 	/*
-	 * The kernel wants [load, load + init_size) to decompress in place.
-	 * Prefer its link address (no relocation work), else the lowest
-	 * aligned address above 1 MiB.
+	 * Load at the kernel's preferred address (its LOAD_PHYSICAL_ADDR),
+	 * else at the lowest aligned address above 1 MiB. Either way the
+	 * decompressor moves itself up to at least pref_address before
+	 * decompressing, so what must be RAM is init_size bytes from
+	 * there (a kernel loaded lower would fault once it runs there).
 	 */
 	kernel = info->pref_address;
-	if (!kernel || !IS_ALIGNED(kernel, align) || !fits_low(kernel, info->init_size, low_end))
+	if (kernel < BOOT_HIGH_START || !IS_ALIGNED(kernel, align))
 		kernel = ALIGN_UP(BOOT_HIGH_START, align);
-	if (!fits_low(kernel, info->init_size, low_end))
-		return fail("kernel needs %llu MiB of RAM from 0x%llx to decompress; the VM has %llu MiB below 4 GiB",
+	run_at = MAX(kernel, info->pref_address);
+	if (!fits_low(run_at, info->init_size, low_end))
+		return fail("kernel needs %llu MiB of RAM from 0x%llx to decompress; the VM has %llu MiB below 4 GiB: give it more --mem",
 			    (unsigned long long)DIV_ROUND_UP(info->init_size, MiB),
-			    (unsigned long long)kernel,
+			    (unsigned long long)run_at,
 			    (unsigned long long)(low_end / MiB));
-	kernel_end = kernel + info->init_size;
+	kernel_end = run_at + info->init_size;
 	out->kernel_addr = kernel;
 	out->entry = kernel + ENTRY_64_OFFSET;
 	out->cmdline_addr = BOOT_CMDLINE;

@@ -176,16 +176,36 @@ START_TEST(place_at_pref_address)
 }
 END_TEST
 
-START_TEST(place_low_when_pref_does_not_fit)
+START_TEST(place_low_when_pref_is_unusable)
 {
 	struct bzimage_info info;
 	struct bzimage_layout lay;
 
+	/* A preferred address that breaks kernel_alignment is not used. */
+	make_image(60 * MiB);
+	p64(img, 0x258, 1 * MiB);
+	ck_assert_int_eq(parse(&info), 0);
+	ck_assert_int_eq(bzimage_place(&info, 64 * MiB, 2 * MiB, 0, &lay, err, sizeof(err)), 0);
+	ck_assert_uint_eq(lay.kernel_addr, 2 * MiB);	/* 1 MiB aligned up to 2 MiB */
+	ck_assert_uint_eq(lay.initrd_addr, 62 * MiB);
+}
+END_TEST
+
+START_TEST(decompression_space_counts_from_pref)
+{
+	struct bzimage_info info;
+	struct bzimage_layout lay;
+
+	/*
+	 * 16 MiB + 60 MiB does not fit in 64 MiB; loading at 2 MiB would
+	 * not help, as the kernel moves up to 16 MiB before decompressing.
+	 */
 	make_image(60 * MiB);
 	ck_assert_int_eq(parse(&info), 0);
-	ck_assert_int_eq(bzimage_place(&info, 64 * MiB, 0, 0, &lay, err, sizeof(err)), 0);
-	ck_assert_uint_eq(lay.kernel_addr, 2 * MiB);	/* 1 MiB aligned up to 2 MiB */
-	ck_assert_uint_eq(lay.initrd_addr, 0);
+	ck_assert_int_eq(bzimage_place(&info, 64 * MiB, 0, 0, &lay, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "60 MiB of RAM from 0x1000000"), "%s", err);
+	ck_assert_int_eq(bzimage_place(&info, 76 * MiB, 0, 0, &lay, err, sizeof(err)), 0);
+	ck_assert_uint_eq(lay.kernel_addr, 16 * MiB);
 }
 END_TEST
 
@@ -326,7 +346,8 @@ static Suite *bzimage_suite(void)
 	tcase_add_test(tc, truncated);
 	tcase_add_test(tc, init_size_smaller_than_kernel);
 	tcase_add_test(tc, place_at_pref_address);
-	tcase_add_test(tc, place_low_when_pref_does_not_fit);
+	tcase_add_test(tc, place_low_when_pref_is_unusable);
+	tcase_add_test(tc, decompression_space_counts_from_pref);
 	tcase_add_test(tc, initrd_below_initrd_addr_max);
 	tcase_add_test(tc, kernel_too_big_for_ram);
 	tcase_add_test(tc, initrd_does_not_fit);
