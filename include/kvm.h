@@ -122,6 +122,10 @@ struct vm {
 	char *cmdline_extra;		/* appended by devices (virtio-mmio) */
 	struct vm_exit_hook *exit_hooks;
 	const struct vm_config *cfg;
+
+	/* Start-up figures for KITE_STATS: taken by vCPU 0 before its first KVM_RUN. */
+	u64 first_run_ns;
+	u64 first_run_cpu_us;
 	void *serial;			/* struct serial8250, for the console loop */
 };
 
@@ -165,6 +169,13 @@ static inline bool guest_range_ok(struct vm *vm, u64 gpa, u64 len)
 /* RAM end below the hole, and the size of RAM above 4 GiB. */
 u64 vm_low_ram_end(struct vm *vm);
 u64 vm_high_ram_size(struct vm *vm);
+
+/*
+ * stats.c: with KITE_STATS set, print one line of start-up and memory
+ * figures to stderr at exit (the benchmarks read it).
+ */
+void stats_first_run(struct vm *vm);
+void stats_report(struct vm *vm);
 
 /* vcpu.c */
 int vcpu_create(struct vm *vm, unsigned id);

@@ -142,6 +142,7 @@ int cmd_run(int argc, char **argv)
 	    boot_load_kernel(&vm, &cfg, &entry) || boot_setup_bsp(&vm.vcpus[0], &entry))
 		goto out;
 	ret = vm_run(&vm);
+	stats_report(&vm);
 out:
 	vm_destroy(&vm);
 	return ret;

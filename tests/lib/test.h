@@ -17,7 +17,7 @@
 #include "util.h"
 
 void test_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-int test_run_suite(Suite *s);
+int test_run_suite(Suite *s, const char *argv0);
 
 /* Where the build put things: $O (build dir) and $KITE (the binary). */
 const char *test_build_dir(void);
@@ -43,6 +43,6 @@ char *test_tmp_path(const char *name);
 void test_tmp_cleanup(void);
 
 #define KITE_TEST_MAIN(suite_fn)			\
-	int main(void) { return test_run_suite(suite_fn()); }
+	int main(int argc, char **argv) { return test_run_suite(suite_fn(), argv[0]); }
 
 #endif

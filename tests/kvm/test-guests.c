@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kite end to end on the real /dev/kvm with the freestanding test guests
+ * (guest/): what they print, what kite exits with, and how kite refuses
+ * bad input. Needs a usable /dev/kvm; skips (with the reason) without one.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test.h"
+
+#define TIMEOUT_MS	20000
+
+static char *guest(const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/guest/%s.elf", test_build_dir(), name) < 0)
+		ck_abort();
+	return p;
+}
+
+/* Run kite with up to 8 arguments after "run"; stdin from input. */
+static int kite(struct test_proc *p, const char *input, const char *a0, const char *a1,
+		const char *a2, const char *a3, const char *a4, const char *a5)
+{
+	char *argv[] = { (char *)test_kite_path(), "run", (char *)a0, (char *)a1, (char *)a2,
+			 (char *)a3, (char *)a4, (char *)a5, NULL };
+
+	return test_spawn(argv, input, TIMEOUT_MS, p);
+}
+
+/* stderr must be exactly one "kite: error:" line mentioning `what`. */
+static void assert_one_line_error(const struct test_proc *p, const char *what)
+{
+	const char *nl = strchr(p->err, '\n');
+
+	ck_assert_int_eq(p->status, 1);
+	ck_assert_msg(!strncmp(p->err, "kite: error: ", 13), "stderr: %s", p->err);
+	ck_assert_msg(nl && nl[1] == '\0', "not one line: %s", p->err);
+	ck_assert_msg(strstr(p->err, what), "'%s' not in: %s", what, p->err);
+}
+
+START_TEST(hello_prints_boot_info_and_powers_off)
+{
+	struct test_proc p;
+	char *g = guest("hello");
+
+	ck_assert_int_eq(kite(&p, NULL, "--kernel", g, "--cmdline", "quiet x=1", "--mem", "64M"), 0);
+	ck_assert_ptr_nonnull(strstr(p.out, "hello from kite guest\n"));
+	ck_assert_ptr_nonnull(strstr(p.out, "magic 0x336ec578\n"));
+	ck_assert_ptr_nonnull(strstr(p.out, "cmdline quiet x=1\n"));
+	/* 64 MiB less the 385 KiB legacy hole below 1 MiB. */
+	ck_assert_ptr_nonnull(strstr(p.out, "ram_kib 65151\n"));
+	ck_assert_ptr_nonnull(strstr(p.out, "bye\n"));
+	ck_assert_str_eq(p.err, "");
+	test_proc_free(&p);
+	free(g);
+}
+END_TEST
+
+START_TEST(default_cmdline_and_ram_above_4g)
+{
+	struct test_proc p;
+	char *g = guest("hello");
+
+	/* 5 GiB: 3 GiB below the hole, 2 GiB from 4 GiB up. */
+	ck_assert_int_eq(kite(&p, NULL, "--kernel", g, "--mem", "5G", NULL, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(p.out, "cmdline console=ttyS0 reboot=k panic=-1\n"));
+	ck_assert_ptr_nonnull(strstr(p.out, "ram_kib 5242495\n"));
+	test_proc_free(&p);
+	free(g);
+}
+END_TEST
+
+START_TEST(smp_guest_runs_with_aps_waiting)
+{
+	struct test_proc p;
+	char *g = guest("hello");
+
+	ck_assert_int_eq(kite(&p, NULL, "--kernel", g, "--cpus", "4", NULL, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(p.out, "bye\n"));
+	test_proc_free(&p);
+	free(g);
+}
+END_TEST
+
+START_TEST(console_input_reaches_the_guest)
+{
+	struct test_proc p;
+	char *g = guest("echo");
+
+	ck_assert_int_eq(kite(&p, "hello\nkite 42\nquit\n", "--kernel", g, NULL, NULL, NULL, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(p.out, "echo ready\necho: HELLO\necho: KITE 42\necho done\n"));
+	test_proc_free(&p);
+	free(g);
+}
+END_TEST
+
+START_TEST(console_input_by_interrupt)
+{
+	struct test_proc p;
+	char *g = guest("irqecho"), *cmd;
+	const char *at;
+	/* Three bursts, 200 ms apart: each must raise its own IRQ 4. */
+	char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+
+	if (asprintf(&cmd, "(printf 'one\\n'; sleep 0.2; printf 'two two\\n'; sleep 0.2; "
+		     "printf 'quit\\n') | '%s' run --kernel '%s'", test_kite_path(), g) < 0)
+		ck_abort();
+	argv[2] = cmd;
+	ck_assert_int_eq(test_spawn(argv, NULL, TIMEOUT_MS, &p), 0);
+	ck_assert_ptr_nonnull(strstr(p.out, "irqecho ready\nirq: one\nirq: two two\n"));
+	at = strstr(p.out, "irqecho done, interrupts ");
+	ck_assert_ptr_nonnull(at);
+	ck_assert_int_ge(atoi(at + strlen("irqecho done, interrupts ")), 3);
+	test_proc_free(&p);
+	free(cmd);
+	free(g);
+}
+END_TEST
+
+START_TEST(ctrl_a_x_quits)
+{
+	struct test_proc p;
+	char *g = guest("echo");
+
+	ck_assert_int_eq(kite(&p, "abc\001x", "--kernel", g, NULL, NULL, NULL, NULL), 4);
+	test_proc_free(&p);
+	free(g);
+}
+END_TEST
+
+START_TEST(triple_fault_is_reported)
+{
+	struct test_proc p;
+	char *g = guest("triple");
+
+	ck_assert_int_eq(kite(&p, NULL, "--kernel", g, NULL, NULL, NULL, NULL), 3);
+	ck_assert_ptr_nonnull(strstr(p.out, "about to triple fault\n"));
+	ck_assert_ptr_nonnull(strstr(p.err, "triple-faulted"));
+	/* The diagnostic shows registers and the faulting bytes (ud2). */
+	ck_assert_ptr_nonnull(strstr(p.err, "rip "));
+	ck_assert_ptr_nonnull(strstr(p.err, ": 0f 0b"));
+	test_proc_free(&p);
+	free(g);
+}
+END_TEST
+
+START_TEST(sigterm_stops_cleanly)
+{
+	struct test_proc p;
+	char *g = guest("echo");
+	/* timeout(1) sends SIGTERM after 0.5 s; the echo guest waits forever. */
+	char *argv[] = { "/usr/bin/timeout", "--preserve-status", "-s", "TERM", "0.5",
+			 (char *)test_kite_path(), "run", "--kernel", g, NULL };
+
+	ck_assert_int_eq(test_spawn(argv, NULL, TIMEOUT_MS, &p), 128 + 15);
+	ck_assert_ptr_nonnull(strstr(p.out, "echo ready\n"));
+	test_proc_free(&p);
+	free(g);
+}
+END_TEST
+
+START_TEST(bad_input_is_one_line_error)
+{
+	struct test_proc p;
+	char *g = guest("hello"), *txt = test_tmp_path("not-elf"), *trunc = test_tmp_path("trunc.elf");
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "echo 'just text' > %s && head -c 100 %s > %s", txt, g, trunc);
+	ck_assert_int_eq(system(cmd), 0);
+
+	kite(&p, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+	assert_one_line_error(&p, "no kernel given");
+	test_proc_free(&p);
+	kite(&p, NULL, "--kernel", "/nonexistent/bzImage", NULL, NULL, NULL, NULL);
+	assert_one_line_error(&p, "/nonexistent/bzImage");
+	test_proc_free(&p);
+	kite(&p, NULL, "--kernel", txt, NULL, NULL, NULL, NULL);
+	assert_one_line_error(&p, "not a kernel kite can boot");
+	test_proc_free(&p);
+	kite(&p, NULL, "--kernel", trunc, NULL, NULL, NULL, NULL);
+	assert_one_line_error(&p, "truncated");
+	test_proc_free(&p);
+	kite(&p, NULL, "--kernel", g, "--mem", "0", NULL, NULL);
+	assert_one_line_error(&p, "too small");
+	test_proc_free(&p);
+	kite(&p, NULL, "--kernel", g, "--mem", "64T", NULL, NULL);
+	assert_one_line_error(&p, "more than this host has");
+	test_proc_free(&p);
+	kite(&p, NULL, "--kernel", g, "--mem", "lots", NULL, NULL);
+	assert_one_line_error(&p, "not a size");
+	test_proc_free(&p);
+	kite(&p, NULL, "--kernel", g, "--cpus", "0", NULL, NULL);
+	assert_one_line_error(&p, "--cpus");
+	test_proc_free(&p);
+	kite(&p, NULL, "--kernel", g, "--cpus", "65", NULL, NULL);
+	assert_one_line_error(&p, "--cpus");
+	test_proc_free(&p);
+	kite(&p, NULL, "--kernel", g, "--frobnicate", NULL, NULL, NULL);
+	assert_one_line_error(&p, "unknown option '--frobnicate'");
+	test_proc_free(&p);
+	kite(&p, NULL, "--kernel", g, "--initrd", "/nonexistent/rd", NULL, NULL);
+	assert_one_line_error(&p, "initrd '/nonexistent/rd'");
+	test_proc_free(&p);
+	kite(&p, NULL, "--kernel", NULL, NULL, NULL, NULL, NULL);
+	assert_one_line_error(&p, "needs a value");
+	test_proc_free(&p);
+	free(g);
+	free(txt);
+	free(trunc);
+}
+END_TEST
+
+START_TEST(no_kvm_device)
+{
+	struct test_proc p;
+	char *g = guest("hello");
+
+	setenv("KITE_KVM_DEV", "/nonexistent/kvm", 1);
+	kite(&p, NULL, "--kernel", g, NULL, NULL, NULL, NULL);
+	unsetenv("KITE_KVM_DEV");
+	assert_one_line_error(&p, "does not exist");
+	test_proc_free(&p);
+	free(g);
+}
+END_TEST
+
+START_TEST(no_kvm_permission)
+{
+	struct test_proc p;
+	char *g = guest("hello");
+	/* As nobody, /dev/kvm (root-only here, or group kvm) is not ours. */
+	char *argv[] = { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+			 (char *)test_kite_path(), "run", "--kernel", g, NULL };
+
+	if (getuid() != 0 || access("/usr/bin/setpriv", X_OK))
+		ck_abort_msg("needs root and setpriv to drop privileges");
+	test_spawn(argv, NULL, TIMEOUT_MS, &p);
+	assert_one_line_error(&p, "permission denied");
+	test_proc_free(&p);
+	free(g);
+}
+END_TEST
+
+static Suite *guests_suite(void)
+{
+	Suite *s = suite_create("guests");
+	TCase *tc = tcase_create("kvm");
+	int fd = open("/dev/kvm", O_RDWR);
+
+	if (fd < 0)
+		test_skip("/dev/kvm cannot be opened (%s): these tests run guests on it", strerror(errno));
+	close(fd);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, hello_prints_boot_info_and_powers_off);
+	tcase_add_test(tc, default_cmdline_and_ram_above_4g);
+	tcase_add_test(tc, smp_guest_runs_with_aps_waiting);
+	tcase_add_test(tc, console_input_reaches_the_guest);
+	tcase_add_test(tc, console_input_by_interrupt);
+	tcase_add_test(tc, ctrl_a_x_quits);
+	tcase_add_test(tc, triple_fault_is_reported);
+	tcase_add_test(tc, sigterm_stops_cleanly);
+	tcase_add_test(tc, bad_input_is_one_line_error);
+	tcase_add_test(tc, no_kvm_device);
+	if (getuid() == 0)
+		tcase_add_test(tc, no_kvm_permission);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+KITE_TEST_MAIN(guests_suite)
