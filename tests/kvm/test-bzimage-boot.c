@@ -105,6 +105,7 @@ START_TEST(entry64_sees_zero_page)
 	ck_assert_str_eq(p.out, "LMH4hello bz\n");
 	ck_assert_str_eq(p.err, "");
 	test_proc_free(&p);
+	free(k);
 }
 END_TEST
 
@@ -119,6 +120,7 @@ START_TEST(entry64_above_4g_default_cmdline_smp)
 	ck_assert_int_eq(kite(&p, "--kernel", k, "--mem", "5G", "--cpus", "2", NULL, NULL), 0);
 	ck_assert_str_eq(p.out, "LMH5console=ttyS0 reboot=k panic=-1\n");
 	test_proc_free(&p);
+	free(k);
 }
 END_TEST
 
@@ -135,6 +137,8 @@ START_TEST(entry64_with_initrd)
 			      "--cmdline", "x"), 0);
 	ck_assert_str_eq(p.out, "LMH4x\n");
 	test_proc_free(&p);
+	free(k);
+	free(i);
 }
 END_TEST
 
@@ -161,6 +165,7 @@ START_TEST(bad_images_are_refused)
 	st = kite(&p, "--kernel", k, "--mem", "64M", NULL, NULL, NULL, NULL);
 	refused(&p, st, "truncated");
 	test_proc_free(&p);
+	free(k);
 
 	make_image();
 	p16(0x206, 0x20a);
@@ -168,6 +173,7 @@ START_TEST(bad_images_are_refused)
 	st = kite(&p, "--kernel", k, "--mem", "64M", NULL, NULL, NULL, NULL);
 	refused(&p, st, "too old");
 	test_proc_free(&p);
+	free(k);
 
 	make_image();
 	img[0x234] = 0;
@@ -175,6 +181,7 @@ START_TEST(bad_images_are_refused)
 	st = kite(&p, "--kernel", k, "--mem", "64M", NULL, NULL, NULL, NULL);
 	refused(&p, st, "not relocatable");
 	test_proc_free(&p);
+	free(k);
 
 	make_image();
 	memcpy(img + 0x202, "Hdr!", 4);
@@ -182,6 +189,7 @@ START_TEST(bad_images_are_refused)
 	st = kite(&p, "--kernel", k, "--mem", "64M", NULL, NULL, NULL, NULL);
 	refused(&p, st, "not a kernel");
 	test_proc_free(&p);
+	free(k);
 
 	/* init_size beyond RAM */
 	make_image();
@@ -190,6 +198,7 @@ START_TEST(bad_images_are_refused)
 	st = kite(&p, "--kernel", k, "--mem", "64M", NULL, NULL, NULL, NULL);
 	refused(&p, st, "more --mem");
 	test_proc_free(&p);
+	free(k);
 }
 END_TEST
 
@@ -214,6 +223,8 @@ START_TEST(bad_cmdline_and_initrd_are_refused)
 	st = kite(&p, "--kernel", k, "--mem", "32M", "--initrd", i, NULL, NULL);
 	refused(&p, st, "does not fit");
 	test_proc_free(&p);
+	free(k);
+	free(i);
 }
 END_TEST
 
