@@ -9,13 +9,22 @@
  * fields, clear SET) just moves the offset, so `hwclock --systohc` works
  * and survives nothing but this VM. UIP in register A is raised in the
  * last 244 us of each second, as on the real part, so a guest that waits
- * for an update edge sees one. No RTC interrupts are generated:
- * periodic, alarm and update interrupts stay pending-free, which Linux's
- * rtc-cmos tolerates (it only enables them on request from userspace).
+ * for an update edge sees one.
+ *
+ * Interrupts (IRQ 8) come from a timer thread that runs only while the
+ * guest enabled one in register B: update-ended at each second boundary,
+ * alarm when the alarm fields match (0xC0..0xFF is "any"), periodic at
+ * register A's rate (capped at 1024 Hz: the guest chooses, the host
+ * pays). Userspace needs them: util-linux hwclock waits for the update
+ * interrupt, and rtc-cmos emulates its 1 Hz UIE with the alarm.
  */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hw.h"
 
@@ -35,9 +44,24 @@
 #define RTC_REG_D		0x0d
 #define RTC_CENTURY		0x32	/* the FADT's century field points here */
 
+#define RTC_SECONDS_ALARM	0x01
+#define RTC_MINUTES_ALARM	0x03
+#define RTC_HOURS_ALARM		0x05
+
 #define REG_A_UIP		0x80
+#define REG_A_RS		0x0f	/* periodic rate select */
 #define REG_A_DEFAULT		0x26	/* 32.768 kHz divider, 1024 Hz rate */
 #define REG_B_SET		0x80
+#define REG_B_PIE		0x40
+#define REG_B_AIE		0x20
+#define REG_B_UIE		0x10
+#define REG_B_INTS		(REG_B_PIE | REG_B_AIE | REG_B_UIE)
+#define REG_C_IRQF		0x80
+#define REG_C_PF		0x40
+#define REG_C_AF		0x20
+#define REG_C_UF		0x10
+#define ALARM_ANY		0xc0
+#define PERIODIC_MIN_NS		(1000000000ULL / 1024)
 #define REG_B_DM_BINARY		0x04
 #define REG_B_24H		0x02
 #define REG_D_VRT		0x80	/* "RAM and time are valid" */
@@ -133,12 +157,63 @@ static time_t guest_now(struct rtc *rtc, u64 *ns)
 	return rtc->clock(ns) + rtc->offset;
 }
 
+/*
+ * The timer fired: raise the flags that are due. Returns true when IRQF
+ * went up, i.e. when the guest must get an interrupt edge.
+ */
+bool rtc_tick(struct rtc *rtc)
+{
+	u8 *r = rtc->regs, was = r[RTC_REG_C] & REG_C_IRQF;
+	u64 ns;
+	time_t now;
+
+	if (r[RTC_REG_B] & REG_B_SET)
+		return false;		/* the clock is stopped while being set */
+	now = guest_now(rtc, &ns);
+	if (r[RTC_REG_B] & REG_B_PIE)
+		r[RTC_REG_C] |= REG_C_PF;
+	if (now != rtc->last_tick) {
+		rtc->last_tick = now;
+		r[RTC_REG_C] |= REG_C_UF;
+		store_time(rtc, now);
+		if (((r[RTC_SECONDS_ALARM] & ALARM_ANY) == ALARM_ANY ||
+		     r[RTC_SECONDS_ALARM] == r[RTC_SECONDS]) &&
+		    ((r[RTC_MINUTES_ALARM] & ALARM_ANY) == ALARM_ANY ||
+		     r[RTC_MINUTES_ALARM] == r[RTC_MINUTES]) &&
+		    ((r[RTC_HOURS_ALARM] & ALARM_ANY) == ALARM_ANY ||
+		     r[RTC_HOURS_ALARM] == r[RTC_HOURS]))
+			r[RTC_REG_C] |= REG_C_AF;
+	}
+	if (r[RTC_REG_C] & r[RTC_REG_B] & REG_B_INTS)
+		r[RTC_REG_C] |= REG_C_IRQF;
+	return !was && (r[RTC_REG_C] & REG_C_IRQF);
+}
+
+u64 rtc_next_tick_ns(struct rtc *rtc)
+{
+	u8 b = rtc->regs[RTC_REG_B], rs = rtc->regs[RTC_REG_A] & REG_A_RS;
+	u64 ns, period;
+
+	if ((b & REG_B_SET) || !(b & REG_B_INTS))
+		return 0;
+	if ((b & REG_B_PIE) && rs) {
+		/* RS 1 and 2 are 256 and 128 Hz; 3..15 are 8192 Hz >> (RS - 3). */
+		period = rs < 3 ? 1000000000ULL / (256 >> (rs - 1))
+				: 1000000000ULL / (32768 >> (rs - 1));
+		return MAX(period, PERIODIC_MIN_NS);
+	}
+	/* Just past the next second boundary, so the new second shows. */
+	guest_now(rtc, &ns);
+	return 1000000000ULL - ns + 1000;
+}
+
 void rtc_reset(struct rtc *rtc, time_t (*clock)(u64 *nsec))
 {
 	memset(rtc->regs, 0, sizeof(rtc->regs));
 	rtc->index = 0;
 	rtc->offset = 0;
 	rtc->clock = clock ?: host_clock;
+	rtc->last_tick = guest_now(rtc, &(u64){ 0 });
 	rtc->regs[RTC_REG_A] = REG_A_DEFAULT;
 	rtc->regs[RTC_REG_B] = REG_B_24H;	/* BCD, 24 h: what PC firmware sets */
 	rtc->regs[RTC_REG_D] = REG_D_VRT;
@@ -250,7 +325,56 @@ struct rtc_dev {
 	struct bus_dev dev;
 	struct vm *vm;
 	struct rtc rtc;
+	int timer_fd;
+	int stop_fd;
+	pthread_t thread;
+	bool thread_started;
 };
+
+/* (Re)arm the interrupt timer for what register A and B ask now. */
+static void rtc_arm(struct rtc_dev *rd)
+{
+	struct itimerspec its = { 0 };
+	u64 ns;
+
+	pthread_mutex_lock(&rd->rtc.lock);
+	ns = rtc_next_tick_ns(&rd->rtc);
+	pthread_mutex_unlock(&rd->rtc.lock);
+	its.it_value.tv_sec = ns / 1000000000ULL;
+	its.it_value.tv_nsec = ns % 1000000000ULL;
+	timerfd_settime(rd->timer_fd, 0, &its, NULL);	/* all zero disarms */
+}
+
+static void *rtc_thread(void *arg)
+{
+	struct rtc_dev *rd = arg;
+	struct pollfd pfd[2] = {
+		{ .fd = rd->timer_fd, .events = POLLIN },
+		{ .fd = rd->stop_fd, .events = POLLIN },
+	};
+	u64 n;
+	bool irq;
+
+	for (;;) {
+		/* Bounded, though the stop eventfd is what ends the loop. */
+		if (poll(pfd, 2, 1000) < 0 && errno != EINTR)
+			break;
+		if (pfd[1].revents)
+			break;
+		if (!(pfd[0].revents & POLLIN) || read(rd->timer_fd, &n, sizeof(n)) != sizeof(n))
+			continue;
+		pthread_mutex_lock(&rd->rtc.lock);
+		irq = rtc_tick(&rd->rtc);
+		pthread_mutex_unlock(&rd->rtc.lock);
+		if (irq) {
+			/* An ISA edge; IRQF stays up until the guest reads C. */
+			irq_set_line(rd->vm, IRQ_RTC, 1);
+			irq_set_line(rd->vm, IRQ_RTC, 0);
+		}
+		rtc_arm(rd);
+	}
+	return NULL;
+}
 
 static void rtc_bus_read(struct bus_dev *dev, u64 off, void *data, u32 len)
 {
@@ -265,6 +389,8 @@ static void rtc_bus_write(struct bus_dev *dev, u64 off, const void *data, u32 le
 	struct rtc_dev *rd = dev->priv;
 
 	rtc_port_write(&rd->rtc, RTC_PORT_INDEX + off, *(const u8 *)data);
+	if (off == 1)
+		rtc_arm(rd);	/* A or B may have changed what is due */
 }
 
 static const struct bus_dev_ops rtc_ops = {
@@ -272,13 +398,28 @@ static const struct bus_dev_ops rtc_ops = {
 	.write = rtc_bus_write,
 };
 
+static void rtc_free(struct rtc_dev *rd)
+{
+	if (rd->timer_fd >= 0)
+		close(rd->timer_fd);
+	if (rd->stop_fd >= 0)
+		close(rd->stop_fd);
+	pthread_mutex_destroy(&rd->rtc.lock);
+	free(rd);
+}
+
 static void rtc_exit(void *arg)
 {
 	struct rtc_dev *rd = arg;
+	u64 one = 1;
 
 	bus_unregister(&rd->vm->pio_bus, &rd->dev);
-	pthread_mutex_destroy(&rd->rtc.lock);
-	free(rd);
+	if (rd->thread_started) {
+		if (write(rd->stop_fd, &one, sizeof(one)) != sizeof(one))
+			pr_warn("rtc: cannot signal the timer thread");
+		pthread_join(rd->thread, NULL);
+	}
+	rtc_free(rd);
 }
 
 int rtc_init(struct vm *vm)
@@ -292,16 +433,24 @@ int rtc_init(struct vm *vm)
 	pthread_mutex_init(&rd->rtc.lock, NULL);
 	rtc_reset(&rd->rtc, NULL);
 	rtc_set_memory(&rd->rtc, vm_low_ram_end(vm), vm_high_ram_size(vm));
+	rd->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	rd->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (rd->timer_fd < 0 || rd->stop_fd < 0) {
+		ret = -errno;
+		rtc_free(rd);
+		return ret;
+	}
 	rd->dev = (struct bus_dev){
 		.base = RTC_PORT_INDEX, .len = 2, .ops = &rtc_ops, .priv = rd, .name = "rtc",
 	};
 	ret = bus_register(&vm->pio_bus, &rd->dev);
 	if (ret) {
-		pthread_mutex_destroy(&rd->rtc.lock);
-		free(rd);
+		rtc_free(rd);
 		return ret;
 	}
-	ret = vm_on_exit(vm, rtc_exit, rd);
+	ret = -pthread_create(&rd->thread, NULL, rtc_thread, rd);
+	rd->thread_started = !ret;
+	ret = ret ?: vm_on_exit(vm, rtc_exit, rd);
 	if (ret)
 		rtc_exit(rd);
 	return ret;

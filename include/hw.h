@@ -63,11 +63,19 @@ struct rtc {
 	u8 regs[RTC_NR_REGS];
 	s64 offset;			/* guest time - host time, seconds */
 	time_t (*clock)(u64 *nsec);	/* host UTC time */
+	time_t last_tick;		/* guest second of the last update tick */
 };
 
 void rtc_reset(struct rtc *rtc, time_t (*clock)(u64 *nsec));
 u8 rtc_port_read(struct rtc *rtc, unsigned port);
 void rtc_port_write(struct rtc *rtc, unsigned port, u8 val);
+/*
+ * Interrupt timing, called with rtc->lock held: rtc_tick() raises the
+ * flags that are due and returns true when the guest must get an edge
+ * on IRQ 8; rtc_next_tick_ns() is when to call it next (0: never).
+ */
+bool rtc_tick(struct rtc *rtc);
+u64 rtc_next_tick_ns(struct rtc *rtc);
 
 /*
  * ACPI PM1 registers (hw/acpi-pm.c) at ACPI_PM_BASE, the FADT's fixed

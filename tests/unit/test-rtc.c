@@ -39,10 +39,10 @@ static void wr(u8 reg, u8 val)
 static void setup(void)
 {
 	pthread_mutex_init(&rtc.lock, NULL);
-	rtc_reset(&rtc, fake_clock);
 	/* Saturday 2026-11-21 22:47:52 UTC */
 	fake_sec = utc(2026, 11, 21, 22, 47, 52);
 	fake_ns = 0;
+	rtc_reset(&rtc, fake_clock);
 }
 
 static void teardown(void)
@@ -158,6 +158,73 @@ START_TEST(status_and_ram)
 }
 END_TEST
 
+START_TEST(update_interrupt)
+{
+	fake_ns = 250000000;
+	/* Nothing enabled: no timer at all. */
+	ck_assert_uint_eq(rtc_next_tick_ns(&rtc), 0);
+	wr(0x0b, 0x12);				/* UIE, 24 h, BCD */
+	ck_assert_uint_eq(rtc_next_tick_ns(&rtc), 750000000 + 1000);
+	/* Same second: nothing due yet. */
+	ck_assert(!rtc_tick(&rtc));
+	ck_assert_uint_eq(rd(0x0c), 0);
+	fake_sec++;
+	fake_ns = 1000;
+	ck_assert(rtc_tick(&rtc));
+	ck_assert_uint_eq(rd(0x0c), 0x80 | 0x10);	/* IRQF | UF, cleared by the read */
+	ck_assert_uint_eq(rd(0x0c), 0);
+	/* While C is unread, IRQF stays up and no second edge is asked for. */
+	fake_sec++;
+	ck_assert(rtc_tick(&rtc));
+	fake_sec++;
+	ck_assert(!rtc_tick(&rtc));
+	ck_assert_uint_eq(rd(0x0c), 0x90);
+	/* SET stops the clock and its interrupts. */
+	wr(0x0b, 0x92);
+	ck_assert_uint_eq(rtc_next_tick_ns(&rtc), 0);
+	fake_sec++;
+	ck_assert(!rtc_tick(&rtc));
+}
+END_TEST
+
+START_TEST(alarm_interrupt)
+{
+	/* 22:47:52 now; alarm at 22:47:54, any hour also tried below. */
+	wr(0x01, 0x54);
+	wr(0x03, 0x47);
+	wr(0x05, 0x22);
+	wr(0x0b, 0x22);				/* AIE */
+	fake_sec++;
+	ck_assert(!rtc_tick(&rtc));
+	ck_assert_uint_eq(rd(0x0c) & 0x20, 0);
+	fake_sec++;
+	ck_assert(rtc_tick(&rtc));
+	ck_assert_uint_eq(rd(0x0c), 0x80 | 0x20 | 0x10);	/* AF, and UF (not enabled) */
+	/* "Don't care" hours and minutes: every minute at :10. */
+	wr(0x01, 0x10);
+	wr(0x03, 0xff);
+	wr(0x05, 0xc0);
+	fake_sec = utc(2026, 11, 22, 5, 33, 10);
+	ck_assert(rtc_tick(&rtc));
+	ck_assert_uint_eq(rd(0x0c) & 0x20, 0x20);
+}
+END_TEST
+
+START_TEST(periodic_interrupt)
+{
+	wr(0x0b, 0x42);				/* PIE at the default 1024 Hz */
+	ck_assert_uint_eq(rtc_next_tick_ns(&rtc), 1000000000ULL / 1024);
+	ck_assert(rtc_tick(&rtc));
+	ck_assert_uint_eq(rd(0x0c) & 0xc0, 0xc0);
+	wr(0x0a, 0x2f);				/* 2 Hz */
+	ck_assert_uint_eq(rtc_next_tick_ns(&rtc), 500000000);
+	wr(0x0a, 0x23);				/* 8192 Hz: capped at 1024 */
+	ck_assert_uint_eq(rtc_next_tick_ns(&rtc), 1000000000ULL / 1024);
+	wr(0x0a, 0x21);				/* RS 1 is 256 Hz */
+	ck_assert_uint_eq(rtc_next_tick_ns(&rtc), 1000000000ULL / 256);
+}
+END_TEST
+
 static Suite *rtc_suite(void)
 {
 	Suite *s = suite_create("rtc");
@@ -170,6 +237,9 @@ static Suite *rtc_suite(void)
 	tcase_add_test(tc, set_time);
 	tcase_add_test(tc, uip);
 	tcase_add_test(tc, status_and_ram);
+	tcase_add_test(tc, update_interrupt);
+	tcase_add_test(tc, alarm_interrupt);
+	tcase_add_test(tc, periodic_interrupt);
 	suite_add_tcase(s, tc);
 	return s;
 }
