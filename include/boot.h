@@ -9,12 +9,13 @@
  *   0x07000  BOOT_ZERO_PAGE     Linux boot_params (the "zero page")
  *   0x09000  BOOT_PML4          64-bit entry: PML4, PDPT, 4 PDs (identity 4 GiB)
  *   0x20000  BOOT_CMDLINE       kernel command line, up to BOOT_CMDLINE_MAX
- *   0x9fc00  BOOT_MPTABLE       MP floating pointer + table (top 1 KiB of base RAM)
- *   0xa0000 .. 0x100000         reserved (legacy VGA + BIOS area), e820 hole
+ *   0x9fc00  BOOT_MPTABLE       MP floating pointer (top 1 KiB of base RAM, reserved)
+ *   0xa0000 .. 0xe0000          legacy VGA/option ROM hole: not in the memory map
  *   0xe0000  BOOT_ACPI          ACPI RSDP, XSDT, FADT, DSDT, MADT (BIOS area,
  *                               where Linux also scans for the RSDP)
  *   0xf0000  BOOT_MPTABLE_CFG   MP configuration table (too big for 1 KiB
  *                               with 64 CPUs; the pointer stays at 0x9fc00)
+ *   0xe0000 .. 0x100000         reserved in the memory map (kvm/memmap.c)
  *   0x100000 (1 MiB)            kernel
  */
 #ifndef KITE_BOOT_H
