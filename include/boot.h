@@ -177,10 +177,18 @@ int boot_setup_long64(struct vcpu *vcpu, const struct boot_entry *entry);
 #define ACPI_PM_LEN		6
 #define ACPI_SCI_IRQ		9
 #define ACPI_SLP_TYP_S5		5
-int acpi_build(u8 *buf, u64 len, unsigned nr_cpus, u64 *rsdp);
+int acpi_build(u8 *buf, u64 len, unsigned nr_cpus, const u8 *aml, u64 aml_len,
+	       u64 *rsdp);
 /* Sum of all bytes == 0, as every ACPI table must be. */
 u8 acpi_checksum(const u8 *p, u64 len);
 int acpi_setup(struct vm *vm, u64 *rsdp);
+/*
+ * A device that an ACPI guest finds only through the DSDT (the PCI host
+ * bridge: Linux with ACPI does not probe PCI bus 0 on its own) registers
+ * a function writing its AML, before the kernel is loaded. fn(buf, len)
+ * returns the size it needs; the AML is complete only if that is <= len.
+ */
+int acpi_add_dsdt_aml(struct vm *vm, size_t (*fn)(u8 *buf, size_t len));
 /* What both boot paths write: ACPI tables and MP table; *rsdp for the guest. */
 int boot_write_tables(struct vm *vm, u64 *rsdp);
 

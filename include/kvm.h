@@ -120,6 +120,9 @@ struct vm {
 	int stop_efd;
 
 	char *cmdline_extra;		/* appended by devices (virtio-mmio) */
+	/* AML devices add to the DSDT (acpi_add_dsdt_aml), e.g. a PCI host. */
+	size_t (*dsdt_aml[4])(u8 *buf, size_t len);
+	unsigned nr_dsdt_aml;
 	struct vm_exit_hook *exit_hooks;
 	const struct vm_config *cfg;
 

@@ -18,6 +18,7 @@
  * Linux's RSDP scan looks, and their address also goes into
  * boot_params.acpi_rsdp_addr and hvm_start_info.rsdp_paddr.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "boot.h"
@@ -138,13 +139,16 @@ static const u8 dsdt_aml[] = {
 	0x0a, ACPI_SLP_TYP_S5,		/* BytePrefix 5: SLP_TYPb */
 };
 
-static u8 *build_dsdt(struct acpi_buf *b)
+static u8 *build_dsdt(struct acpi_buf *b, const u8 *aml, u64 aml_len)
 {
-	u8 *t = table(b, "DSDT", ACPI_HDR_LEN + sizeof(dsdt_aml), 2);
+	u64 len = ACPI_HDR_LEN + sizeof(dsdt_aml) + aml_len;
+	u8 *t = len <= UINT32_MAX ? table(b, "DSDT", len, 2) : NULL;
 
 	if (!t)
 		return NULL;
 	memcpy(t + ACPI_HDR_LEN, dsdt_aml, sizeof(dsdt_aml));
+	if (aml_len)
+		memcpy(t + ACPI_HDR_LEN + sizeof(dsdt_aml), aml, aml_len);
 	seal(t);
 	return t;
 }
@@ -232,7 +236,8 @@ static u8 *build_madt(struct acpi_buf *b, unsigned nr_cpus)
 	return t;
 }
 
-int acpi_build(u8 *buf, u64 len, unsigned nr_cpus, u64 *rsdp_gpa)
+int acpi_build(u8 *buf, u64 len, unsigned nr_cpus, const u8 *aml, u64 aml_len,
+	       u64 *rsdp_gpa)
 {
 	struct acpi_buf b = { .base = buf, .len = len };
 	u8 *rsdp, *xsdt, *facs, *dsdt, *fadt, *madt;
@@ -243,7 +248,7 @@ int acpi_build(u8 *buf, u64 len, unsigned nr_cpus, u64 *rsdp_gpa)
 	rsdp = alloc(&b, 36, 16);
 	xsdt = rsdp ? table(&b, "XSDT", ACPI_HDR_LEN + 2 * 8, 1) : NULL;
 	facs = xsdt ? build_facs(&b) : NULL;
-	dsdt = facs ? build_dsdt(&b) : NULL;
+	dsdt = facs ? build_dsdt(&b, aml, aml_len) : NULL;
 	fadt = dsdt ? build_fadt(&b, gpa(&b, facs), gpa(&b, dsdt)) : NULL;
 	madt = fadt ? build_madt(&b, nr_cpus) : NULL;
 	if (!madt)
@@ -264,13 +269,39 @@ int acpi_build(u8 *buf, u64 len, unsigned nr_cpus, u64 *rsdp_gpa)
 	return 0;
 }
 
+int acpi_add_dsdt_aml(struct vm *vm, size_t (*fn)(u8 *buf, size_t len))
+{
+	if (vm->nr_dsdt_aml == ARRAY_SIZE(vm->dsdt_aml))
+		return -ENOSPC;
+	vm->dsdt_aml[vm->nr_dsdt_aml++] = fn;
+	return 0;
+}
+
 int acpi_setup(struct vm *vm, u64 *rsdp)
 {
-	u8 *buf = guest_ptr(vm, BOOT_ACPI, BOOT_ACPI_END - BOOT_ACPI);
+	u64 area = BOOT_ACPI_END - BOOT_ACPI, used = 0;
+	u8 *buf = guest_ptr(vm, BOOT_ACPI, area), *aml;
+	unsigned i;
+	int ret;
 
 	if (!buf)
 		return -EINVAL;
-	return acpi_build(buf, BOOT_ACPI_END - BOOT_ACPI, vm->nr_cpus, rsdp);
+	/* The devices' AML, gathered first: it all fits in the area or fails. */
+	aml = malloc(area);
+	if (!aml)
+		return -ENOMEM;
+	for (i = 0; i < vm->nr_dsdt_aml; i++) {
+		size_t n = vm->dsdt_aml[i](aml + used, area - used);
+
+		if (n > area - used) {
+			free(aml);
+			return -ENOSPC;
+		}
+		used += n;
+	}
+	ret = acpi_build(buf, area, vm->nr_cpus, aml, used, rsdp);
+	free(aml);
+	return ret;
 }
 
 int boot_write_tables(struct vm *vm, u64 *rsdp)

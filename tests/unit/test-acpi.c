@@ -54,7 +54,7 @@ static u8 *build(unsigned cpus)
 	u8 *rsdp;
 
 	memset(area, 0xa5, sizeof(area));
-	ck_assert_int_eq(acpi_build(area, AREA, cpus, &rsdp_gpa), 0);
+	ck_assert_int_eq(acpi_build(area, AREA, cpus, NULL, 0, &rsdp_gpa), 0);
 	/* Linux scans 16-byte boundaries of 0xe0000..0xfffff for it. */
 	ck_assert_uint_eq(rsdp_gpa % 16, 0);
 	rsdp = at(rsdp_gpa, 36);
@@ -86,6 +86,24 @@ START_TEST(fadt)
 	/* Not hardware-reduced: Linux keeps the PIC and ISA IRQ numbers. */
 	ck_assert_uint_eq(g32(fadt, 112) & (1u << 20), 0);
 	ck_assert_uint_ne(fadt[109] & 2, 0);		/* an 8042 is present */
+}
+END_TEST
+
+/* Device AML (a PCI host's Scope) lands in the DSDT after \_S5, sealed. */
+START_TEST(dsdt_device_aml)
+{
+	static const u8 aml[] = { 0x10, 0x0a, '\\', '_', 'S', 'B', '_', 0x08, 'X', 'X', 'X', 'X', 0x00 };
+	u64 rsdp_gpa;
+	u8 *rsdp, *fadt, *dsdt;
+
+	memset(area, 0, sizeof(area));
+	ck_assert_int_eq(acpi_build(area, AREA, 2, aml, sizeof(aml), &rsdp_gpa), 0);
+	rsdp = at(rsdp_gpa, 36);
+	fadt = find(sdt(g64(rsdp, 24), "XSDT"), "FACP");
+	dsdt = sdt(g32(fadt, 40), "DSDT");
+	ck_assert_uint_eq(g32(dsdt, 4), 36 + 12 + sizeof(aml));
+	ck_assert_int_eq(memcmp(dsdt + 36 + 12, aml, sizeof(aml)), 0);
+	ck_assert_int_eq(memcmp(dsdt + 36 + 1, "_S5_", 4), 0);
 }
 END_TEST
 
@@ -130,9 +148,11 @@ START_TEST(bad_args)
 {
 	u64 rsdp;
 
-	ck_assert_int_eq(acpi_build(area, AREA, 0, &rsdp), -EINVAL);
-	ck_assert_int_eq(acpi_build(area, AREA, KITE_MAX_CPUS + 1, &rsdp), -EINVAL);
-	ck_assert_int_eq(acpi_build(area, 200, 1, &rsdp), -ENOSPC);
+	ck_assert_int_eq(acpi_build(area, AREA, 0, NULL, 0, &rsdp), -EINVAL);
+	ck_assert_int_eq(acpi_build(area, AREA, KITE_MAX_CPUS + 1, NULL, 0, &rsdp), -EINVAL);
+	ck_assert_int_eq(acpi_build(area, 200, 1, NULL, 0, &rsdp), -ENOSPC);
+	/* Device AML larger than the whole area cannot fit. */
+	ck_assert_int_eq(acpi_build(area, AREA, 1, area, AREA, &rsdp), -ENOSPC);
 }
 END_TEST
 
@@ -142,6 +162,7 @@ static Suite *acpi_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, fadt);
+	tcase_add_test(tc, dsdt_device_aml);
 	tcase_add_test(tc, madt_1);
 	tcase_add_test(tc, madt_2);
 	tcase_add_test(tc, madt_max);
