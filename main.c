@@ -13,6 +13,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "boot a guest kernel (kite run --help)" },
+	{ "io", cmd_io, "exercise a disk image, no guest (kite io --help)" },
 };
 
 static void usage(FILE *f)

@@ -19,6 +19,17 @@
  * the submitting thread for the sync engine) and must not block. A batch
  * belongs to one submitting thread; several threads may submit to one
  * disk at once, each with its own batch.
+ *
+ * More exactly (what a callback may assume): submissions are queued and
+ * whichever thread is submitting at that moment hands the queue to the
+ * engine, so with the sync engine a callback may run on another thread
+ * that submits to the same disk; with aio, a request the kernel refuses
+ * outright (io_submit error) is called back on the submitting thread, and
+ * discard/write-zeroes on a helper thread. So two callbacks of one disk
+ * can run at the same time: make them thread-safe. A callback may submit
+ * (that is batched with the rest of its round) but must not call
+ * disk_wait() or disk_close(). Callers must not race disk_close() with
+ * their own submissions.
  */
 #ifndef KITE_DISK_H
 #define KITE_DISK_H
@@ -57,6 +68,9 @@ struct disk_req {
 	void *priv;			/* the caller's */
 	/* Engine-private, valid while in flight. */
 	u64 engine_priv[8];
+	/* The disk layer's own, valid while in flight: queue link, wait epoch. */
+	struct disk_req *next;
+	u32 gen;
 };
 
 struct disk_opts {
@@ -67,9 +81,10 @@ struct disk_opts {
 };
 
 /*
- * Parse "path[,ro][,cache=none|writeback][,engine=aio|uring|sync]" (the
- * --disk syntax). Fills *path (pointing into a copy the caller frees
+ * Parse "path[,ro][,cache=none|writeback][,engine=aio|uring|sync][,depth=N]"
+ * (the --disk syntax). Fills *path (pointing into a copy the caller frees
  * through *path) and *opts; -EINVAL with a one-line reason in err.
+ * Defaults: read-write, cache=none (O_DIRECT), engine=aio, depth 128.
  */
 int disk_parse_spec(const char *spec, char **path, struct disk_opts *opts,
 		    char *err, size_t errlen);
@@ -89,6 +104,12 @@ u32 disk_block_size(const struct disk *disk);	/* logical block size */
 bool disk_readonly(const struct disk *disk);
 
 /*
+ * A request is the caller's memory, untouched by the caller from submission
+ * until its callback runs (the callback may resubmit or free it). Reads may
+ * reach past disk_size() (the rest is zeros); writes, discards and
+ * write-zeroes must lie within it. With direct, offsets and iovec lengths
+ * are multiples of disk_block_size() and buffers are aligned to it.
+ *
  * Submit one request now. Returns 0 (the callback will run, maybe before
  * this returns) or -errno for a request that was refused up front (no
  * callback then): -EROFS for writes to a read-only image, -EINVAL for
@@ -123,5 +144,9 @@ int disk_wait(struct disk *disk);
 
 /* Requests in flight right now (for tests and statistics). */
 unsigned disk_inflight(const struct disk *disk);
+
+/* "aio" (also "native", "libaio"), "uring" (also "io_uring"), "sync". */
+int disk_parse_engine(const char *name, enum disk_engine *engine);
+const char *disk_engine_name(enum disk_engine engine);
 
 #endif

@@ -7,7 +7,8 @@ pkgs=(
 	libaio-dev libfdt-dev liburing-dev check	# build + unit tests
 	qemu-system-x86 qemu-utils			# nested rig, bench peers
 	busybox-static cpio kmod			# rig initramfs
-	fio						# disk bench peer
+	fio time					# disk bench peer, CPU per I/O
+	e2fsprogs					# disk fault tests (mkfs.ext4)
 )
 missing=()
 for p in "${pkgs[@]}"; do

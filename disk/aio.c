@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The libaio engine. One io_context per image, sized to its depth. The
+ * queue token holder submits whole batches with one io_submit; the iocb
+ * lives inside the request (no allocation per I/O). Every iocb signals
+ * an eventfd; one completion thread per image sleeps on it, reaps events
+ * straight from the kernel's completion ring (no io_getevents syscall,
+ * as QEMU's linux-aio does), runs the callbacks with the queue plugged
+ * and submits what they queued in one go.
+ */
+#include <libaio.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+_Static_assert(sizeof(struct iocb) <= sizeof(((struct disk_req *)0)->engine_priv),
+	       "an iocb must fit in disk_req.engine_priv");
+
+struct aio {
+	io_context_t ctx;
+	int efd;
+	pthread_t thread;
+	atomic_bool stop;
+};
+
+/* The kernel's completion ring, mapped at the io_context_t address. */
+struct aio_ring {
+	unsigned id, nr, head, tail;
+	unsigned magic, compat_features, incompat_features, header_length;
+	struct io_event events[];
+};
+#define AIO_RING_MAGIC	0xa10a10a1
+
+static struct iocb *req_iocb(struct disk_req *req)
+{
+	return (struct iocb *)req->engine_priv;
+}
+
+static void poke(struct aio *a)
+{
+	u64 one = 1;
+
+	if (write(a->efd, &one, sizeof(one)) < 0)
+		pr_warn("disk: aio: eventfd write: %m");
+}
+
+static unsigned aio_submit(struct disk *disk, struct disk_req **reqs, unsigned nr)
+{
+	struct aio *a = disk->engine;
+	struct iocb *iocbs[DISK_BATCH_MAX];
+	unsigned i, done = 0;
+
+	for (i = 0; i < nr; i++) {
+		struct disk_req *r = reqs[i];
+		struct iocb *cb = req_iocb(r);
+
+		if (r->op == DISK_OP_READ)
+			io_prep_preadv(cb, disk->fd, r->iov, r->iovcnt, r->offset);
+		else if (r->op == DISK_OP_WRITE)
+			io_prep_pwritev(cb, disk->fd, r->iov, r->iovcnt, r->offset);
+		else
+			io_prep_fdsync(cb, disk->fd);
+		io_set_eventfd(cb, a->efd);
+		iocbs[i] = cb;
+	}
+	while (done < nr) {
+		int ret = io_submit(a->ctx, nr - done, iocbs + done);
+
+		if (ret > 0) {
+			done += ret;
+		} else if (ret == -EAGAIN || ret == 0) {
+			/*
+			 * Kernel is out of room: the queue keeps the rest. If it
+			 * took nothing, arm the thread's timed retry (stalled is
+			 * set before the poke so the thread cannot miss it).
+			 */
+			if (!done) {
+				atomic_store(&disk->stalled, true);
+				poke(a);
+			}
+			break;
+		} else if (ret != -EINTR) {
+			/* The first iocb was refused outright: its error, its callback. */
+			disk_complete(disk, reqs[done++], ret);
+			disk_queue_done(disk, 1);
+		}
+	}
+	return done;
+}
+
+/* Take up to max events off the ring; 0 when it is empty. */
+static unsigned ring_peek(struct aio *a, struct io_event *ev, unsigned max)
+{
+	struct aio_ring *ring = (struct aio_ring *)a->ctx;
+	unsigned head, tail, n = 0;
+
+	if (ring->magic != AIO_RING_MAGIC || ring->incompat_features) {
+		struct timespec zero = { 0, 0 };
+		int got = io_getevents(a->ctx, 0, max, ev, &zero);
+
+		return got > 0 ? got : 0;
+	}
+	head = ring->head;
+	tail = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
+	while (head != tail && n < max) {
+		ev[n++] = ring->events[head];
+		head = (head + 1) % ring->nr;
+	}
+	__atomic_store_n(&ring->head, head, __ATOMIC_RELEASE);
+	return n;
+}
+
+static void reap(struct disk *disk)
+{
+	struct aio *a = disk->engine;
+	struct io_event ev[64];
+	unsigned n, i;
+
+	disk_plug(disk);
+	while ((n = ring_peek(a, ev, ARRAY_SIZE(ev)))) {
+		for (i = 0; i < n; i++) {
+			struct disk_req *r = container_of((void *)ev[i].obj, struct disk_req,
+							  engine_priv);
+
+			disk_complete(disk, r, (long)ev[i].res);
+		}
+		disk_queue_done(disk, n);
+	}
+	disk_unplug(disk);
+}
+
+static void *aio_thread(void *arg)
+{
+	struct disk *disk = arg;
+	struct aio *a = disk->engine;
+
+	while (!atomic_load(&a->stop)) {
+		u64 cnt;
+
+		if (atomic_load(&disk->stalled)) {
+			/* Refused with nothing to wait for: retry in a millisecond. */
+			struct pollfd pfd = { .fd = a->efd, .events = POLLIN };
+
+			if (poll(&pfd, 1, 1) == 0) {
+				atomic_store(&disk->stalled, false);
+				disk_kick(disk);
+				continue;
+			}
+		}
+		if (read(a->efd, &cnt, sizeof(cnt)) < 0 && errno != EINTR && errno != EAGAIN) {
+			pr_err("disk: aio: eventfd read: %m");
+			break;
+		}
+		reap(disk);
+	}
+	return NULL;
+}
+
+static int aio_init(struct disk *disk, char *err, size_t errlen)
+{
+	struct aio *a = calloc(1, sizeof(*a));
+	int ret;
+
+	if (!a) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	a->efd = eventfd(0, EFD_CLOEXEC);
+	if (a->efd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "eventfd: %s", strerror(-ret));
+		goto free;
+	}
+	ret = io_setup(disk->depth, &a->ctx);
+	if (ret) {
+		snprintf(err, errlen, "io_setup(%u): %s%s", disk->depth, strerror(-ret),
+			 ret == -EAGAIN ? " (fs.aio-max-nr reached; lower the depth)" : "");
+		goto close;
+	}
+	disk->engine = a;
+	ret = disk_thread_create(&a->thread, aio_thread, disk);
+	if (ret) {
+		snprintf(err, errlen, "cannot start aio thread: %s", strerror(-ret));
+		io_destroy(a->ctx);
+		disk->engine = NULL;
+		goto close;
+	}
+	return 0;
+close:
+	close(a->efd);
+free:
+	free(a);
+	return ret;
+}
+
+static void aio_exit(struct disk *disk)
+{
+	struct aio *a = disk->engine;
+
+	atomic_store(&a->stop, true);
+	poke(a);
+	pthread_join(a->thread, NULL);
+	io_destroy(a->ctx);
+	close(a->efd);
+	free(a);
+	disk->engine = NULL;
+}
+
+const struct disk_engine_ops disk_aio_ops = {
+	.name = "aio",
+	.init = aio_init,
+	.exit = aio_exit,
+	.submit = aio_submit,
+};

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Inside the disk layer: what disk.c shares with the engines (sync.c,
+ * aio.c, uring.c). Not for users of include/disk.h.
+ *
+ * Life of a request: disk_batch_submit() validates it, counts it in the
+ * wait epoch (disk->inflight[gen & 1]) and pushes it on the lock-free
+ * `incoming` stack. Whoever then wins the `busy` token (a submitter, or a
+ * completion thread that freed room) moves incoming onto the FIFO and
+ * hands as many requests as the engine has room for to ops->submit in one
+ * call (one io_submit / io_uring_enter). The engine completes each request
+ * through disk_complete(), which runs the callback and then uncounts it;
+ * the engine gives the room back with disk_queue_done().
+ *
+ * Nobody ever waits for the token: a thread that does not get it leaves its
+ * requests to the holder, which looks again after letting go. So there is
+ * no mutex on the submit or completion path.
+ */
+#ifndef KITE_DISK_ENGINE_H
+#define KITE_DISK_ENGINE_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "disk.h"
+
+struct disk_engine_ops {
+	const char *name;
+	/* Set up engine state (disk->engine); err gets a one-line reason. */
+	int (*init)(struct disk *disk, char *err, size_t errlen);
+	/* Called after the last request completed: stop threads, free. */
+	void (*exit)(struct disk *disk);
+	/*
+	 * Start up to nr requests; called by the token holder only. Returns
+	 * how many it consumed (started, or completed with an error); the
+	 * rest stay queued for a later call. Every consumed request leads to
+	 * exactly one disk_queue_done(disk, 1) share. An engine that takes
+	 * nothing sets disk->stalled and makes sure something retries later
+	 * (a completion, or its own timed retry when none is in flight).
+	 */
+	unsigned (*submit)(struct disk *disk, struct disk_req **reqs, unsigned nr);
+	/*
+	 * Optional: for an engine whose own thread does all submitting.
+	 * Called by disk_kick on any thread: returns false on the engine's
+	 * thread (go ahead), else wakes that thread and returns true.
+	 */
+	bool (*defer)(struct disk *disk);
+	/* Ops the engine runs itself; the others go to the helper thread. */
+	bool native_discard;
+	/* No room limit and no threads: requests run in ops->submit. */
+	bool inline_io;
+};
+
+extern const struct disk_engine_ops disk_sync_ops;
+extern const struct disk_engine_ops disk_aio_ops;
+extern const struct disk_engine_ops disk_uring_ops;
+
+/* The helper thread for fallocate-style ops on engines without them. */
+struct disk_helper {
+	pthread_t thread;
+	bool started;
+	_Atomic(struct disk_req *) queue;
+	atomic_uint wake;		/* futex word */
+	atomic_bool stop;
+};
+
+struct disk {
+	int fd;
+	u64 size;
+	u32 block_size;			/* logical block: offset/length unit */
+	u32 mem_align;			/* O_DIRECT buffer alignment */
+	bool readonly, direct, is_blockdev;
+	unsigned depth;
+	const struct disk_engine_ops *ops;
+	void *engine;
+
+	/* Submission queue (see the top of this file). */
+	_Atomic(struct disk_req *) incoming;
+	atomic_bool busy;
+	struct disk_req *fifo_head, *fifo_tail;	/* token holder's */
+	atomic_uint queued;			/* requests on the FIFO */
+	atomic_uint engine_inflight;		/* consumed, not yet done */
+	atomic_bool stalled;			/* engine refused: wait for room */
+	atomic_uint requeued;			/* requests the engine handed back (stats, tests) */
+
+	/* Wait epochs: disk_wait flips gen and waits for the old count. */
+	atomic_uint gen;
+	atomic_uint inflight[2];
+	atomic_uint waiters;
+	pthread_mutex_t wait_lock;		/* serialises disk_wait callers */
+
+	struct disk_helper helper;
+};
+
+/* Total bytes a READ/WRITE moves (checked at submission not to overflow). */
+size_t disk_req_bytes(const struct disk_req *req);
+
+/*
+ * Complete a request: fixes up short transfers (reads are zero-filled,
+ * short writes become -ENOSPC) given the bytes expected, runs the
+ * callback, then uncounts the request so disk_wait can return.
+ */
+void disk_complete(struct disk *disk, struct disk_req *req, ssize_t res);
+
+/* The engine finished n consumed requests: room for more. */
+void disk_queue_done(struct disk *disk, unsigned n);
+/* Try to move queued requests into the engine (see above). */
+void disk_kick(struct disk *disk);
+
+/*
+ * Plugging: while a completion thread runs callbacks, submissions they
+ * make on the same disk are only queued; disk_unplug submits them all at
+ * once (one io_submit for a whole round of completions).
+ */
+void disk_plug(struct disk *disk);
+void disk_unplug(struct disk *disk);
+
+/* Run a DISCARD/WRITE_ZEROES synchronously: 0 or -errno. */
+int disk_do_fallocate(struct disk *disk, const struct disk_req *req);
+
+/*
+ * pthread_create with every signal blocked in the new thread: signals
+ * aimed at the process (Ctrl-C, a VMM's vCPU kicks) go to its own threads,
+ * never to the disk layer's. Returns 0 or -errno.
+ */
+int disk_thread_create(pthread_t *t, void *(*fn)(void *), void *arg);
+
+/* Futex helpers: wait while *word == val (bounded by timeout_ms, -1 = none). */
+void disk_futex_wait(atomic_uint *word, unsigned val, int timeout_ms);
+void disk_futex_wake(atomic_uint *word);
+
+#endif
