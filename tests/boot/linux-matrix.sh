@@ -5,8 +5,10 @@
 # check what the guest reports: MemTotal against the e820 RAM, nproc,
 # date against the host, RTC interrupts, no boot warnings, a clean exit.
 #
-#   tests/boot/linux-matrix.sh [CPUS:MEM[:pvh] ...]   (default: a matrix)
+#   tests/boot/linux-matrix.sh [CPUS:MEM[:pvh|:acpioff] ...]   (default: a matrix)
 #
+# KITE_MATRIX_KERNEL=FILE boots that bzImage instead of the rig's (e.g.
+# Debian's generic kernel, whose MP-table parsing :acpioff exercises).
 # KITE (default ./kite) is the binary under test, KITE_RIG the rig script
 # (default tests/rig/rig.sh). Boot warnings of the nested L1 itself
 # (XSAVE consistency, also seen with QEMU as the inner VMM) are ignored.
@@ -51,7 +53,14 @@ PY
 fails=0
 for run in "$@"; do
 	IFS=: read -r cpus mem mode <<<"$run"
-	files=$tmp/initrd.gz kernel=/rig/l2/bzImage
+	files=$tmp/initrd.gz kernel=/rig/l2/bzImage cmdline=()
+	if [ -n "${KITE_MATRIX_KERNEL:-}" ]; then
+		cp "$KITE_MATRIX_KERNEL" "$tmp/bzImage" || exit 1
+		files="$files $tmp/bzImage" kernel=/rig/files/bzImage
+	fi
+	# acpi=off: the vCPUs come from the MP table (needs CONFIG_X86_MPPARSE,
+	# which Debian's generic kernel has and its cloud kernel has not).
+	[ "${mode:-}" = acpioff ] && cmdline=(--cmdline "console=ttyS0 reboot=k panic=-1 acpi=off")
 	if [ "${mode:-}" = pvh ]; then
 		[ -e "$tmp/vmlinux" ] || vmlinux || { echo "linux-matrix: cannot unpack vmlinux"; exit 1; }
 		files="$files $tmp/vmlinux" kernel=/rig/files/vmlinux
@@ -59,7 +68,8 @@ for run in "$@"; do
 	log=$tmp/run.log
 	t0=$(date +%s)
 	KITE=$KITE KITE_RIG_FILES=$files KITE_RIG_TIMEOUT=240 timeout 600 "$rig" run-kite run \
-		--kernel $kernel --initrd /rig/files/initrd.gz --cpus "$cpus" --mem "$mem" >"$log" 2>&1
+		--kernel $kernel --initrd /rig/files/initrd.gz --cpus "$cpus" --mem "$mem" \
+		"${cmdline[@]}" >"$log" 2>&1
 	t1=$(date +%s)
 	# The rig shows its L1 console by following a log in its cache: if
 	# another run shares the cache, keep only the part from our boot on.
