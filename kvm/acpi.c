@@ -129,8 +129,8 @@ static void seal(u8 *t)
 }
 
 /*
- * The DSDT holds only \_S5: "poweroff" writes SLP_TYP = 5 with SLP_EN
- * to PM1a_CNT. AML: Name (_S5, Package (2) { 5, 5 }).
+ * \_S5 in the DSDT: "poweroff" writes SLP_TYP = 5 with SLP_EN to
+ * PM1a_CNT. AML: Name (_S5, Package (2) { 5, 5 }).
  */
 static const u8 dsdt_aml[] = {
 	0x08, '_', 'S', '5', '_',	/* NameOp "_S5_" */
@@ -139,16 +139,130 @@ static const u8 dsdt_aml[] = {
 	0x0a, ACPI_SLP_TYP_S5,		/* BytePrefix 5: SLP_TYPb */
 };
 
+/*
+ * The legacy devices as PNP nodes, so Linux binds its drivers to them the
+ * way it does on PCs (8250_pnp, rtc_cmos, i8042 via PNP) instead of
+ * probing for them:
+ *
+ *   Scope (\_SB) {
+ *     Device (COM1) { _HID PNP0501, _UID 1, _CRS { IO 0x3f8/8, IRQ 4 } }
+ *     Device (RTC)  { _HID PNP0B00, _CRS { IO 0x70/2, IRQ 8 } }
+ *     Device (KBD)  { _HID PNP0303, _CRS { IO 0x60/1, IO 0x64/1, IRQ 1 } }
+ *     Device (MOU)  { _HID PNP0F13, _CRS { IRQ 12 } }
+ *   }
+ */
+#define AML_SCOPE_OP		0x10
+#define AML_NAME_OP		0x08
+#define AML_BUFFER_OP		0x11
+#define AML_BYTE_PREFIX		0x0a
+#define AML_DWORD_PREFIX	0x0c
+#define AML_EXT_PREFIX		0x5b
+#define AML_DEVICE_OP		0x82
+#define PNP_ID(a, b, c, prod)	(((((a) - '@') << 10 | ((b) - '@') << 5 | ((c) - '@')) >> 8) | \
+				 ((((a) - '@') << 10 | ((b) - '@') << 5 | ((c) - '@')) & 0xff) << 8 | \
+				 (u32)((prod) >> 8) << 16 | (u32)((prod) & 0xff) << 24)
+
+struct aml {
+	u8 *buf;
+	size_t len, cap;
+};
+
+static void aml_put(struct aml *a, const void *p, size_t n)
+{
+	if (a->len + n <= a->cap)
+		memcpy(a->buf + a->len, p, n);
+	a->len += n;		/* past cap: only counted, the caller sees the overflow */
+}
+
+static void aml_byte(struct aml *a, u8 v)
+{
+	aml_put(a, &v, 1);
+}
+
+/* PkgLength covering itself and the n bytes that follow (n < 4096 - 2). */
+static void aml_pkglen(struct aml *a, size_t n)
+{
+	if (n + 1 < 64) {
+		aml_byte(a, n + 1);
+	} else {
+		n += 2;
+		aml_byte(a, 0x40 | (n & 0xf));
+		aml_byte(a, n >> 4);
+	}
+}
+
+static void aml_device(struct aml *a, const char name[4], u32 hid, int uid,
+		       const u8 *crs, size_t crs_len)
+{
+	u8 body[96];
+	struct aml d = { .buf = body, .cap = sizeof(body) };
+
+	aml_put(&d, name, 4);
+	aml_byte(&d, AML_NAME_OP);
+	aml_put(&d, "_HID", 4);
+	aml_byte(&d, AML_DWORD_PREFIX);
+	aml_put(&d, &hid, 4);
+	if (uid >= 0) {
+		aml_byte(&d, AML_NAME_OP);
+		aml_put(&d, "_UID", 4);
+		aml_byte(&d, AML_BYTE_PREFIX);
+		aml_byte(&d, uid);
+	}
+	aml_byte(&d, AML_NAME_OP);
+	aml_put(&d, "_CRS", 4);
+	aml_byte(&d, AML_BUFFER_OP);
+	aml_pkglen(&d, 2 + crs_len);
+	aml_byte(&d, AML_BYTE_PREFIX);
+	aml_byte(&d, crs_len);
+	aml_put(&d, crs, crs_len);
+	aml_byte(a, AML_EXT_PREFIX);
+	aml_byte(a, AML_DEVICE_OP);
+	aml_pkglen(a, d.len);
+	aml_put(a, body, d.len);
+}
+
+/* Resource descriptors: IO (decode16, fixed range), IRQNoFlags, end tag. */
+#define RES_IO(port, n)		0x47, 0x01, (port) & 0xff, (port) >> 8, (port) & 0xff, \
+				(port) >> 8, 0x01, (n)
+#define RES_IRQ(irq)		0x22, (1u << (irq)) & 0xff, (1u << (irq)) >> 8
+#define RES_END			0x79, 0x00
+
+static size_t legacy_devices_aml(u8 *buf, size_t cap)
+{
+	static const u8 com1[] = { RES_IO(0x3f8, 8), RES_IRQ(IRQ_COM1), RES_END };
+	static const u8 rtc[] = { RES_IO(0x70, 2), RES_IRQ(IRQ_RTC), RES_END };
+	static const u8 kbd[] = { RES_IO(0x60, 1), RES_IO(0x64, 1), RES_IRQ(IRQ_I8042_KBD),
+				  RES_END };
+	static const u8 mou[] = { RES_IRQ(12), RES_END };
+	u8 body[512];
+	struct aml s = { .buf = body, .cap = sizeof(body) }, a = { .buf = buf, .cap = cap };
+
+	aml_put(&s, "\\_SB_", 5);
+	aml_device(&s, "COM1", PNP_ID('P', 'N', 'P', 0x0501), 1, com1, sizeof(com1));
+	aml_device(&s, "RTC_", PNP_ID('P', 'N', 'P', 0x0b00), -1, rtc, sizeof(rtc));
+	aml_device(&s, "KBD_", PNP_ID('P', 'N', 'P', 0x0303), -1, kbd, sizeof(kbd));
+	aml_device(&s, "MOU_", PNP_ID('P', 'N', 'P', 0x0f13), -1, mou, sizeof(mou));
+	aml_byte(&a, AML_SCOPE_OP);
+	aml_pkglen(&a, s.len);
+	aml_put(&a, body, s.len);
+	return a.len;
+}
+
 static u8 *build_dsdt(struct acpi_buf *b, const u8 *aml, u64 aml_len)
 {
-	u64 len = ACPI_HDR_LEN + sizeof(dsdt_aml) + aml_len;
-	u8 *t = len <= UINT32_MAX ? table(b, "DSDT", len, 2) : NULL;
+	size_t legacy = legacy_devices_aml(NULL, 0);
+	u64 len = ACPI_HDR_LEN + sizeof(dsdt_aml) + legacy + aml_len;
+	u8 *t = len <= UINT32_MAX ? table(b, "DSDT", len, 2) : NULL, *p;
 
 	if (!t)
 		return NULL;
-	memcpy(t + ACPI_HDR_LEN, dsdt_aml, sizeof(dsdt_aml));
+	p = t + ACPI_HDR_LEN;
+	memcpy(p, dsdt_aml, sizeof(dsdt_aml));
+	p += sizeof(dsdt_aml);
+	legacy_devices_aml(p, legacy);
+	p += legacy;
 	if (aml_len)
-		memcpy(t + ACPI_HDR_LEN + sizeof(dsdt_aml), aml, aml_len);
+		memcpy(p, aml, aml_len);
 	seal(t);
 	return t;
 }

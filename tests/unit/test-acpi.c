@@ -101,9 +101,34 @@ START_TEST(dsdt_device_aml)
 	rsdp = at(rsdp_gpa, 36);
 	fadt = find(sdt(g64(rsdp, 24), "XSDT"), "FACP");
 	dsdt = sdt(g32(fadt, 40), "DSDT");
-	ck_assert_uint_eq(g32(dsdt, 4), 36 + 12 + sizeof(aml));
-	ck_assert_int_eq(memcmp(dsdt + 36 + 12, aml, sizeof(aml)), 0);
+	/* Last in the table, whole. */
+	ck_assert_int_eq(memcmp(dsdt + g32(dsdt, 4) - sizeof(aml), aml, sizeof(aml)), 0);
 	ck_assert_int_eq(memcmp(dsdt + 36 + 1, "_S5_", 4), 0);
+}
+END_TEST
+
+/* The legacy devices as PNP nodes: name, EISA ID and resources. */
+START_TEST(dsdt_legacy_devices)
+{
+	static const struct { const char *name; u8 hid[4]; u8 res[8]; unsigned res_len; } dev[] = {
+		{ "COM1", { 0x41, 0xd0, 0x05, 0x01 }, { 0x47, 0x01, 0xf8, 0x03, 0xf8, 0x03, 0x01, 0x08 }, 8 },
+		{ "RTC_", { 0x41, 0xd0, 0x0b, 0x00 }, { 0x47, 0x01, 0x70, 0x00, 0x70, 0x00, 0x01, 0x02 }, 8 },
+		{ "KBD_", { 0x41, 0xd0, 0x03, 0x03 }, { 0x47, 0x01, 0x64, 0x00, 0x64, 0x00, 0x01, 0x01 }, 8 },
+		{ "MOU_", { 0x41, 0xd0, 0x0f, 0x13 }, { 0x22, 0x00, 0x10 }, 3 },
+	};
+	u8 *fadt = find(build(1), "FACP"), *dsdt = sdt(g32(fadt, 40), "DSDT"), *d, *next;
+	u32 len = g32(dsdt, 4);
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(dev); i++) {
+		d = memmem(dsdt, len, dev[i].name, 4);
+		ck_assert_msg(d && d[-3] == 0x5b && d[-2] == 0x82, "no Device (%s)", dev[i].name);
+		/* Its own PkgLength bounds where _HID and _CRS must be. */
+		next = d - 1 + d[-1];
+		ck_assert(next <= dsdt + len);
+		ck_assert_ptr_nonnull(memmem(d, next - d, dev[i].hid, 4));
+		ck_assert_ptr_nonnull(memmem(d, next - d, dev[i].res, dev[i].res_len));
+	}
 }
 END_TEST
 
@@ -163,6 +188,7 @@ static Suite *acpi_suite(void)
 
 	tcase_add_test(tc, fadt);
 	tcase_add_test(tc, dsdt_device_aml);
+	tcase_add_test(tc, dsdt_legacy_devices);
 	tcase_add_test(tc, madt_1);
 	tcase_add_test(tc, madt_2);
 	tcase_add_test(tc, madt_max);
