@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boot.h"
 #include "pci.h"
 
 #define CONF1_RESERVED		0x7f000000u	/* includes AMD's extended register bits */
@@ -477,6 +478,11 @@ struct pci_host *pci_host_get(struct vm *vm)
 		pr_err("pci: cannot register teardown");
 		pci_host_exit(host);
 		free(host);
+		return NULL;
+	}
+	/* An ACPI guest (Linux) finds PCI only through the DSDT's host bridge. */
+	if (acpi_add_dsdt_aml(vm, pci_acpi_aml)) {
+		pr_err("pci: no room in the DSDT for the host bridge");
 		return NULL;
 	}
 	vm->pci = host;

@@ -9,8 +9,13 @@
  *   0x07000  BOOT_ZERO_PAGE     Linux boot_params (the "zero page")
  *   0x09000  BOOT_PML4          64-bit entry: PML4, PDPT, 4 PDs (identity 4 GiB)
  *   0x20000  BOOT_CMDLINE       kernel command line, up to BOOT_CMDLINE_MAX
- *   0x9fc00  BOOT_MPTABLE       MP floating pointer + table (top 1 KiB of base RAM)
- *   0xa0000 .. 0x100000         reserved (legacy VGA + BIOS area), e820 hole
+ *   0x9fc00  BOOT_MPTABLE       MP floating pointer (top 1 KiB of base RAM, reserved)
+ *   0xa0000 .. 0xe0000          legacy VGA/option ROM hole: not in the memory map
+ *   0xe0000  BOOT_ACPI          ACPI RSDP, XSDT, FADT, DSDT, MADT (BIOS area,
+ *                               where Linux also scans for the RSDP)
+ *   0xf0000  BOOT_MPTABLE_CFG   MP configuration table (too big for 1 KiB
+ *                               with 64 CPUs; the pointer stays at 0x9fc00)
+ *   0xe0000 .. 0x100000         reserved in the memory map (kvm/memmap.c)
  *   0x100000 (1 MiB)            kernel
  */
 #ifndef KITE_BOOT_H
@@ -26,6 +31,10 @@
 #define BOOT_CMDLINE_MAX	0x10000ULL
 #define BOOT_MPTABLE		0x9fc00ULL
 #define BOOT_LOW_RAM_END	0xa0000ULL	/* end of base memory */
+#define BOOT_ACPI		0xe0000ULL
+#define BOOT_ACPI_END		0xf0000ULL
+#define BOOT_MPTABLE_CFG	0xf0000ULL
+#define BOOT_BIOS_END		0x100000ULL
 #define BOOT_HIGH_START		0x100000ULL	/* 1 MiB */
 #define BOOT_SEL_CODE		0x10
 #define BOOT_SEL_DATA		0x18
@@ -53,6 +62,7 @@ struct boot_payload {
 	u64 kernel_end;			/* first byte after the loaded kernel */
 	u64 initrd_addr;
 	u64 initrd_size;		/* 0: no initrd */
+	u64 rsdp_addr;			/* ACPI RSDP (boot_write_tables) */
 };
 
 /* pvh.c: write hvm_start_info (memory map, command line, initrd module). */
@@ -91,6 +101,104 @@ int boot_load_kernel(struct vm *vm, const struct vm_config *cfg, struct boot_ent
 
 /* Put the bootstrap vCPU into the state entry->mode asks for. */
 int boot_setup_bsp(struct vcpu *vcpu, const struct boot_entry *entry);
+
+/*
+ * memmap.c: the guest's physical memory map, one source for the zero
+ * page's e820 table and PVH's memmap (their type values are the same).
+ */
+#define BOOT_MEM_RAM		1
+#define BOOT_MEM_RESERVED	2
+#define BOOT_MEM_MAX		8
+
+struct boot_mem_range {
+	u64 addr;
+	u64 size;
+	u32 type;
+};
+
+/*
+ * Fill out[] (at most max entries, sorted, non-overlapping) with the map
+ * of a VM whose RAM ends at low_end below the PCI hole and has high_size
+ * bytes from 4 GiB. Returns the number of entries or -ENOSPC.
+ */
+int boot_memmap_layout(u64 low_end, u64 high_size, struct boot_mem_range *out,
+		       unsigned max);
+int boot_memmap(struct vm *vm, struct boot_mem_range *out, unsigned max);
+
+/* bzimage.c: Linux bzImage through the boot protocol's 64-bit entry */
+#define BOOT_ZERO_PAGE_SIZE	0x1000ULL
+
+struct bzimage_info {
+	u16 version;
+	u64 setup_size;		/* real-mode part, not loaded */
+	u64 kernel_size;	/* protected-mode part */
+	unsigned header_end;	/* setup header bytes to copy: [0x1f1, header_end) */
+	u32 kernel_alignment;
+	u32 initrd_addr_max;
+	u32 cmdline_size;
+	u32 init_size;
+	u64 pref_address;
+};
+
+struct bzimage_layout {
+	u64 kernel_addr;
+	u64 entry;
+	u64 cmdline_addr;
+	u64 initrd_addr;
+	u64 initrd_size;
+};
+
+/* Does the buffer carry a setup header ("HdrS")? */
+bool bzimage_probe(const void *buf, u64 size);
+/* Validate the setup header; -EINVAL with a reason in err. */
+int bzimage_parse(const void *buf, u64 size, struct bzimage_info *info,
+		  char *err, size_t errlen);
+/* Place kernel, command line and initrd in low RAM ending at low_end. */
+int bzimage_place(const struct bzimage_info *info, u64 low_end, u64 initrd_size,
+		  u64 cmdline_len, struct bzimage_layout *out, char *err, size_t errlen);
+/* Build boot_params in zp (BOOT_ZERO_PAGE_SIZE bytes). */
+int bzimage_fill_zero_page(u8 *zp, const void *buf, const struct bzimage_info *info,
+			   const struct bzimage_layout *lay,
+			   const struct boot_mem_range *map, unsigned nr_map, u64 rsdp);
+/* All of the above, into the VM; prints the error. */
+int bzimage_load(struct vm *vm, const struct vm_config *cfg, const void *buf,
+		 u64 size, struct boot_entry *entry);
+
+/* boot64.c: page tables, GDT and long-mode registers for the BSP */
+int boot_setup_long64(struct vcpu *vcpu, const struct boot_entry *entry);
+
+/*
+ * acpi.c: RSDP, XSDT, FADT, FACS, DSDT and MADT at BOOT_ACPI, describing
+ * vm->nr_cpus CPUs, the IOAPIC and the PM block of hw/acpi-pm.c.
+ * acpi_build() writes into a buffer that will sit at guest address
+ * BOOT_ACPI (the unit tests read it back); acpi_setup() into the VM.
+ */
+#define ACPI_PM_BASE		0x600	/* PM1a event (4 bytes), PM1a control (2) */
+#define ACPI_PM_LEN		6
+#define ACPI_SCI_IRQ		9
+#define ACPI_SLP_TYP_S5		5
+int acpi_build(u8 *buf, u64 len, unsigned nr_cpus, const u8 *aml, u64 aml_len,
+	       u64 *rsdp);
+/* Sum of all bytes == 0, as every ACPI table must be. */
+u8 acpi_checksum(const u8 *p, u64 len);
+int acpi_setup(struct vm *vm, u64 *rsdp);
+/*
+ * A device that an ACPI guest finds only through the DSDT (the PCI host
+ * bridge: Linux with ACPI does not probe PCI bus 0 on its own) registers
+ * a function writing its AML, before the kernel is loaded. fn(buf, len)
+ * returns the size it needs; the AML is complete only if that is <= len.
+ */
+int acpi_add_dsdt_aml(struct vm *vm, size_t (*fn)(u8 *buf, size_t len));
+/* What both boot paths write: ACPI tables and MP table; *rsdp for the guest. */
+int boot_write_tables(struct vm *vm, u64 *rsdp);
+
+/*
+ * mptable.c: MP floating pointer (16 bytes, at BOOT_MPTABLE) and
+ * configuration table (at BOOT_MPTABLE_CFG) for nr_cpus CPUs.
+ */
+u64 mptable_size(unsigned nr_cpus);
+int mptable_build(u8 *fp, u8 *cfg, u64 cfg_len, unsigned nr_cpus);
+int mptable_setup(struct vm *vm);
 
 /* Read a whole file into a malloc'd buffer (max_size bounds it). */
 int boot_read_file(const char *path, u64 max_size, void **buf, u64 *size);

@@ -3,6 +3,8 @@
 #ifndef KITE_HW_H
 #define KITE_HW_H
 
+#include <time.h>
+
 #include "kvm.h"
 
 #define COM1_BASE		0x3f8
@@ -26,7 +28,59 @@ int serial8250_room_fd(struct serial8250 *s);
 /* The level kite last drove on the IRQ line (for tests). */
 int serial8250_irq_level(struct serial8250 *s);
 
-/* i8042: ports 0x60/0x64; the 0xFE command (pulse reset) stops the VM. */
+/*
+ * i8042 (hw/i8042.c): ports 0x60/0x64, a PS/2 keyboard and mouse that
+ * answer Linux's probes, IRQs 1 and 12; pulsing the reset line (0xFE)
+ * stops the VM.
+ */
 int i8042_init(struct vm *vm);
+
+/*
+ * The controller without the bus, for its unit test: with vm NULL it
+ * raises no interrupts and a reset only sets the flag i8042_lines reports.
+ */
+struct i8042;
+struct i8042 *i8042_new(struct vm *vm);
+void i8042_free(struct i8042 *c);
+u8 i8042_port_read(struct i8042 *c, unsigned port);
+void i8042_port_write(struct i8042 *c, unsigned port, u8 v);
+void i8042_lines(struct i8042 *c, bool *kbd, bool *aux, bool *reset);
+/* Rising edges on IRQ 1 or 12 so far: one per byte the guest can read. */
+unsigned i8042_irq_rises(struct i8042 *c);
+
+/* CMOS RTC (hw/rtc.c): ports 0x70/0x71, host time, 128 bytes of CMOS. */
+int rtc_init(struct vm *vm);
+
+/*
+ * The RTC's register file without the VM around it, for hw/rtc.c and its
+ * tests: time comes from the clock function (host time by default).
+ */
+#define RTC_NR_REGS	128
+
+struct rtc {
+	pthread_mutex_t lock;
+	u8 index;			/* last value written to port 0x70, low 7 bits */
+	u8 regs[RTC_NR_REGS];
+	s64 offset;			/* guest time - host time, seconds */
+	time_t (*clock)(u64 *nsec);	/* host UTC time */
+	time_t last_tick;		/* guest second of the last update tick */
+};
+
+void rtc_reset(struct rtc *rtc, time_t (*clock)(u64 *nsec));
+u8 rtc_port_read(struct rtc *rtc, unsigned port);
+void rtc_port_write(struct rtc *rtc, unsigned port, u8 val);
+/*
+ * Interrupt timing, called with rtc->lock held: rtc_tick() raises the
+ * flags that are due and returns true when the guest must get an edge
+ * on IRQ 8; rtc_next_tick_ns() is when to call it next (0: never).
+ */
+bool rtc_tick(struct rtc *rtc);
+u64 rtc_next_tick_ns(struct rtc *rtc);
+
+/*
+ * ACPI PM1 registers (hw/acpi-pm.c) at ACPI_PM_BASE, the FADT's fixed
+ * hardware: writing SLP_TYP = S5 with SLP_EN powers the VM off.
+ */
+int acpi_pm_init(struct vm *vm);
 
 #endif

@@ -37,8 +37,8 @@
 
 /*
  * Legacy interrupt lines (ISA IRQ == GSI with the in-kernel irqchip).
- * Lines 5, 6, 7, 9, 10, 11, 13, 14, 15 are free for devices; MSIs get
- * GSIs from IRQ_FIRST_MSI_GSI upwards.
+ * Lines 5, 6, 7, 10, 11, 13, 14, 15 are free for devices (9 is the ACPI
+ * SCI); MSIs get GSIs from IRQ_FIRST_MSI_GSI upwards.
  */
 #define IRQ_PIT			0
 #define IRQ_I8042_KBD		1
@@ -121,6 +121,9 @@ struct vm {
 	int stop_efd;
 
 	char *cmdline_extra;		/* appended by devices (virtio-mmio) */
+	/* AML devices add to the DSDT (acpi_add_dsdt_aml), e.g. a PCI host. */
+	size_t (*dsdt_aml[4])(u8 *buf, size_t len);
+	unsigned nr_dsdt_aml;
 	struct vm_exit_hook *exit_hooks;
 	const struct vm_config *cfg;
 

@@ -141,6 +141,8 @@ static int load_pvh(struct vm *vm, const struct vm_config *cfg, void *buf, u64 s
 	if (!ret)
 		ret = place_initrd(vm, cfg->initrd, MMIO_HOLE_START - 1, &p);
 	if (!ret)
+		ret = boot_write_tables(vm, &p.rsdp_addr);
+	if (!ret)
 		ret = pvh_setup(vm, &p);
 	*entry = (struct boot_entry){ .mode = BOOT_MODE_PROTECTED32, .rip = rip,
 				      .rbx = BOOT_START_INFO };
@@ -158,6 +160,8 @@ int boot_load_kernel(struct vm *vm, const struct vm_config *cfg, struct boot_ent
 		return ret;
 	if (size >= 4 && !memcmp(buf, "\177ELF", 4)) {
 		ret = load_pvh(vm, cfg, buf, size, entry);
+	} else if (bzimage_probe(buf, size)) {
+		ret = bzimage_load(vm, cfg, buf, size, entry);
 	} else {
 		pr_err("kernel '%s' is not a kernel kite can boot (expected a PVH ELF or a bzImage)",
 		       cfg->kernel);
@@ -207,10 +211,8 @@ int boot_setup_bsp(struct vcpu *vcpu, const struct boot_entry *entry)
 			      .rbx = entry->rbx, .rsi = entry->rsi };
 	bool lm = entry->mode == BOOT_MODE_LONG64;
 
-	if (lm) {
-		pr_err("64-bit boot entry is not supported by this build");
-		return -ENOTSUP;
-	}
+	if (lm)
+		return boot_setup_long64(vcpu, entry);
 	if (write_gdt(vcpu->vm, lm) || ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0)
 		return -EIO;
 	s.cs = seg_from(BOOT_SEL_CODE, 0xb, lm);

@@ -182,7 +182,7 @@ static int setup_platform(struct vm *vm)
 	 */
 	if (!pci_host_get(vm))
 		return -1;
-	return i8042_init(vm);
+	return i8042_init(vm) ?: rtc_init(vm) ?: acpi_pm_init(vm);
 }
 
 static int setup_devices(struct vm *vm, const struct vm_config *cfg)

@@ -14,8 +14,11 @@
 #define IOAPIC_PINS	24
 #define MAX_ROUTES	1024
 
-/* ISA lines free for devices; 12 (PS/2 aux) and 3 (COM2) stay unused. */
-static const u8 free_lines[] = { 5, 6, 7, 9, 10, 11, 14, 15 };
+/*
+ * ISA lines free for devices; 12 (PS/2 aux) and 3 (COM2) stay unused, and
+ * 9 is the ACPI SCI (level-triggered in the MADT, see kvm/acpi.c).
+ */
+static const u8 free_lines[] = { 5, 6, 7, 10, 11, 14, 15 };
 
 static void add_irqchip_route(struct kvm_irq_routing *r, u32 gsi, u32 chip, u32 pin)
 {

@@ -9,8 +9,6 @@
 #include "boot.h"
 
 #define HVM_START_MAGIC		0x336ec578	/* "xEn3" */
-#define HVM_MEMMAP_RAM		1
-#define HVM_MEMMAP_RESERVED	2
 
 struct hvm_start_info {
 	u32 magic;
@@ -44,28 +42,13 @@ struct hvm_memmap_entry {
 #define PVH_MEMMAP_MAX		16
 #define PVH_MODLIST		(BOOT_START_INFO + 0x800)
 
-static unsigned build_memmap(struct vm *vm, struct hvm_memmap_entry *m)
-{
-	unsigned n = 0;
-
-	m[n++] = (struct hvm_memmap_entry){ 0, BOOT_MPTABLE, HVM_MEMMAP_RAM };
-	m[n++] = (struct hvm_memmap_entry){ BOOT_MPTABLE, BOOT_HIGH_START - BOOT_MPTABLE,
-					    HVM_MEMMAP_RESERVED };
-	if (vm_low_ram_end(vm) > BOOT_HIGH_START)
-		m[n++] = (struct hvm_memmap_entry){ BOOT_HIGH_START,
-						    vm_low_ram_end(vm) - BOOT_HIGH_START,
-						    HVM_MEMMAP_RAM };
-	if (vm_high_ram_size(vm))
-		m[n++] = (struct hvm_memmap_entry){ MMIO_HOLE_END, vm_high_ram_size(vm),
-						    HVM_MEMMAP_RAM };
-	return n;
-}
-
 int pvh_setup(struct vm *vm, const struct boot_payload *p)
 {
 	struct hvm_start_info *si = guest_ptr(vm, BOOT_START_INFO, sizeof(*si));
 	struct hvm_memmap_entry *mm = guest_ptr(vm, PVH_MEMMAP, PVH_MEMMAP_MAX * sizeof(*mm));
 	struct hvm_modlist_entry *mod = guest_ptr(vm, PVH_MODLIST, sizeof(*mod));
+	struct boot_mem_range map[BOOT_MEM_MAX];
+	int n, i;
 
 	if (!si || !mm || !mod) {
 		pr_err("guest RAM is too small for the PVH boot tables");
@@ -75,8 +58,15 @@ int pvh_setup(struct vm *vm, const struct boot_payload *p)
 	si->magic = HVM_START_MAGIC;
 	si->version = 1;
 	si->cmdline_paddr = p->cmdline_addr;
+	si->rsdp_paddr = p->rsdp_addr;
+	n = boot_memmap(vm, map, MIN(PVH_MEMMAP_MAX, BOOT_MEM_MAX));
+	if (n < 0)
+		return n;
+	/* Same ranges as the zero page's e820: one builder for both paths. */
+	for (i = 0; i < n; i++)
+		mm[i] = (struct hvm_memmap_entry){ map[i].addr, map[i].size, map[i].type };
 	si->memmap_paddr = PVH_MEMMAP;
-	si->memmap_entries = build_memmap(vm, mm);
+	si->memmap_entries = n;
 	if (p->initrd_size) {
 		*mod = (struct hvm_modlist_entry){ .paddr = p->initrd_addr, .size = p->initrd_size };
 		si->modlist_paddr = PVH_MODLIST;

@@ -13,6 +13,7 @@
 
 #include "kvm.h"
 
+#define CPUID_TSC_DEADLINE	(1u << 24)
 #define CPUID_HYPERVISOR	(1U << 31)	/* leaf 1 ECX */
 #define MSR_IA32_SYSENTER_CS	0x174
 #define MSR_IA32_SYSENTER_ESP	0x175
@@ -50,6 +51,16 @@ static int setup_cpuid(struct vcpu *vcpu)
 			/* Initial APIC ID in EBX[31:24]; say we are a guest. */
 			e->ebx = (e->ebx & 0x00ffffff) | (vcpu->id << 24);
 			e->ecx |= CPUID_HYPERVISOR;
+			/*
+			 * KVM emulates the TSC-deadline LAPIC timer but leaves
+			 * it out of KVM_GET_SUPPORTED_CPUID. With it Linux
+			 * needs no LAPIC timer calibration against the PIT,
+			 * which under nested virtualization can fail ("APIC
+			 * timer disabled due to verification failure").
+			 */
+			if (ioctl(vcpu->vm->kvm_fd, KVM_CHECK_EXTENSION,
+				  KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+				e->ecx |= CPUID_TSC_DEADLINE;
 			break;
 		case 0xb:
 		case 0x1f:
