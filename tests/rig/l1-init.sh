@@ -167,6 +167,95 @@ rig_case_panic() {	# rig_case_panic NAME TIMEOUT
 	rig_result "$1" "guest kernel panicked"
 }
 
+# The mini kernel (guest/linux: everything built in, virtio-mmio command-
+# line devices, PVH entry, no ACPI), put in /rig/files by run-tests.sh.
+MINI_BZIMAGE=/rig/files/bzImage
+MINI_VMLINUX=/rig/files/vmlinux
+
+# rig_mini_cmd KERNEL CPUS MEM CMDLINE TRANSPORT [DISK]: the inner VMM's
+# command line booting KERNEL with L2's initrd, with DISK (virtio-blk,
+# host page cache: L1's /tmp is tmpfs, no O_DIRECT) and a virtio-rng on
+# TRANSPORT. QEMU microvm has no PCI the mini kernel can find (its PCIe is
+# described only in ACPI), so with QEMU the transport is always mmio.
+rig_mini_cmd() {
+	case $RIG_INNER in
+	kite)
+		echo "kite run --kernel $1 --initrd $L2I --cmdline '$4' --cpus $2 --mem $3" \
+			"--transport $5${6:+ --disk $6,cache=writeback --rng}" ;;
+	qemu)
+		echo "qemu-system-x86_64 -M microvm,rtc=on -device i8042 -enable-kvm -cpu host" \
+			"-m $3 -smp $2 -nodefaults -no-user-config -display none -serial stdio" \
+			"-kernel $1 -initrd $L2I -append '$4' -no-reboot" \
+			"${6:+-drive file=$6,if=none,id=d0,format=raw -device virtio-blk-device,drive=d0 -device virtio-rng-device}" ;;
+	*)
+		echo "echo unknown inner VMM $RIG_INNER; false" ;;
+	esac
+}
+
+rig_mini_run() {	# rig_mini_run NAME TIMEOUT ARGS...: as rig_vmm_run
+	name=$1 secs=$2
+	eval "set -- $(shift 2; rig_mini_cmd "$@")"
+	t0=$(date +%s)
+	rigrun -t "$secs" -m RIG-L2-INIT -o "/tmp/$name.log" -p "  $name| " \
+		-r "/tmp/$name.res" -- "$@" </dev/null
+	t1=$(date +%s)
+	cat "/tmp/$name.res"
+}
+
+l2_line() {	# l2_line NAME PREFIX: the guest's first console line starting with PREFIX
+	tr -d '\r' <"/tmp/$1.log" | grep -m1 "^$2"
+}
+
+# The mini kernel on TRANSPORT with a disk and an rng (rig.test=devs):
+# the guest finds a virtio-blk (id 2) and a virtio-rng (id 4) on that
+# transport, reads random bytes from the hwrng, the disk's first line
+# (random, written here) and size, and writes a line the image must hold
+# after the VMM exits 0.
+rig_case_mini_devs() {	# rig_case_mini_devs NAME TIMEOUT TRANSPORT CPUS
+	why=
+	if [ ! -r $MINI_BZIMAGE ]; then
+		why=" no-$MINI_BZIMAGE"; rig_result "$1" "-"; return
+	fi
+	img=/tmp/$1.img
+	want=kite-mini-$1-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	dd if=/dev/zero of=$img bs=1M count=8 2>/dev/null
+	echo "$want" | dd of=$img conv=notrunc 2>/dev/null
+	rig_mini_run "$1" "$2" $MINI_BZIMAGE "$4" 256M "$L2_CMDLINE rig.test=devs" "$3" $img
+	rig_common "$1" 0
+	cpus=$(l2_field "$1" cpus)
+	[ "$cpus" = "$4" ] || why="$why cpus=$cpus(want $4)"
+	l2_line "$1" "RIG-L2 modules built-in" >/dev/null || why="$why not-the-mini-kernel"
+	virtio=$(l2_line "$1" "RIG-L2 virtio")
+	case $virtio in *"=0x0002@$3"*) ;; *) why="$why no-virtio-blk@$3" ;; esac
+	case $virtio in *"=0x0004@$3"*) ;; *) why="$why no-virtio-rng@$3" ;; esac
+	rng=$(l2_line "$1" "RIG-L2 hwrng=")
+	case $rng in "RIG-L2 hwrng=virtio_rng"*) ;; *) why="$why hwrng-not-virtio" ;; esac
+	bytes=${rng##*bytes=}
+	{ [ ${#bytes} = 32 ] && [ "$bytes" != 00000000000000000000000000000000 ]; } ||
+		why="$why rng-bytes=$bytes"
+	vda=$(l2_line "$1" "RIG-L2 vda line=")
+	[ "$vda" = "RIG-L2 vda line=$want sectors=16384" ] || why="$why vda($vda, want $want 16384)"
+	got=$(dd if=$img bs=4096 skip=1 count=1 2>/dev/null | head -n1)
+	[ "$got" = "guest-saw $want" ] || why="$why image-at-4096=$got"
+	rm -f $img
+	rig_result "$1" "${virtio#RIG-L2 virtio } ${rng#RIG-L2 } init_ms=$(sed -n 's/^RIGRUN-MARK RIG-L2-INIT //p' "/tmp/$1.res")"
+}
+
+# The mini kernel's vmlinux (an ELF: kite boots it through its PVH entry)
+# reaches init and stops with reboot=k.
+rig_case_mini_pvh() {	# rig_case_mini_pvh NAME TIMEOUT
+	why=
+	if [ ! -r $MINI_VMLINUX ]; then
+		why=" no-$MINI_VMLINUX"; rig_result "$1" "-"; return
+	fi
+	rig_mini_run "$1" "$2" $MINI_VMLINUX 1 256M "$L2_CMDLINE rig.test=boot" pci
+	rig_common "$1" 0
+	cpus=$(l2_field "$1" cpus)
+	[ "$cpus" = 1 ] || why="$why cpus=$cpus(want 1)"
+	l2_line "$1" "RIG-L2 modules built-in" >/dev/null || why="$why not-the-mini-kernel"
+	rig_result "$1" "cpus=$cpus memtotal_kb=$(l2_field "$1" memtotal_kb) uptime=$(l2_field "$1" uptime) init_ms=$(sed -n 's/^RIGRUN-MARK RIG-L2-INIT //p' "/tmp/$1.res")"
+}
+
 # One boot for the benchmark (1 vCPU, 256 MiB, quiet): figures only, no
 # checks beyond the status. init_ms: exec of the VMM to the guest init's
 # first line on the VMM's stdout, by L1's monotonic clock.

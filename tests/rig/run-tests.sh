@@ -11,6 +11,12 @@
 #   reboot   the guest's init system runs `reboot` with the kernel's default
 #            reboot method (no reboot=k): the VMM exits 0
 #   panic    the guest kernel panics (sysrq c) with panic=-1: the VMM exits 0
+#   mmio-boot, pci-boot  the mini kernel (guest/linux/build.sh, cached) on
+#            2 vCPUs with a disk and an rng on that virtio transport: the
+#            guest finds both devices there, reads random bytes, reads the
+#            disk's first line (random) and size, writes a line that the
+#            image holds after the VMM exits 0 (not pci-boot with QEMU)
+#   pvh-vmlinux  the mini kernel's vmlinux boots through PVH to init
 #
 # Each case is bounded (KITE_RIG_CASE_TIMEOUT, default 90 s) and must leave
 # no process behind. Arguments select cases by name; KITE_RIG_VERBOSE=1
@@ -23,6 +29,10 @@ set -u
 inner=${KITE_RIG_INNER:-kite}
 secs=${KITE_RIG_CASE_TIMEOUT:-90}
 all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic"
+# The mini kernel's cases (guest/linux; QEMU microvm has no PCI it finds).
+mini_cases="mmio-boot pci-boot pvh-vmlinux"
+[ "$inner" = qemu ] && mini_cases="mmio-boot pvh-vmlinux"
+all_cases+=" $mini_cases"
 cases=${*:-$all_cases}
 
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
@@ -31,6 +41,7 @@ if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 fi
 
 plan="RIG_INNER=$inner"
+mini=
 # The guest kernel boots quiet (its console costs seconds here); for
 # debugging a failing case, KITE_RIG_VERBOSE=1 shows its whole log.
 [ "${KITE_RIG_VERBOSE:-0}" = 1 ] && plan+=$'\n''L2_CMDLINE=$L2_CMDLINE_VERBOSE'
@@ -41,6 +52,10 @@ for c in $cases; do
 		plan+=$'\n'"rig_case_boot $c $secs $n $m" ;;
 	reboot|panic)
 		plan+=$'\n'"rig_case_$c $c $secs" ;;
+	mmio-boot|pci-boot)
+		plan+=$'\n'"rig_case_mini_devs $c $secs ${c%-boot} 2"; mini=1 ;;
+	pvh-vmlinux)
+		plan+=$'\n'"rig_case_mini_pvh $c $secs"; mini=1 ;;
 	*)
 		echo "rig: unknown case '$c' (cases: $all_cases)"; exit 2 ;;
 	esac
@@ -58,6 +73,15 @@ rig_die() {
 
 rig_tmp_init
 start=$SECONDS
+# The mini kernel is built once (minutes) and then comes from its cache;
+# if it cannot be built, its cases fail in L1 for want of the files.
+if [ -n "$mini" ]; then
+	if k=$("$RIG_SRC/../../guest/linux/build.sh"); then
+		KITE_RIG_FILES="${KITE_RIG_FILES:-} $(awk '$1 == "bzImage" || $1 == "vmlinux" { print $2 }' <<<"$k" | tr '\n' ' ')"
+	else
+		echo "rig: the mini kernel (guest/linux/build.sh) failed to build"
+	fi
+fi
 if [ "$inner" = qemu ]; then rig_prepare qemu; else rig_prepare; fi
 echo "rig: inner VMM $inner${KITE:+ ($KITE)}, cases: $cases"
 log=$RIG_CACHE/last-tests.log
