@@ -176,14 +176,15 @@ MINI_VMLINUX=/rig/files/vmlinux
 # command line booting KERNEL with L2's initrd, with DISK (virtio-blk,
 # host page cache: L1's /tmp is tmpfs, no O_DIRECT) and a virtio-rng on
 # TRANSPORT. QEMU microvm has no PCI the mini kernel can find (its PCIe is
-# described only in ACPI), so with QEMU the transport is always mmio.
+# described only in ACPI), so with QEMU the transport is always mmio; it
+# announces its virtio-mmio devices on the command line only with acpi=off.
 rig_mini_cmd() {
 	case $RIG_INNER in
 	kite)
 		echo "kite run --kernel $1 --initrd $L2I --cmdline '$4' --cpus $2 --mem $3" \
 			"--transport $5${6:+ --disk $6,cache=writeback --rng}" ;;
 	qemu)
-		echo "qemu-system-x86_64 -M microvm,rtc=on -device i8042 -enable-kvm -cpu host" \
+		echo "qemu-system-x86_64 -M microvm,rtc=on,acpi=off -device i8042 -enable-kvm -cpu host" \
 			"-m $3 -smp $2 -nodefaults -no-user-config -display none -serial stdio" \
 			"-kernel $1 -initrd $L2I -append '$4' -no-reboot" \
 			"${6:+-drive file=$6,if=none,id=d0,format=raw -device virtio-blk-device,drive=d0 -device virtio-rng-device}" ;;

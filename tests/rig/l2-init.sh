@@ -87,7 +87,8 @@ devs)
 		"bytes=$(dd if=/dev/hwrng bs=16 count=1 2>/dev/null | od -An -tx1 | tr -d ' \n')"
 	line=$(head -n1 /dev/vda 2>/dev/null | tr -dc 'a-zA-Z0-9-')
 	echo "RIG-L2 vda line=$line sectors=$(cat /sys/block/vda/size 2>/dev/null)"
-	printf 'guest-saw %s\n' "$line" | dd of=/dev/vda bs=4096 seek=1 conv=notrunc,fsync 2>/dev/null &&
+	[ -b /dev/vda ] &&
+		printf 'guest-saw %s\n' "$line" | dd of=/dev/vda bs=4096 seek=1 conv=notrunc,fsync 2>/dev/null &&
 		echo "RIG-L2 vda written"
 	;;
 esac
