@@ -44,6 +44,11 @@ done
 [ -e /usr/include/gelf.h ] || die "missing libelf-dev (run: make deps)"
 
 ver=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+if { [ -z "$ver" ] || [ "$ver" = "(none)" ]; } && [ "$(id -u)" = 0 ] && ! ls "$cache/src" >/dev/null 2>&1; then
+	# A fresh machine (CI) may have no package lists yet.
+	apt-get update -q >/dev/null 2>&1
+	ver=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+fi
 if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then
 	ver=$(ls "$cache/src" 2>/dev/null | sort -V | tail -n1)
 	[ -n "$ver" ] || die "$pkg is not in apt (apt-get update?) and no source in $cache/src"
@@ -56,6 +61,7 @@ print() {
 	printf 'bzImage %s\nvmlinux %s\nconfig %s\n' "$out/bzImage" "$out/vmlinux" "$out/config"
 }
 if [ -s "$out/bzImage" ] && [ -s "$out/vmlinux" ]; then
+	touch "$out"
 	print
 	exit 0
 fi
@@ -119,4 +125,10 @@ cp "$obj/arch/x86/boot/bzImage" "$obj/vmlinux" "$tmp/"
 cp "$obj/.config" "$tmp/config"
 mv -T "$tmp" "$out" 2>/dev/null || rm -rf "$tmp"
 say "bzImage $(stat -c %s "$out/bzImage") bytes, vmlinux $(stat -c %s "$out/vmlinux") bytes"
+# Results unused for two days and the trees of older source versions go.
+find "$cache" -mindepth 1 -maxdepth 1 -type d -regextype posix-extended -regex '.*/[0-9a-f]{16}' ! -name "$key" \
+	-mtime +1 -exec rm -rf {} + 2>/dev/null || true
+for d in "$cache"/src/* "$cache"/obj/*; do
+	[ "${d##*/}" = "$ver" ] || rm -rf "$d"
+done
 print
