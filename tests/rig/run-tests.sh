@@ -52,7 +52,9 @@ for c in $cases; do
 		plan+=$'\n'"rig_case_boot $c $secs $n $m" ;;
 	reboot|panic)
 		plan+=$'\n'"rig_case_$c $c $secs" ;;
-	mmio-boot|pci-boot)
+	pci-boot|mmio-boot)
+		[ "$c" = pci-boot ] && [ "$inner" = qemu ] &&
+			{ echo "rig: pci-boot needs kite (QEMU microvm has no PCI the mini kernel finds)"; exit 2; }
 		plan+=$'\n'"rig_case_mini_devs $c $secs ${c%-boot} 2"; mini=1 ;;
 	pvh-vmlinux)
 		plan+=$'\n'"rig_case_mini_pvh $c $secs"; mini=1 ;;
