@@ -288,6 +288,7 @@ rig_boot_l1() {
 	local plan=$1 secs=$2 shared_log=$3 mode=${4:-} d img rc
 	local log=$RIG_TMP/l1-console.log
 	RIG_L1_LOG=$log
+	: >"$log"	# exists before anything (tail -f) reads it
 	d=$RIG_TMP/plan
 	rm -rf "$d" && mkdir -p "$d/rig/files"
 	printf 'RIG_HOST_EPOCH=%s\n%s\n' "$(date +%s)" "$plan" >"$d/rig/plan"
