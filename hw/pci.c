@@ -201,6 +201,18 @@ static void conf1_addr_write(struct bus_dev *bd, u64 off, const void *data, u32 
 	pthread_mutex_unlock(&host->lock);
 }
 
+/* Config space bytes [off, off + len) as the guest reads them (host->lock). */
+static void cfg_read_bytes(struct pci_dev *dev, u32 off, void *data, u32 len)
+{
+	if (dev->ops && dev->ops->cfg_read)
+		dev->ops->cfg_read(dev, off, len);
+	memcpy(data, &dev->cfg[off], len);
+	/* STATUS.INTERRUPT is live: the INTA# level, disabled or not. */
+	if (dev->intx && overlaps(off, len, PCI_STATUS, 1) &&
+	    atomic_load(&dev->intx_level))
+		((u8 *)data)[PCI_STATUS - off] |= PCI_STATUS_INTERRUPT;
+}
+
 /* 0xCFC + off, len bytes: the bus keeps it inside the 4-byte window. */
 static void conf1_data_read(struct bus_dev *bd, u64 off, void *data, u32 len)
 {
@@ -213,15 +225,8 @@ static void conf1_data_read(struct bus_dev *bd, u64 off, void *data, u32 len)
 		return;
 	pthread_mutex_lock(&host->lock);
 	dev = conf1_target(host, &reg);
-	if (dev) {
-		if (dev->ops && dev->ops->cfg_read)
-			dev->ops->cfg_read(dev, reg + off, len);
-		memcpy(data, &dev->cfg[reg + off], len);
-		/* STATUS.INTERRUPT is live: the INTA# level, disabled or not. */
-		if (dev->intx && overlaps(reg + off, len, PCI_STATUS, 1) &&
-		    atomic_load(&dev->intx_level))
-			((u8 *)data)[PCI_STATUS - (reg + off)] |= PCI_STATUS_INTERRUPT;
-	}
+	if (dev)
+		cfg_read_bytes(dev, reg + off, data, len);
 	pthread_mutex_unlock(&host->lock);
 }
 
@@ -239,6 +244,54 @@ static void conf1_data_write(struct bus_dev *bd, u64 off, const void *data, u32 
 		cfg_write_bytes(dev, reg + off, data, len);
 	pthread_mutex_unlock(&host->lock);
 }
+
+/*
+ * ECAM (the MCFG table points here): bus 0, function 0 of each slot, the
+ * same 256 bytes mechanism #1 reaches; the extended space reads as all
+ * ones (no PCIe capabilities). Linux uses it only above offset 255, but
+ * with MCFG present it must decode, and kernels warn when there is none.
+ */
+static struct pci_dev *ecam_target(struct pci_host *host, u64 off, u32 len, u32 *reg)
+{
+	unsigned slot = (off >> 15) & 0x1f, fn = (off >> 12) & 7;
+
+	*reg = off & 0xfff;
+	if (fn || !range_ok(*reg, len, PCI_CFG_SIZE))
+		return NULL;
+	return host->devs[slot];
+}
+
+static void ecam_read(struct bus_dev *bd, u64 off, void *data, u32 len)
+{
+	struct pci_host *host = bd->priv;
+	struct pci_dev *dev;
+	u32 reg;
+
+	memset(data, 0xff, len);
+	pthread_mutex_lock(&host->lock);
+	dev = ecam_target(host, off, len, &reg);
+	if (dev)
+		cfg_read_bytes(dev, reg, data, len);
+	pthread_mutex_unlock(&host->lock);
+}
+
+static void ecam_write(struct bus_dev *bd, u64 off, const void *data, u32 len)
+{
+	struct pci_host *host = bd->priv;
+	struct pci_dev *dev;
+	u32 reg;
+
+	pthread_mutex_lock(&host->lock);
+	dev = ecam_target(host, off, len, &reg);
+	if (dev)
+		cfg_write_bytes(dev, reg, data, len);
+	pthread_mutex_unlock(&host->lock);
+}
+
+static const struct bus_dev_ops ecam_ops = {
+	.read = ecam_read,
+	.write = ecam_write,
+};
 
 static const struct bus_dev_ops conf1_addr_ops = {
 	.read = conf1_addr_read,
@@ -408,14 +461,23 @@ int pci_host_init(struct pci_host *host, struct vm *vm, const struct pci_irq_ops
 	ret = bus_register(&vm->pio_bus, &host->data_port);
 	if (ret)
 		goto err_addr;
+	host->ecam = (struct bus_dev){
+		.base = PCI_ECAM_START, .len = PCI_ECAM_SIZE, .ops = &ecam_ops,
+		.priv = host, .name = "pci-ecam",
+	};
+	ret = bus_register(&vm->mmio_bus, &host->ecam);
+	if (ret)
+		goto err_data;
 
 	pci_dev_init(&host->bridge, "pci-host", PCI_VENDOR_ID_REDHAT, PCI_DEVICE_ID_REDHAT_HOST,
 		     PCI_CLASS_BRIDGE_HOST, PCI_VENDOR_ID_REDHAT, PCI_DEVICE_ID_REDHAT_HOST);
 	ret = pci_register(host, &host->bridge);
 	if (ret < 0)
-		goto err_data;
+		goto err_ecam;
 	return 0;
 
+err_ecam:
+	bus_unregister(&vm->mmio_bus, &host->ecam);
 err_data:
 	bus_unregister(&vm->pio_bus, &host->data_port);
 err_addr:
@@ -423,7 +485,7 @@ err_addr:
 err:
 	pthread_mutex_destroy(&host->intx_lock);
 	pthread_mutex_destroy(&host->lock);
-	pr_err("pci: cannot claim ports 0xcf8-0xcff: %s", strerror(-ret));
+	pr_err("pci: cannot claim ports 0xcf8-0xcff or the ECAM window: %s", strerror(-ret));
 	return ret;
 }
 
@@ -432,6 +494,7 @@ void pci_host_exit(struct pci_host *host)
 	for (int slot = PCI_MAX_SLOTS - 1; slot >= 0; slot--)
 		if (host->devs[slot])
 			pci_unregister(host->devs[slot]);
+	bus_unregister(&host->vm->mmio_bus, &host->ecam);
 	bus_unregister(&host->vm->pio_bus, &host->data_port);
 	bus_unregister(&host->vm->pio_bus, &host->addr_port);
 	pthread_mutex_destroy(&host->intx_lock);

@@ -29,6 +29,8 @@
 #define PCI_MMIO_SIZE		0x10000000ULL
 #define VIRTIO_MMIO_START	0xD0000000ULL	/* virtio-mmio slots, 4 KiB each */
 #define VIRTIO_MMIO_SLOT	0x1000ULL
+#define PCI_ECAM_START		0xF0000000ULL	/* PCIe config space (MCFG), bus 0 */
+#define PCI_ECAM_SIZE		0x100000ULL	/* 32 slots x 8 functions x 4 KiB */
 #define IOAPIC_BASE		0xFEC00000ULL
 #define LAPIC_BASE		0xFEE00000ULL
 

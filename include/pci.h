@@ -116,6 +116,7 @@ struct pci_host {
 	u64 mmio_end;
 	struct bus_dev addr_port;
 	struct bus_dev data_port;
+	struct bus_dev ecam;		/* PCI_ECAM_START, on the MMIO bus */
 
 	/* INTx: which slots assert each shared line (intx_lock, not lock). */
 	pthread_mutex_t intx_lock;

@@ -14,6 +14,8 @@
  * FADT needs only a tiny PM register block (hw/acpi-pm.c: SCI_EN always
  * set, SLP_TYP/SLP_EN for poweroff) and gives `poweroff` a way out.
  *
+ * MCFG points at the PCI host's ECAM window (hw/pci.c).
+ *
  * The tables sit in the BIOS area at BOOT_ACPI (reserved in e820), where
  * Linux's RSDP scan looks, and their address also goes into
  * boot_params.acpi_rsdp_addr and hvm_start_info.rsdp_paddr.
@@ -307,6 +309,25 @@ static u8 *build_fadt(struct acpi_buf *b, u32 facs, u32 dsdt)
 	return t;
 }
 
+/*
+ * MCFG: where PCIe-style config space is (hw/pci.c decodes it), bus 0
+ * only. Without it Linux warns that it cannot reach extended config space.
+ */
+static u8 *build_mcfg(struct acpi_buf *b)
+{
+	u8 *t = table(b, "MCFG", ACPI_HDR_LEN + 8 + 16, 1), *e;
+
+	if (!t)
+		return NULL;
+	e = t + ACPI_HDR_LEN + 8;
+	put64(e, PCI_ECAM_START);
+	put16(e + 8, 0);		/* segment */
+	e[10] = 0;			/* first bus */
+	e[11] = PCI_ECAM_SIZE / (1 << 20) - 1;	/* last bus: 1 MiB per bus */
+	seal(t);
+	return t;
+}
+
 static u8 *build_madt(struct acpi_buf *b, unsigned nr_cpus)
 {
 	u32 len = ACPI_HDR_LEN + 8 + nr_cpus * 8 + 12 + 10 + 6;
@@ -354,22 +375,24 @@ int acpi_build(u8 *buf, u64 len, unsigned nr_cpus, const u8 *aml, u64 aml_len,
 	       u64 *rsdp_gpa)
 {
 	struct acpi_buf b = { .base = buf, .len = len };
-	u8 *rsdp, *xsdt, *facs, *dsdt, *fadt, *madt;
+	u8 *rsdp, *xsdt, *facs, *dsdt, *fadt, *madt, *mcfg;
 
 	if (!nr_cpus || nr_cpus > KITE_MAX_CPUS)
 		return -EINVAL;
 	/* The RSDP first: Linux scans 16-byte boundaries from 0xe0000. */
 	rsdp = alloc(&b, 36, 16);
-	xsdt = rsdp ? table(&b, "XSDT", ACPI_HDR_LEN + 2 * 8, 1) : NULL;
+	xsdt = rsdp ? table(&b, "XSDT", ACPI_HDR_LEN + 3 * 8, 1) : NULL;
 	facs = xsdt ? build_facs(&b) : NULL;
 	dsdt = facs ? build_dsdt(&b, aml, aml_len) : NULL;
 	fadt = dsdt ? build_fadt(&b, gpa(&b, facs), gpa(&b, dsdt)) : NULL;
 	madt = fadt ? build_madt(&b, nr_cpus) : NULL;
-	if (!madt)
+	mcfg = madt ? build_mcfg(&b) : NULL;
+	if (!mcfg)
 		return -ENOSPC;
 
 	put64(xsdt + ACPI_HDR_LEN, gpa(&b, fadt));
 	put64(xsdt + ACPI_HDR_LEN + 8, gpa(&b, madt));
+	put64(xsdt + ACPI_HDR_LEN + 16, gpa(&b, mcfg));
 	seal(xsdt);
 
 	memcpy(rsdp, "RSD PTR ", 8);

@@ -8,11 +8,13 @@
  *   [0x9fc00, 0xa0000)        reserved: MP table, "EBDA"
  *   [0xe0000, 0x100000)       reserved: ACPI and MP tables, BIOS area
  *   [1 MiB, low_end)          RAM
+ *   [PCI_ECAM_START, +1 MiB)  reserved: PCIe config space (the MCFG
+ *                             table's; Linux uses it only if reserved)
  *   [4 GiB, 4 GiB + high)     RAM, if any did not fit below the hole
  *
  * 0xa0000..0xe0000 (VGA, option ROMs) is left out, as on real PCs. The
- * hole between low_end and 4 GiB is not listed at all: Linux places its
- * PCI window in the largest gap below 4 GiB, which must be this one.
+ * rest of the hole between low_end and 4 GiB is not listed: Linux places
+ * its PCI window in the largest gap below 4 GiB, which starts at low_end.
  */
 #include "boot.h"
 
@@ -44,6 +46,7 @@ int boot_memmap_layout(u64 low_end, u64 high_size, struct boot_mem_range *out,
 			 BOOT_MEM_RESERVED);
 	ret = ret ?: add(out, max, &n, BOOT_HIGH_START, low_end - BOOT_HIGH_START,
 			 BOOT_MEM_RAM);
+	ret = ret ?: add(out, max, &n, PCI_ECAM_START, PCI_ECAM_SIZE, BOOT_MEM_RESERVED);
 	ret = ret ?: add(out, max, &n, MMIO_HOLE_END, high_size, BOOT_MEM_RAM);
 	return ret ?: (int)n;
 }

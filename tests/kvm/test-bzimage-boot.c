@@ -101,8 +101,8 @@ START_TEST(entry64_sees_zero_page)
 	k = write_file("bz", img, sizeof(img));
 	ck_assert_int_eq(kite(&p, "--kernel", k, "--mem", "64M", "--cmdline", "hello bz",
 			      NULL, NULL), 0);
-	/* 64 MiB: base RAM, two reserved BIOS ranges, RAM from 1 MiB. */
-	ck_assert_str_eq(p.out, "LMH4hello bz\n");
+	/* 64 MiB: base RAM, two reserved BIOS ranges, RAM from 1 MiB, ECAM. */
+	ck_assert_str_eq(p.out, "LMH5hello bz\n");
 	ck_assert_str_eq(p.err, "");
 	test_proc_free(&p);
 	free(k);
@@ -118,7 +118,7 @@ START_TEST(entry64_above_4g_default_cmdline_smp)
 	k = write_file("bz", img, sizeof(img));
 	/* 5 GiB adds the e820 range from 4 GiB; APs wait for INIT/SIPI. */
 	ck_assert_int_eq(kite(&p, "--kernel", k, "--mem", "5G", "--cpus", "2", NULL, NULL), 0);
-	ck_assert_str_eq(p.out, "LMH5console=ttyS0 reboot=k panic=-1\n");
+	ck_assert_str_eq(p.out, "LMH6console=ttyS0 reboot=k panic=-1\n");
 	test_proc_free(&p);
 	free(k);
 }
@@ -135,7 +135,7 @@ START_TEST(entry64_with_initrd)
 	i = write_file("initrd", initrd, sizeof(initrd));
 	ck_assert_int_eq(kite(&p, "--kernel", k, "--initrd", i, "--mem", "32M",
 			      "--cmdline", "x"), 0);
-	ck_assert_str_eq(p.out, "LMH4x\n");
+	ck_assert_str_eq(p.out, "LMH5x\n");
 	test_proc_free(&p);
 	free(k);
 	free(i);

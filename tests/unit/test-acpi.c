@@ -90,6 +90,18 @@ START_TEST(fadt)
 END_TEST
 
 /* Device AML (a PCI host's Scope) lands in the DSDT after \_S5, sealed. */
+START_TEST(mcfg)
+{
+	u8 *t = find(build(1), "MCFG");
+
+	ck_assert_uint_eq(g32(t, 4), 36 + 8 + 16);
+	ck_assert_uint_eq(g64(t, 44), PCI_ECAM_START);
+	ck_assert_uint_eq(t[44 + 8] | t[44 + 9] << 8, 0);	/* segment */
+	ck_assert_uint_eq(t[44 + 10], 0);			/* buses 0..0 */
+	ck_assert_uint_eq(t[44 + 11], 0);
+}
+END_TEST
+
 START_TEST(dsdt_device_aml)
 {
 	static const u8 aml[] = { 0x10, 0x0a, '\\', '_', 'S', 'B', '_', 0x08, 'X', 'X', 'X', 'X', 0x00 };
@@ -187,6 +199,7 @@ static Suite *acpi_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, fadt);
+	tcase_add_test(tc, mcfg);
 	tcase_add_test(tc, dsdt_device_aml);
 	tcase_add_test(tc, dsdt_legacy_devices);
 	tcase_add_test(tc, madt_1);

@@ -3,13 +3,15 @@
  * The boot path into a VM's RAM without KVM (vm_init_bare + guest RAM):
  * what bzimage_load and the PVH start info leave in guest memory, that
  * both paths carry the same memory map and RSDP, and the platform
- * devices (PM block, RTC, i8042) as the guest reaches them on the port bus.
+ * devices (PM block, RTC, i8042, PCI config through ECAM) as the guest
+ * reaches them on the buses.
  */
 #include <string.h>
 #include <unistd.h>
 
 #include "boot.h"
 #include "hw.h"
+#include "pci.h"
 #include "test.h"
 
 #define SETUP_SIZE	(5 * 512)
@@ -107,8 +109,8 @@ START_TEST(bzimage_lands_in_ram)
 	ck_assert_uint_eq(g32(zp, 0x218), RAM - sizeof(initrd));
 	ck_assert_uint_eq(g32(zp, 0x21c), sizeof(initrd));
 	ck_assert_int_eq(memcmp(ram(g32(zp, 0x218), sizeof(initrd)), initrd, sizeof(initrd)), 0);
-	/* e820: 4 ranges, the last the RAM from 1 MiB to the end. */
-	ck_assert_uint_eq(zp[0x1e8], 4);
+	/* e820: 5 ranges, the 4th the RAM from 1 MiB to the end. */
+	ck_assert_uint_eq(zp[0x1e8], 5);
 	e820 = zp + 0x2d0 + 3 * 20;
 	ck_assert_uint_eq(g64(e820, 0), 1 * MiB);
 	ck_assert_uint_eq(g64(e820, 8), RAM - 1 * MiB);
@@ -265,6 +267,43 @@ START_TEST(i8042_reset_stops_the_vm)
 }
 END_TEST
 
+static u32 ecam32(u64 off)
+{
+	u32 v = 0;
+
+	ck_assert(bus_access(&vm.mmio_bus, PCI_ECAM_START + off, &v, 4, false));
+	return v;
+}
+
+static u32 conf1_32(unsigned slot, unsigned reg)
+{
+	u32 a = 0x80000000u | slot << 11 | reg, v = 0;
+
+	ck_assert(bus_access(&vm.pio_bus, 0xcf8, &a, 4, true));
+	ck_assert(bus_access(&vm.pio_bus, 0xcfc, &v, 4, false));
+	return v;
+}
+
+/* The MCFG window shows the same config space as ports 0xCF8/0xCFC. */
+START_TEST(ecam_matches_conf1)
+{
+	u16 cmd = 0x0006;
+	u32 reg;
+
+	ck_assert_ptr_nonnull(pci_host_get(&vm));
+	for (reg = 0; reg < 0x40; reg += 4)
+		ck_assert_uint_eq(ecam32(reg), conf1_32(0, reg));
+	ck_assert_uint_eq(ecam32(0) & 0xffff, PCI_VENDOR_ID_REDHAT);
+	/* No device in slot 1, no function 1, no extended space. */
+	ck_assert_uint_eq(ecam32(1 << 15), 0xffffffff);
+	ck_assert_uint_eq(ecam32(1 << 12), 0xffffffff);
+	ck_assert_uint_eq(ecam32(0x100), 0xffffffff);
+	/* A write through ECAM is what conf1 reads back. */
+	ck_assert(bus_access(&vm.mmio_bus, PCI_ECAM_START + 4, &cmd, 2, true));
+	ck_assert_uint_eq(ecam32(4) & 0xffff, conf1_32(0, 4) & 0xffff);
+}
+END_TEST
+
 static Suite *boot_vm_suite(void)
 {
 	Suite *s = suite_create("boot-vm");
@@ -278,6 +317,7 @@ static Suite *boot_vm_suite(void)
 	tcase_add_test(tc, acpi_poweroff);
 	tcase_add_test(tc, rtc_on_the_bus);
 	tcase_add_test(tc, i8042_reset_stops_the_vm);
+	tcase_add_test(tc, ecam_matches_conf1);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -31,6 +31,14 @@ static void check_sane(int n)
 	}
 }
 
+/* The ECAM window, reserved so Linux trusts the MCFG table. */
+static void check_ecam(int i)
+{
+	ck_assert_uint_eq(map[i].addr, PCI_ECAM_START);
+	ck_assert_uint_eq(map[i].size, PCI_ECAM_SIZE);
+	ck_assert_uint_eq(map[i].type, BOOT_MEM_RESERVED);
+}
+
 static void check_low(void)
 {
 	ck_assert_uint_eq(map[0].addr, 0);
@@ -50,9 +58,10 @@ START_TEST(mem_128m)
 {
 	int n = boot_memmap_layout(128 * MiB, 0, map, BOOT_MEM_MAX);
 
-	ck_assert_int_eq(n, 4);
+	ck_assert_int_eq(n, 5);
 	check_sane(n);
 	check_low();
+	check_ecam(4);
 	ck_assert_uint_eq(map[3].size, 127 * MiB);
 	/* All RAM but the reserved 0x9fc00..0xa0000 and 0xe0000..1M... */
 	ck_assert_uint_eq(ram_total(n), 128 * MiB - (1 * MiB - BOOT_MPTABLE));
@@ -64,9 +73,10 @@ START_TEST(mem_3g)
 	/* 3 GiB fills the space below the hole exactly: nothing above 4 GiB. */
 	int n = boot_memmap_layout(3 * GiB, 0, map, BOOT_MEM_MAX);
 
-	ck_assert_int_eq(n, 4);
+	ck_assert_int_eq(n, 5);
 	check_sane(n);
 	check_low();
+	check_ecam(4);
 	ck_assert_uint_eq(map[3].addr + map[3].size, MMIO_HOLE_START);
 }
 END_TEST
@@ -75,20 +85,21 @@ START_TEST(mem_5g)
 {
 	int n = boot_memmap_layout(3 * GiB, 2 * GiB, map, BOOT_MEM_MAX);
 
-	ck_assert_int_eq(n, 5);
+	ck_assert_int_eq(n, 6);
 	check_sane(n);
 	check_low();
 	ck_assert_uint_eq(map[3].addr + map[3].size, 3 * GiB);
-	ck_assert_uint_eq(map[4].addr, 4 * GiB);
-	ck_assert_uint_eq(map[4].size, 2 * GiB);
-	ck_assert_uint_eq(map[4].type, BOOT_MEM_RAM);
+	check_ecam(4);
+	ck_assert_uint_eq(map[5].addr, 4 * GiB);
+	ck_assert_uint_eq(map[5].size, 2 * GiB);
+	ck_assert_uint_eq(map[5].type, BOOT_MEM_RAM);
 	ck_assert_uint_eq(ram_total(n), 5 * GiB - (1 * MiB - BOOT_MPTABLE));
 }
 END_TEST
 
 START_TEST(bad_args)
 {
-	ck_assert_int_eq(boot_memmap_layout(3 * GiB, 2 * GiB, map, 4), -ENOSPC);
+	ck_assert_int_eq(boot_memmap_layout(3 * GiB, 2 * GiB, map, 5), -ENOSPC);
 	ck_assert_int_eq(boot_memmap_layout(512 * KiB, 0, map, BOOT_MEM_MAX), -EINVAL);
 	ck_assert_int_eq(boot_memmap_layout(3 * GiB + 4096, 0, map, BOOT_MEM_MAX), -EINVAL);
 }
