@@ -35,6 +35,10 @@ cache=${KITE_KERNEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kite-kernel}
 jobs=${KITE_KERNEL_JOBS:-2}
 limit=${KITE_KERNEL_TIMEOUT:-3600}
 
+# Run from `make check` we would inherit the outer make's flags and
+# jobserver; the kernel's build gets its own.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
 say() { echo "mini-kernel: $*" >&2; }
 die() { echo "mini-kernel: error: $*" >&2; exit 1; }
 
