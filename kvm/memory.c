@@ -19,6 +19,28 @@ static u64 host_memory(void)
 	return pages > 0 && psz > 0 ? (u64)pages * psz : 0;
 }
 
+#define HUGE_PAGE	(2 * MiB)
+
+/*
+ * An anonymous mapping whose start is `align`-aligned: guest-physical 2M
+ * pages then sit on host 2M pages, so THP (and a nested hypervisor's page
+ * tables) can back them with huge pages. Over-map, then trim both ends.
+ */
+static void *map_aligned(u64 size, u64 align)
+{
+	u8 *p = mmap(NULL, size + align, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	u8 *start;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	start = (u8 *)ALIGN_UP((uintptr_t)p, align);
+	if (start > p)
+		munmap(p, start - p);
+	munmap(start + size, p + align - start);
+	return start;
+}
+
 static int add_bank(struct vm *vm, u64 gpa, u64 size, u8 *hva)
 {
 	struct kvm_userspace_memory_region region = {
@@ -62,9 +84,8 @@ int vm_init_memory(struct vm *vm, u64 ram_size)
 	 * MAP_NORESERVE: guest RAM is touched lazily, so a 5G guest that uses
 	 * 100M costs the host 100M. THP makes the guest's page walks cheaper.
 	 */
-	ram = mmap(NULL, ram_size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (ram == MAP_FAILED) {
+	ram = map_aligned(ram_size, HUGE_PAGE);
+	if (!ram) {
 		pr_err("cannot map %lluM of guest RAM: %s",
 		       (unsigned long long)(ram_size >> 20), strerror(errno));
 		return -ENOMEM;
