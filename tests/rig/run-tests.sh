@@ -11,6 +11,20 @@
 #   reboot   the guest's init system runs `reboot` with the kernel's default
 #            reboot method (no reboot=k): the VMM exits 0
 #   panic    the guest kernel panics (sysrq c) with panic=-1: the VMM exits 0
+#   blk-rw   virtio-blk, cache=none: vda has the image's size; the guest
+#            mkfs, mounts, writes a file, syncs, resets; L1 finds the file
+#            in the image (loop mount) and adds one of its own
+#   blk-readback  a second boot (cache=writeback, sync engine) reads both
+#            files back and writes a third that L1 then finds
+#   blk-ro   a ,ro disk: ro=1 in the guest, its writes fail, the image is
+#            unchanged
+#   blk-reload  device reset under I/O (io_uring engine): the guest unbinds
+#            virtio_blk while dd writes with O_DIRECT, then rmmod + insmod;
+#            every block dd saw complete is intact in the guest and image
+#   blk-mq   --cpus 2: two queues, a writer pinned to each CPU, both used,
+#            both regions intact
+#
+# The blk cases' images live on ext2 on a RAM disk in L1 (see l1-init.sh).
 #
 # Each case is bounded (KITE_RIG_CASE_TIMEOUT, default 90 s) and must leave
 # no process behind. Arguments select cases by name; KITE_RIG_VERBOSE=1
@@ -22,7 +36,8 @@ set -u
 
 inner=${KITE_RIG_INNER:-kite}
 secs=${KITE_RIG_CASE_TIMEOUT:-90}
-all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic"
+all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic
+	blk-rw blk-readback blk-ro blk-reload blk-mq"
 cases=${*:-$all_cases}
 
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
@@ -39,8 +54,8 @@ for c in $cases; do
 	boot-*cpu-*)
 		n=${c#boot-}; n=${n%%cpu-*}; m=${c##*-}
 		plan+=$'\n'"rig_case_boot $c $secs $n $m" ;;
-	reboot|panic)
-		plan+=$'\n'"rig_case_$c $c $secs" ;;
+	reboot|panic|blk-rw|blk-readback|blk-ro|blk-reload|blk-mq)
+		plan+=$'\n'"rig_case_${c//-/_} $c $secs" ;;
 	*)
 		echo "rig: unknown case '$c' (cases: $all_cases)"; exit 2 ;;
 	esac

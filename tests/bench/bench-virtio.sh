@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# virtio-blk in a Linux guest: fio inside L2 (the nested rig, tests/rig)
+# on kite vs on QEMU microvm, and fio directly in L1 on the same image
+# (the limit), all in one boot of L1, runs interleaved (l1, kite, qemu;
+# KITE_BENCH_RUNS rounds, default 2; the best round of each counts, as
+# the 2 shared cores make single runs noisy).
+#
+#   jobs   4 KiB randread and randwrite at queue depth 1 and 32, libaio,
+#          O_DIRECT, KITE_BENCH_FIO_SECS seconds each (default 3; TCG
+#          makes everything slow, so short runs still see many I/Os)
+#   image  256 MiB, zeroed and allocated, in L1 on ext2 on a RAM disk
+#          (brd). Why there: on L1's tmpfs neither fio --direct=1, kite's
+#          cache=none nor QEMU's aio=native work (tmpfs refuses O_DIRECT);
+#          on a disk the outer QEMU gives L1, every I/O would go through
+#          that QEMU's emulated device under TCG, slow and noisy, and the
+#          figures would measure it rather than the inner VMM. A RAM disk
+#          takes O_DIRECT and leaves the inner VMM's own cost visible.
+#   kite   --disk bench.img,cache=none,engine=aio (1 vCPU, 512 MiB)
+#   qemu   -M microvm,rtc=on -device i8042 -enable-kvm -cpu host with
+#          -drive file=bench.img,if=none,id=d0,format=raw,cache=none,
+#          aio=native -device virtio-blk-device,drive=d0. microvm's
+#          devices are virtio-mmio; QEMU describes them in its ACPI DSDT
+#          (LNRO0005), so Debian's kernel, which lacks
+#          VIRTIO_MMIO_CMDLINE_DEVICES, finds them through ACPI.
+#   fio    Debian's fio with the libraries ldd names, on an ext2 image
+#          that L2 gets as a second (read-only) disk and L1 loop-mounts;
+#          both chroot into it. The L2 kernel is Debian's cloud kernel.
+#
+# Goal: kite >= 1.0x QEMU and >= 0.9x the L1 limit (IOPS).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../rig/lib.sh"
+
+runs=${KITE_BENCH_RUNS:-2}
+fsecs=${KITE_BENCH_FIO_SECS:-3}
+secs=${KITE_BENCH_TIMEOUT:-150}
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
+	echo "bench-virtio: no qemu-system-x86_64 (make deps)"
+	exit 1
+fi
+if ! command -v fio >/dev/null 2>&1; then
+	echo "bench-virtio: no fio on the host (make deps)"
+	exit 1
+fi
+rig_tmp_init
+rig_prepare qemu fio
+
+plan="RIG_INNER=kite"
+for i in $(seq "$runs"); do
+	plan+=$'\n'"rig_bench_fio l1 $i $fsecs $secs"
+	plan+=$'\n'"rig_bench_fio kite $i $fsecs $secs"
+	plan+=$'\n'"rig_bench_fio qemu $i $fsecs $secs"
+done
+log=$RIG_CACHE/last-bench-virtio.log
+rig_boot_l1 "$plan" $((runs * (3 * secs + 20) + 90)) "$log" quiet
+rc=$?
+tr -d '\r' <"$log" | grep '^RIG-FIO\|^RIG-L1 ready' >"$RIG_TMP/bench"
+
+# best WHO RW QD: the highest IOPS of the rounds (empty if none).
+best() {
+	awk -v w="$1" -v rw="$2" -v qd="$3" '
+		$1 == "RIG-FIO" && $2 == w && $4 == rw && $5 == qd {
+			v = $6; sub(/^iops=/, "", v)
+			if (v ~ /^[0-9]+$/ && v + 0 > m) m = v + 0
+		}
+		END { if (m > 0) print m }' "$RIG_TMP/bench"
+}
+ratio() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }' || echo n/a; }
+
+echo "virtio-blk in L2 (Debian $RIG_KVER, 1 vCPU, 512 MiB): fio 4 KiB libaio O_DIRECT," \
+	"${fsecs}s per job, best of $runs; L1$(sed -n 's/^RIG-L1 ready / ready at /p' "$RIG_TMP/bench" | head -n1)s"
+printf '  %-10s %3s %9s %9s %9s %10s %10s\n' job qd kite qemu "L1 limit" kite/qemu kite/limit
+bad=0
+for rw in randread randwrite; do
+	for qd in 1 32; do
+		k=$(best kite $rw $qd) q=$(best qemu $rw $qd) l=$(best l1 $rw $qd)
+		[ -n "$k" ] || bad=1
+		printf '  %-10s %3s %9s %9s %9s %10s %10s\n' $rw $qd "${k:-fail}" "${q:-fail}" \
+			"${l:-fail}" "$(ratio "$k" "$q")" "$(ratio "$k" "$l")"
+	done
+done
+echo "  goal: kite/qemu >= 1.0, kite/limit >= 0.9 (IOPS)"
+# The VMMs' CPU time per boot (fio runs plus one boot and stop).
+grep '^RIG-FIO-VMM' "$RIG_TMP/bench" | sed 's/^RIG-FIO-VMM /  vmm run: /'
+if grep -q 'setup failed\|status=[1-9]' "$RIG_TMP/bench"; then
+	bad=1
+	grep 'setup failed\|status=[1-9]' "$RIG_TMP/bench" | sed 's/^/  problem: /'
+fi
+[ -s "$RIG_TMP/bench" ] || echo "  no figures (qemu exit $rc); log: $log"
+echo "  log: $log"
+exit $bad
