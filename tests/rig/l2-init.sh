@@ -37,7 +37,7 @@
 #                          reset, renegotiation); every block dd saw
 #                          complete must read back intact
 #   rig.test=blk-mq        one writer pinned to each CPU, each its own
-#                          region; both read back; per-queue dispatch counts
+#                          region; both read back; per-queue interrupts
 #   rig.test=fio           fio from the disk that holds it (chroot) against
 #                          the other one: 4 KiB randread/randwrite at queue
 #                          depth 1 and 32, rig.fio_secs seconds each
@@ -164,14 +164,11 @@ blk_mq() {
 	dd if=/dev/vda of=/tmp/bb bs=4096 count=256 skip=1024 iflag=direct 2>/dev/null
 	cmp -s /tmp/pa /tmp/ba || ra=bad
 	cmp -s /tmp/pb /tmp/bb || rb=bad
-	# Requests each hardware queue dispatched (debugfs, if there).
-	mount -t debugfs none /sys/kernel/debug 2>/dev/null
-	disp=
-	for h in /sys/kernel/debug/block/vda/hctx*; do
-		[ -r "$h/dispatched" ] || continue
-		disp="$disp${disp:+,}$(awk '{ s += $2 } END { print s + 0 }' "$h/dispatched")"
-	done
-	echo "RIG-L2 blk-mq a=$ra b=$rb dispatched=${disp:-n/a}"
+	# Interrupts of each request queue (with MSI-X, one vector per
+	# queue: "virtioN-req.Q"), summed over the CPUs.
+	irqs=$(awk '/virtio[0-9]*-req\./ { s = 0; for (i = 2; $i ~ /^[0-9]+$/; i++) s += $i
+		printf "%s%s", sep, s; sep = "," }' /proc/interrupts)
+	echo "RIG-L2 blk-mq a=$ra b=$rb irqs=${irqs:-n/a}"
 }
 
 # fio lives on an ext2 disk of its own (with its libraries): find it,
