@@ -59,6 +59,8 @@ L2_CMDLINE="$L2_CMDLINE_VERBOSE quiet"
 # -drive with aio=native for cache=none (threads otherwise) and a
 # virtio-blk-device (microvm: virtio-mmio, which it describes in its ACPI
 # DSDT, so Debian's kernel finds it without virtio_mmio.device=).
+# RIG_INNER=qemu-pci is the same microvm with pcie=on (a PCIe host bridge
+# in its ACPI tables) and virtio-blk-pci: QEMU on kite's default transport.
 # RIG_TRANSPORT=mmio runs kite with --transport mmio.
 rig_vmm_cmd() {
 	cpus=$1 mem=$2 cmdline=$3
@@ -69,8 +71,10 @@ rig_vmm_cmd() {
 		[ -n "${RIG_TRANSPORT:-}" ] && printf " --transport %s" "$RIG_TRANSPORT"
 		for d in "$@"; do printf " --disk %s" "$d"; done
 		echo ;;
-	qemu)
-		printf "qemu-system-x86_64 -M microvm,rtc=on -device i8042 -enable-kvm -cpu host"
+	qemu|qemu-pci)
+		m=microvm,rtc=on blkdev=virtio-blk-device
+		[ $RIG_INNER = qemu-pci ] && m=$m,pcie=on blkdev=virtio-blk-pci
+		printf "qemu-system-x86_64 -M $m -device i8042 -enable-kvm -cpu host"
 		printf " -m $mem -smp $cpus -nodefaults -no-user-config -display none -serial stdio"
 		printf " -kernel $L2K -initrd $L2I -append '$cmdline' -no-reboot"
 		i=0
@@ -81,7 +85,7 @@ rig_vmm_cmd() {
 			*,cache=writeback,*) o="$o,cache=writeback,aio=threads" ;;
 			*) o="$o,cache=none,aio=native" ;;
 			esac
-			printf " -drive %s -device virtio-blk-device,drive=d%s" "$o" $i
+			printf " -drive %s -device %s,drive=d%s" "$o" $blkdev $i
 			i=$((i + 1))
 		done
 		echo ;;
@@ -204,10 +208,11 @@ rig_disk_setup() {
 		mke2fs -q -m 0 -i 1048576 /dev/ram0 && mkdir -p /disk /mnt &&
 		mount -t ext2 /dev/ram0 /disk
 }
-# rig_image FILE MIB: a zeroed, allocated (not sparse) image.
+# rig_image FILE MIB: a zeroed, allocated (not sparse) image, written back
+# (an O_DIRECT read of dirty pages would first wait for their writeback).
 rig_image() {
 	rm -f "$1"
-	dd if=/dev/zero of="$1" bs=1M count="$2" 2>/dev/null
+	dd if=/dev/zero of="$1" bs=1M count="$2" conv=fsync 2>/dev/null
 }
 # l2_marker NAME PREFIX FIELD: FIELD=value from the guest's line starting
 # with PREFIX (e.g. "RIG-L2 blk ").
@@ -383,7 +388,7 @@ rig_fio_prepare() {
 		mount --bind /disk /fio/disk && mount -t devtmpfs dev /fio/dev &&
 		mount -t proc proc /fio/proc && mount -t sysfs sys /fio/sys
 }
-rig_bench_fio() {	# WHO(l1|kite|qemu) RUN SECS TIMEOUT
+rig_bench_fio() {	# WHO(l1|kite|qemu|qemu-pci) RUN SECS TIMEOUT
 	if ! rig_fio_prepare; then
 		echo "RIG-FIO $1 $2 setup failed"
 		return

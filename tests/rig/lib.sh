@@ -273,7 +273,7 @@ rig_fio_segment() {
 		cp -L "$l" "$d/fs$l"
 	done
 	sz=$(du -sm "$d/fs" | cut -f1)
-	mke2fs -q -t ext2 -m 0 -d "$d/fs" "$d/seg/rig/fio.img" $((sz + sz / 4 + 8))M ||
+	mke2fs -q -F -t ext2 -m 0 -d "$d/fs" "$d/seg/rig/fio.img" $((sz + sz / 4 + 8))M >/dev/null ||
 		{ rm -rf "$d"; rig_die "mke2fs -d failed for the fio image"; }
 	rig_cpio "$d/seg" "$RIG_SEG_FIO"
 	rm -rf "$d"
