@@ -88,10 +88,15 @@ demo:
 deps:
 	$(Q)scripts/deps.sh
 
+# The mini guest kernel (guest/linux): built once from Debian's
+# linux-source, then cached; prints the bzImage and vmlinux paths.
+mini-kernel:
+	$(Q)guest/linux/build.sh
+
 clean:
 	rm -rf build build-san kite
 
-.PHONY: all tests check bench demo deps clean guests
+.PHONY: all tests check bench demo deps clean guests mini-kernel
 .SECONDARY:
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

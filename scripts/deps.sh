@@ -9,6 +9,7 @@ pkgs=(
 	busybox-static cpio kmod			# rig initramfs
 	fio time					# disk bench peer, CPU per I/O
 	e2fsprogs					# disk fault tests (mkfs.ext4)
+	bc bison flex libelf-dev lz4 xz-utils		# mini guest kernel (guest/linux)
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -61,13 +61,14 @@ L2_CMDLINE="$L2_CMDLINE_VERBOSE quiet"
 # DSDT, so Debian's kernel finds it without virtio_mmio.device=).
 # RIG_INNER=qemu-pci is the same microvm with pcie=on (a PCIe host bridge
 # in its ACPI tables) and virtio-blk-pci: QEMU on kite's default transport.
-# RIG_TRANSPORT=mmio runs kite with --transport mmio.
+# RIG_TRANSPORT=mmio runs kite with --transport mmio; RIG_KERNEL replaces
+# the L2 kernel (see rig_mmio).
 rig_vmm_cmd() {
 	cpus=$1 mem=$2 cmdline=$3
 	shift 3
 	case $RIG_INNER in
 	kite)
-		printf "kite run --kernel $L2K --initrd $L2I --cmdline '$cmdline' --cpus $cpus --mem $mem"
+		printf "kite run --kernel ${RIG_KERNEL:-$L2K} --initrd $L2I --cmdline '$cmdline' --cpus $cpus --mem $mem"
 		[ -n "${RIG_TRANSPORT:-}" ] && printf " --transport %s" "$RIG_TRANSPORT"
 		for d in "$@"; do printf " --disk %s" "$d"; done
 		echo ;;
@@ -76,7 +77,7 @@ rig_vmm_cmd() {
 		[ $RIG_INNER = qemu-pci ] && m=$m,pcie=on blkdev=virtio-blk-pci
 		printf "qemu-system-x86_64 -M $m -device i8042 -enable-kvm -cpu host"
 		printf " -m $mem -smp $cpus -nodefaults -no-user-config -display none -serial stdio"
-		printf " -kernel $L2K -initrd $L2I -append '$cmdline' -no-reboot"
+		printf " -kernel ${RIG_KERNEL:-$L2K} -initrd $L2I -append '$cmdline' -no-reboot"
 		i=0
 		for d in "$@"; do
 			o="file=${d%%,*},if=none,id=d$i,format=raw"
@@ -359,8 +360,10 @@ rig_case_blk_mq() {	# NAME TIMEOUT
 		v=$(l2_marker "$1" "RIG-L2 blk-mq " $f)
 		[ "$v" = ok ] || why="$why writer-$f=$v"
 	done
-	# Both queues carried requests: each one's own MSI-X vector fired.
+	# Both queues carried requests: each one's own MSI-X vector fired
+	# (kite's PCI transport; virtio-mmio has one interrupt per device).
 	q=$(l2_marker "$1" "RIG-L2 blk-mq " irqs)
+	[ "$RIG_INNER" = kite ] && [ "${RIG_TRANSPORT:-pci}" = pci ] || q=1,1
 	case $q in
 	*,*,* | *,0 | 0,* | *[!0-9,]* | '') why="$why irqs=$q(want 2 queues, both used)" ;;
 	*,*) ;;
@@ -373,6 +376,17 @@ rig_case_blk_mq() {	# NAME TIMEOUT
 	b=$(dd if=$img bs=4096 count=256 skip=1024 2>/dev/null | md5sum | cut -d' ' -f1)
 	[ "$a" = "$b" ] || why="$why image-region-b"
 	rig_result "$1" "2 queues, interrupts per queue $q, both regions intact"
+}
+
+# rig_mmio CASE NAME TIMEOUT: a blk case on virtio-mmio, with the mini
+# kernel (guest/linux: VIRTIO_MMIO_CMDLINE_DEVICES, which Debian's lacks).
+rig_mmio() {
+	if [ ! -r $MINI_BZIMAGE ]; then
+		why=" no-$MINI_BZIMAGE"; rig_result "$2" "-"; return
+	fi
+	RIG_TRANSPORT=mmio RIG_KERNEL=$MINI_BZIMAGE
+	$1 "$2" "$3"
+	RIG_TRANSPORT= RIG_KERNEL=
 }
 
 # ---- fio bench (tests/bench/bench-virtio.sh) ----------------------------
@@ -416,6 +430,95 @@ rig_bench_fio() {	# WHO(l1|kite|qemu|qemu-pci) RUN SECS TIMEOUT
 		"guest_ms=$(res_field "$n" guest_ms)"
 	tr -d '\r' <"/tmp/$n.log" | sed -n "s/^RIG-L2 fio \([a-z]*\) qd\([0-9]*\) /RIG-FIO $1 $2 \1 \2 /p"
 	tr -d '\r' <"/tmp/$n.log" | grep -q '^RIG-L2 fio ' || tail -n 20 "/tmp/$n.log"
+}
+
+# The mini kernel (guest/linux: everything built in, virtio-mmio command-
+# line devices, PVH entry, no ACPI), put in /rig/files by run-tests.sh.
+MINI_BZIMAGE=/rig/files/bzImage
+MINI_VMLINUX=/rig/files/vmlinux
+
+# rig_mini_cmd KERNEL CPUS MEM CMDLINE TRANSPORT [DISK]: the inner VMM's
+# command line booting KERNEL with L2's initrd, with DISK (virtio-blk,
+# host page cache: L1's /tmp is tmpfs, no O_DIRECT) and a virtio-rng on
+# TRANSPORT. QEMU microvm has no PCI the mini kernel can find (its PCIe is
+# described only in ACPI), so with QEMU the transport is always mmio.
+rig_mini_cmd() {
+	case $RIG_INNER in
+	kite)
+		echo "kite run --kernel $1 --initrd $L2I --cmdline '$4' --cpus $2 --mem $3" \
+			"--transport $5${6:+ --disk $6,cache=writeback --rng}" ;;
+	qemu)
+		echo "qemu-system-x86_64 -M microvm,rtc=on -device i8042 -enable-kvm -cpu host" \
+			"-m $3 -smp $2 -nodefaults -no-user-config -display none -serial stdio" \
+			"-kernel $1 -initrd $L2I -append '$4' -no-reboot" \
+			"${6:+-drive file=$6,if=none,id=d0,format=raw -device virtio-blk-device,drive=d0 -device virtio-rng-device}" ;;
+	*)
+		echo "echo unknown inner VMM $RIG_INNER; false" ;;
+	esac
+}
+
+rig_mini_run() {	# rig_mini_run NAME TIMEOUT ARGS...: as rig_vmm_run
+	name=$1 secs=$2
+	eval "set -- $(shift 2; rig_mini_cmd "$@")"
+	t0=$(date +%s)
+	rigrun -t "$secs" -m RIG-L2-INIT -o "/tmp/$name.log" -p "  $name| " \
+		-r "/tmp/$name.res" -- "$@" </dev/null
+	t1=$(date +%s)
+	cat "/tmp/$name.res"
+}
+
+l2_line() {	# l2_line NAME PREFIX: the guest's first console line starting with PREFIX
+	tr -d '\r' <"/tmp/$1.log" | grep -m1 "^$2"
+}
+
+# The mini kernel on TRANSPORT with a disk and an rng (rig.test=devs):
+# the guest finds a virtio-blk (id 2) and a virtio-rng (id 4) on that
+# transport, reads random bytes from the hwrng, the disk's first line
+# (random, written here) and size, and writes a line the image must hold
+# after the VMM exits 0.
+rig_case_mini_devs() {	# rig_case_mini_devs NAME TIMEOUT TRANSPORT CPUS
+	why=
+	if [ ! -r $MINI_BZIMAGE ]; then
+		why=" no-$MINI_BZIMAGE"; rig_result "$1" "-"; return
+	fi
+	img=/tmp/$1.img
+	want=kite-mini-$1-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	dd if=/dev/zero of=$img bs=1M count=8 2>/dev/null
+	echo "$want" | dd of=$img conv=notrunc 2>/dev/null
+	rig_mini_run "$1" "$2" $MINI_BZIMAGE "$4" 256M "$L2_CMDLINE rig.test=devs" "$3" $img
+	rig_common "$1" 0
+	cpus=$(l2_field "$1" cpus)
+	[ "$cpus" = "$4" ] || why="$why cpus=$cpus(want $4)"
+	l2_line "$1" "RIG-L2 modules built-in" >/dev/null || why="$why not-the-mini-kernel"
+	virtio=$(l2_line "$1" "RIG-L2 virtio")
+	case $virtio in *"=0x0002@$3"*) ;; *) why="$why no-virtio-blk@$3" ;; esac
+	case $virtio in *"=0x0004@$3"*) ;; *) why="$why no-virtio-rng@$3" ;; esac
+	rng=$(l2_line "$1" "RIG-L2 hwrng=")
+	case $rng in "RIG-L2 hwrng=virtio_rng"*) ;; *) why="$why hwrng-not-virtio" ;; esac
+	bytes=${rng##*bytes=}
+	{ [ ${#bytes} = 32 ] && [ "$bytes" != 00000000000000000000000000000000 ]; } ||
+		why="$why rng-bytes=$bytes"
+	vda=$(l2_line "$1" "RIG-L2 vda line=")
+	[ "$vda" = "RIG-L2 vda line=$want sectors=16384" ] || why="$why vda($vda, want $want 16384)"
+	got=$(dd if=$img bs=4096 skip=1 count=1 2>/dev/null | head -n1)
+	[ "$got" = "guest-saw $want" ] || why="$why image-at-4096=$got"
+	rm -f $img
+	rig_result "$1" "${virtio#RIG-L2 virtio } ${rng#RIG-L2 } init_ms=$(sed -n 's/^RIGRUN-MARK RIG-L2-INIT //p' "/tmp/$1.res")"
+}
+
+# The mini kernel's vmlinux (an ELF: kite boots it through its PVH entry)
+# reaches init and stops with reboot=k.
+rig_case_mini_pvh() {	# rig_case_mini_pvh NAME TIMEOUT
+	why=
+	if [ ! -r $MINI_VMLINUX ]; then
+		why=" no-$MINI_VMLINUX"; rig_result "$1" "-"; return
+	fi
+	rig_mini_run "$1" "$2" $MINI_VMLINUX 1 256M "$L2_CMDLINE rig.test=boot" pci
+	rig_common "$1" 0
+	cpus=$(l2_field "$1" cpus)
+	[ "$cpus" = 1 ] || why="$why cpus=$cpus(want 1)"
+	l2_line "$1" "RIG-L2 modules built-in" >/dev/null || why="$why not-the-mini-kernel"
+	rig_result "$1" "cpus=$cpus memtotal_kb=$(l2_field "$1" memtotal_kb) uptime=$(l2_field "$1" uptime) init_ms=$(sed -n 's/^RIGRUN-MARK RIG-L2-INIT //p' "/tmp/$1.res")"
 }
 
 # One boot for the benchmark (1 vCPU, 256 MiB, quiet): figures only, no

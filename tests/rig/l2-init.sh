@@ -33,14 +33,17 @@
 #                          must fail; the data still reads
 #   rig.test=blk-reload    write a pattern with O_DIRECT, unbind the driver
 #                          from the device in the middle (removal and reset
-#                          under I/O), rmmod + insmod virtio_blk (probe:
-#                          reset, renegotiation); every block dd saw
+#                          under I/O), rmmod + insmod virtio_blk (bind if
+#                          built in; probe: reset, renegotiation); every
+#                          block dd saw
 #                          complete must read back intact
 #   rig.test=blk-mq        one writer pinned to each CPU, each its own
 #                          region; both read back; per-queue interrupts
 #   rig.test=fio           fio from the disk that holds it (chroot) against
 #                          the other one: 4 KiB randread/randwrite at queue
 #                          depth 1 and 32, rig.fio_secs seconds each
+#   rig.test=devs    report the virtio devices, the hwrng and vda's first
+#                    line, write a line to vda, then reboot (mini kernel)
 /bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
 echo "RIG-L2-INIT"
@@ -60,11 +63,14 @@ echo "RIG-L2 cpus=$cpus memtotal_kb=$mem date=$(date +%s) uptime=$(cut -d' ' -f1
 
 # The virtio drivers are modules in Debian's kernel; this order satisfies
 # their dependencies (generated from modules.dep when the initrd is built).
+# A kernel without module support (guest/linux: drivers built in) has no
+# /proc/modules and nothing to load.
 ok= bad=
-for m in $(cat /etc/rig-modules); do
+[ -e /proc/modules ] || echo "RIG-L2 modules built-in"
+[ -e /proc/modules ] && for m in $(cat /etc/rig-modules); do
 	if insmod "$m" 2>/dev/null; then ok="$ok ${m##*/}"; else bad="$bad ${m##*/}"; fi
 done
-echo "RIG-L2 modules ok${ok:+ }${ok# }${bad:+ failed}$bad"
+[ -e /proc/modules ] && echo "RIG-L2 modules ok${ok:+ }${ok# }${bad:+ failed}$bad"
 
 # vda's size in 512-byte sectors, read-only flag and hardware queues.
 blk_report() {
@@ -132,9 +138,15 @@ blk_reload() {
 	echo "$dev" >/sys/bus/virtio/drivers/virtio_blk/unbind
 	wait $pid
 	written=$(dd_out /tmp/dd.err)
-	# The module again: rmmod + insmod probes the device from scratch.
-	rmmod virtio_blk && insmod "$(grep /virtio_blk.ko /etc/rig-modules)" ||
-		echo "RIG-L2 blk-reload rmmod/insmod failed"
+	# The driver again, which probes the device from scratch: rmmod +
+	# insmod, or with virtio_blk built in, bind.
+	if [ -e /proc/modules ]; then
+		rmmod virtio_blk && insmod "$(grep /virtio_blk.ko /etc/rig-modules)" ||
+			echo "RIG-L2 blk-reload rmmod/insmod failed"
+	else
+		echo "$dev" >/sys/bus/virtio/drivers/virtio_blk/bind ||
+			echo "RIG-L2 blk-reload bind failed"
+	fi
 	wait_vda || { echo "RIG-L2 blk-reload no /dev/vda after reload"; return; }
 	intact=no after=fail
 	dd if=/dev/vda of=/tmp/back bs=4096 count="${written:-0}" iflag=direct 2>/dev/null
@@ -234,6 +246,24 @@ shell)
 script)
 	echo "RIG-L2 demo: uname -a; nproc; free -m; date -u"
 	uname -a; nproc; free -m; date -u
+	;;
+devs)
+	# The virtio devices the guest found (id@transport), the hwrng in use
+	# and 16 bytes from it, vda's first line and size; then it writes
+	# "guest-saw LINE" at offset 4096 of vda for the host to check.
+	v=
+	for d in /sys/bus/virtio/devices/*; do
+		[ -e "$d/device" ] || continue
+		case $(readlink -f "$d") in */pci*) t=pci ;; *) t=mmio ;; esac
+		v="$v ${d##*/}=$(cat "$d/device")@$t"
+	done
+	echo "RIG-L2 virtio${v:- none}"
+	echo "RIG-L2 hwrng=$(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)" \
+		"bytes=$(dd if=/dev/hwrng bs=16 count=1 2>/dev/null | od -An -tx1 | tr -d ' \n')"
+	line=$(head -n1 /dev/vda 2>/dev/null | tr -dc 'a-zA-Z0-9-')
+	echo "RIG-L2 vda line=$line sectors=$(cat /sys/block/vda/size 2>/dev/null)"
+	printf 'guest-saw %s\n' "$line" | dd of=/dev/vda bs=4096 seek=1 conv=notrunc,fsync 2>/dev/null &&
+		echo "RIG-L2 vda written"
 	;;
 esac
 echo "RIG-L2 stopping"

@@ -25,6 +25,16 @@
 #            both regions intact
 #
 # The blk cases' images live on ext2 on a RAM disk in L1 (see l1-init.sh).
+#   mmio-boot, pci-boot  the mini kernel (guest/linux/build.sh, cached) on
+#            2 vCPUs with a disk and an rng on that virtio transport: the
+#            guest finds both devices there, reads random bytes, reads the
+#            disk's first line (random) and size, writes a line that the
+#            image holds after the VMM exits 0 (not pci-boot with QEMU)
+#   pvh-vmlinux  the mini kernel's vmlinux boots through PVH to init
+#   blk-*-mmio  the blk cases on virtio-mmio (--transport mmio) with the
+#            mini kernel (virtio_blk built in: blk-reload binds the driver
+#            again instead of insmod; blk-mq cannot count interrupts per
+#            queue, mmio has one per device)
 #
 # Each case is bounded (KITE_RIG_CASE_TIMEOUT, default 90 s) and must leave
 # no process behind. Arguments select cases by name; KITE_RIG_VERBOSE=1
@@ -38,6 +48,10 @@ inner=${KITE_RIG_INNER:-kite}
 secs=${KITE_RIG_CASE_TIMEOUT:-90}
 all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic
 	blk-rw blk-readback blk-ro blk-reload blk-mq"
+# The mini kernel's cases (guest/linux; QEMU microvm has no PCI it finds).
+mini_cases="mmio-boot pci-boot pvh-vmlinux"
+[ "$inner" = qemu ] && mini_cases="mmio-boot pvh-vmlinux"
+all_cases+=" $mini_cases blk-rw-mmio blk-readback-mmio blk-ro-mmio blk-reload-mmio blk-mq-mmio"
 cases=${*:-$all_cases}
 
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
@@ -46,6 +60,7 @@ if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 fi
 
 plan="RIG_INNER=$inner"
+mini=
 # The guest kernel boots quiet (its console costs seconds here); for
 # debugging a failing case, KITE_RIG_VERBOSE=1 shows its whole log.
 [ "${KITE_RIG_VERBOSE:-0}" = 1 ] && plan+=$'\n''L2_CMDLINE=$L2_CMDLINE_VERBOSE'
@@ -56,6 +71,13 @@ for c in $cases; do
 		plan+=$'\n'"rig_case_boot $c $secs $n $m" ;;
 	reboot|panic|blk-rw|blk-readback|blk-ro|blk-reload|blk-mq)
 		plan+=$'\n'"rig_case_${c//-/_} $c $secs" ;;
+	mmio-boot|pci-boot)
+		plan+=$'\n'"rig_case_mini_devs $c $secs ${c%-boot} 2"; mini=1 ;;
+	blk-*-mmio)
+		c0=${c%-mmio}
+		plan+=$'\n'"rig_mmio rig_case_${c0//-/_} $c $secs"; mini=1 ;;
+	pvh-vmlinux)
+		plan+=$'\n'"rig_case_mini_pvh $c $secs"; mini=1 ;;
 	*)
 		echo "rig: unknown case '$c' (cases: $all_cases)"; exit 2 ;;
 	esac
@@ -73,6 +95,15 @@ rig_die() {
 
 rig_tmp_init
 start=$SECONDS
+# The mini kernel is built once (minutes) and then comes from its cache;
+# if it cannot be built, its cases fail in L1 for want of the files.
+if [ -n "$mini" ]; then
+	if k=$("$RIG_SRC/../../guest/linux/build.sh"); then
+		KITE_RIG_FILES="${KITE_RIG_FILES:-} $(awk '$1 == "bzImage" || $1 == "vmlinux" { print $2 }' <<<"$k" | tr '\n' ' ')"
+	else
+		echo "rig: the mini kernel (guest/linux/build.sh) failed to build"
+	fi
+fi
 if [ "$inner" = qemu ]; then rig_prepare qemu; else rig_prepare; fi
 echo "rig: inner VMM $inner${KITE:+ ($KITE)}, cases: $cases"
 log=$RIG_CACHE/last-tests.log
