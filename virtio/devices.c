@@ -32,6 +32,13 @@ int virtio_devices_create(struct vm *vm, const struct vm_config *cfg,
 	}
 	if (wants_virtio_console(cfg)) {
 		ret = virtio_console_create(vm, STDIN_FILENO, STDOUT_FILENO, create);
+		/*
+		 * The last console= is /dev/console: hvc0 once its driver is up
+		 * (a built-in one at init); ttyS0 from the default line still
+		 * carries early boot and kernels with virtio_console as a module.
+		 */
+		if (!ret)
+			ret = vm_cmdline_append(vm, "console=hvc0");
 		if (ret) {
 			pr_err("virtio-console: %s", strerror(-ret));
 			return ret;

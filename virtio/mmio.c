@@ -31,37 +31,6 @@
 #define VIRTIO_MMIO_VERSION		2
 #define VIRTIO_MMIO_VENDOR		0x4554494b	/* "KITE" */
 
-/* Register offsets (4.2.2). */
-#define REG_MAGIC			0x000
-#define REG_VERSION			0x004
-#define REG_DEVICE_ID			0x008
-#define REG_VENDOR_ID			0x00c
-#define REG_DEVICE_FEATURES		0x010
-#define REG_DEVICE_FEATURES_SEL		0x014
-#define REG_DRIVER_FEATURES		0x020
-#define REG_DRIVER_FEATURES_SEL		0x024
-#define REG_QUEUE_SEL			0x030
-#define REG_QUEUE_NUM_MAX		0x034
-#define REG_QUEUE_NUM			0x038
-#define REG_QUEUE_READY			0x044
-#define REG_QUEUE_NOTIFY		0x050
-#define REG_INTERRUPT_STATUS		0x060
-#define REG_INTERRUPT_ACK		0x064
-#define REG_STATUS			0x070
-#define REG_QUEUE_DESC_LOW		0x080
-#define REG_QUEUE_DESC_HIGH		0x084
-#define REG_QUEUE_DRIVER_LOW		0x090
-#define REG_QUEUE_DRIVER_HIGH		0x094
-#define REG_QUEUE_DEVICE_LOW		0x0a0
-#define REG_QUEUE_DEVICE_HIGH		0x0a4
-#define REG_SHM_SEL			0x0ac
-#define REG_SHM_LEN_LOW			0x0b0
-#define REG_SHM_LEN_HIGH		0x0b4
-#define REG_SHM_BASE_LOW		0x0b8
-#define REG_SHM_BASE_HIGH		0x0bc
-#define REG_CONFIG_GENERATION		0x0fc
-#define REG_CONFIG			0x100
-
 #define INT_VRING			1
 #define INT_CONFIG			2
 
@@ -119,7 +88,7 @@ static void mmio_destroy(struct virtio_dev *vdev)
 		bus_unregister(&m->vm->mmio_bus, &m->bdev);
 	if (m->ioeventfd_bound)
 		ioeventfd_deassign(m->vm, vdev->vqs[0].kick_fd,
-				   m->bdev.base + REG_QUEUE_NOTIFY, 4, false);
+				   m->bdev.base + VIRTIO_MMIO_REG_QUEUE_NOTIFY, 4, false);
 	if (m->irqfd_bound)
 		irqfd_deassign(m->vm, m->irq_fd, m->irq);
 	if (m->irq_fd >= 0)
@@ -146,27 +115,27 @@ static u32 mmio_reg_read(struct virtio_mmio *m, u64 off)
 	pthread_mutex_lock(&m->lock);
 	vq = virtio_get_vq(vdev, m->queue_sel);
 	switch (off) {
-	case REG_MAGIC:			v = VIRTIO_MMIO_MAGIC; break;
-	case REG_VERSION:		v = VIRTIO_MMIO_VERSION; break;
-	case REG_DEVICE_ID:		v = vdev->device_id; break;
-	case REG_VENDOR_ID:		v = VIRTIO_MMIO_VENDOR; break;
-	case REG_DEVICE_FEATURES:
+	case VIRTIO_MMIO_REG_MAGIC:			v = VIRTIO_MMIO_MAGIC; break;
+	case VIRTIO_MMIO_REG_VERSION:		v = VIRTIO_MMIO_VERSION; break;
+	case VIRTIO_MMIO_REG_DEVICE_ID:		v = vdev->device_id; break;
+	case VIRTIO_MMIO_REG_VENDOR_ID:		v = VIRTIO_MMIO_VENDOR; break;
+	case VIRTIO_MMIO_REG_DEVICE_FEATURES:
 		v = virtio_get_device_features(vdev, m->dev_features_sel);
 		break;
-	case REG_QUEUE_NUM_MAX:		v = vq ? vq->max_size : 0; break;
-	case REG_QUEUE_READY:		v = vq ? vq->ready : 0; break;
-	case REG_INTERRUPT_STATUS:	v = atomic_load(&m->isr); break;
-	case REG_STATUS:		v = virtio_get_status(vdev); break;
-	case REG_QUEUE_DESC_LOW:	v = vq ? (u32)vq->desc_gpa : 0; break;
-	case REG_QUEUE_DESC_HIGH:	v = vq ? (u32)(vq->desc_gpa >> 32) : 0; break;
-	case REG_QUEUE_DRIVER_LOW:	v = vq ? (u32)vq->avail_gpa : 0; break;
-	case REG_QUEUE_DRIVER_HIGH:	v = vq ? (u32)(vq->avail_gpa >> 32) : 0; break;
-	case REG_QUEUE_DEVICE_LOW:	v = vq ? (u32)vq->used_gpa : 0; break;
-	case REG_QUEUE_DEVICE_HIGH:	v = vq ? (u32)(vq->used_gpa >> 32) : 0; break;
+	case VIRTIO_MMIO_REG_QUEUE_NUM_MAX:		v = vq ? vq->max_size : 0; break;
+	case VIRTIO_MMIO_REG_QUEUE_READY:		v = vq ? vq->ready : 0; break;
+	case VIRTIO_MMIO_REG_INTERRUPT_STATUS:	v = atomic_load(&m->isr); break;
+	case VIRTIO_MMIO_REG_STATUS:		v = virtio_get_status(vdev); break;
+	case VIRTIO_MMIO_REG_QUEUE_DESC_LOW:	v = vq ? (u32)vq->desc_gpa : 0; break;
+	case VIRTIO_MMIO_REG_QUEUE_DESC_HIGH:	v = vq ? (u32)(vq->desc_gpa >> 32) : 0; break;
+	case VIRTIO_MMIO_REG_QUEUE_DRIVER_LOW:	v = vq ? (u32)vq->avail_gpa : 0; break;
+	case VIRTIO_MMIO_REG_QUEUE_DRIVER_HIGH:	v = vq ? (u32)(vq->avail_gpa >> 32) : 0; break;
+	case VIRTIO_MMIO_REG_QUEUE_DEVICE_LOW:	v = vq ? (u32)vq->used_gpa : 0; break;
+	case VIRTIO_MMIO_REG_QUEUE_DEVICE_HIGH:	v = vq ? (u32)(vq->used_gpa >> 32) : 0; break;
 	/* No shared memory regions: a length of all ones says "none" (4.2.2.1). */
-	case REG_SHM_LEN_LOW:
-	case REG_SHM_LEN_HIGH:		v = 0xffffffff; break;
-	case REG_CONFIG_GENERATION:	v = virtio_config_generation(vdev); break;
+	case VIRTIO_MMIO_REG_SHM_LEN_LOW:
+	case VIRTIO_MMIO_REG_SHM_LEN_HIGH:		v = 0xffffffff; break;
+	case VIRTIO_MMIO_REG_CONFIG_GENERATION:	v = virtio_config_generation(vdev); break;
 	default:			v = 0; break;
 	}
 	pthread_mutex_unlock(&m->lock);
@@ -190,37 +159,37 @@ static void mmio_reg_write(struct virtio_mmio *m, u64 off, u32 val)
 	sel = m->queue_sel;
 	vq = virtio_get_vq(vdev, sel);
 	switch (off) {
-	case REG_DEVICE_FEATURES_SEL:	m->dev_features_sel = val; break;
-	case REG_DRIVER_FEATURES:
+	case VIRTIO_MMIO_REG_DEVICE_FEATURES_SEL:	m->dev_features_sel = val; break;
+	case VIRTIO_MMIO_REG_DRIVER_FEATURES:
 		virtio_set_driver_features(vdev, m->drv_features_sel, val);
 		break;
-	case REG_DRIVER_FEATURES_SEL:	m->drv_features_sel = val; break;
-	case REG_QUEUE_SEL:		m->queue_sel = val; break;
-	case REG_QUEUE_NUM:		virtio_queue_set_size(vdev, sel, val); break;
-	case REG_QUEUE_READY:		virtio_queue_set_ready(vdev, sel, val & 1); break;
-	case REG_QUEUE_NOTIFY:
+	case VIRTIO_MMIO_REG_DRIVER_FEATURES_SEL:	m->drv_features_sel = val; break;
+	case VIRTIO_MMIO_REG_QUEUE_SEL:		m->queue_sel = val; break;
+	case VIRTIO_MMIO_REG_QUEUE_NUM:		virtio_queue_set_size(vdev, sel, val); break;
+	case VIRTIO_MMIO_REG_QUEUE_READY:		virtio_queue_set_ready(vdev, sel, val & 1); break;
+	case VIRTIO_MMIO_REG_QUEUE_NOTIFY:
 		/* Only reached when the ioeventfd is not bound. */
 		virtio_queue_kick(vdev, val);
 		break;
-	case REG_INTERRUPT_ACK:		atomic_fetch_and(&m->isr, ~val); break;
-	case REG_STATUS:		virtio_set_status(vdev, val & 0xff); break;
-	case REG_QUEUE_DESC_LOW:
-	case REG_QUEUE_DESC_HIGH:
+	case VIRTIO_MMIO_REG_INTERRUPT_ACK:		atomic_fetch_and(&m->isr, ~val); break;
+	case VIRTIO_MMIO_REG_STATUS:		virtio_set_status(vdev, val & 0xff); break;
+	case VIRTIO_MMIO_REG_QUEUE_DESC_LOW:
+	case VIRTIO_MMIO_REG_QUEUE_DESC_HIGH:
 		if (vq)
 			virtio_queue_set_desc(vdev, sel, set_half(vq->desc_gpa, val,
-						off == REG_QUEUE_DESC_HIGH));
+						off == VIRTIO_MMIO_REG_QUEUE_DESC_HIGH));
 		break;
-	case REG_QUEUE_DRIVER_LOW:
-	case REG_QUEUE_DRIVER_HIGH:
+	case VIRTIO_MMIO_REG_QUEUE_DRIVER_LOW:
+	case VIRTIO_MMIO_REG_QUEUE_DRIVER_HIGH:
 		if (vq)
 			virtio_queue_set_avail(vdev, sel, set_half(vq->avail_gpa, val,
-						off == REG_QUEUE_DRIVER_HIGH));
+						off == VIRTIO_MMIO_REG_QUEUE_DRIVER_HIGH));
 		break;
-	case REG_QUEUE_DEVICE_LOW:
-	case REG_QUEUE_DEVICE_HIGH:
+	case VIRTIO_MMIO_REG_QUEUE_DEVICE_LOW:
+	case VIRTIO_MMIO_REG_QUEUE_DEVICE_HIGH:
 		if (vq)
 			virtio_queue_set_used(vdev, sel, set_half(vq->used_gpa, val,
-						off == REG_QUEUE_DEVICE_HIGH));
+						off == VIRTIO_MMIO_REG_QUEUE_DEVICE_HIGH));
 		break;
 	default:
 		/* Read-only or unknown registers: writes are ignored. */
@@ -234,8 +203,8 @@ static void mmio_read(struct bus_dev *dev, u64 off, void *data, u32 len)
 	struct virtio_mmio *m = dev->priv;
 	u32 v;
 
-	if (off >= REG_CONFIG) {
-		virtio_config_read(m->vdev, off - REG_CONFIG, data, len);
+	if (off >= VIRTIO_MMIO_REG_CONFIG) {
+		virtio_config_read(m->vdev, off - VIRTIO_MMIO_REG_CONFIG, data, len);
 		return;
 	}
 	/* The register block is 32-bit wide only (4.2.2.2). */
@@ -252,8 +221,8 @@ static void mmio_write(struct bus_dev *dev, u64 off, const void *data, u32 len)
 	struct virtio_mmio *m = dev->priv;
 	u32 v;
 
-	if (off >= REG_CONFIG) {
-		virtio_config_write(m->vdev, off - REG_CONFIG, data, len);
+	if (off >= VIRTIO_MMIO_REG_CONFIG) {
+		virtio_config_write(m->vdev, off - VIRTIO_MMIO_REG_CONFIG, data, len);
 		return;
 	}
 	if (len != 4 || !IS_ALIGNED(off, 4))
@@ -389,7 +358,7 @@ int virtio_mmio_create(struct vm *vm, struct virtio_dev *vdev)
 			goto fail;
 		}
 		m->irqfd_bound = true;
-		ret = ioeventfd_assign(vm, vdev->vqs[0].kick_fd, base + REG_QUEUE_NOTIFY, 4, false);
+		ret = ioeventfd_assign(vm, vdev->vqs[0].kick_fd, base + VIRTIO_MMIO_REG_QUEUE_NOTIFY, 4, false);
 		if (ret)
 			pr_warn("%s: no ioeventfd (%s): notifications will trap", vdev->name,
 				strerror(-ret));

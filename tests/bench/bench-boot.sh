@@ -55,7 +55,7 @@ done
 log=$RIG_CACHE/last-bench.log
 rig_boot_l1 "$plan" $((runs * 2 * (secs + 10) + 60)) "$log" quiet
 rc=$?
-tr -d '\r' <"$log" | grep '^RIG-BENCH \|^RIG-L1 ready' >"$RIG_TMP/bench"
+tr -d '\r' <"$RIG_L1_LOG" | grep '^RIG-BENCH \|^RIG-L1 ready' >"$RIG_TMP/bench"
 
 field() {	# field LINE NAME
 	tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"

@@ -254,6 +254,19 @@ START_TEST(mmio_devices_are_announced_and_dtb_written)
 }
 END_TEST
 
+START_TEST(virtio_console_becomes_the_console)
+{
+	struct test_proc p;
+	char *g = guest("hello");
+
+	ck_assert_int_eq(kite(&p, NULL, "--kernel", g, "--console", "virtio", NULL, NULL), 0);
+	/* After the default line, so /dev/console is hvc0. */
+	ck_assert_ptr_nonnull(strstr(p.out, "cmdline console=ttyS0 reboot=k panic=-1 console=hvc0\n"));
+	test_proc_free(&p);
+	free(g);
+}
+END_TEST
+
 START_TEST(bad_device_options)
 {
 	struct test_proc p;
@@ -336,6 +349,7 @@ static Suite *guests_suite(void)
 	tcase_add_test(tc, sigterm_stops_cleanly);
 	tcase_add_test(tc, bad_input_is_one_line_error);
 	tcase_add_test(tc, mmio_devices_are_announced_and_dtb_written);
+	tcase_add_test(tc, virtio_console_becomes_the_console);
 	tcase_add_test(tc, bad_device_options);
 	tcase_add_test(tc, no_kvm_device);
 	if (getuid() == 0)

@@ -55,6 +55,6 @@ rig_boot_l1 "RIG_INNER=$inner
 rig_demo $secs $tty" $((secs + 60)) "$log" $mode
 rc=$?
 [ $rc = 0 ] || rig_die "L1 (qemu) ended with status $rc; console log in $log"
-st=$(tr -d '\r' <"$log" | sed -n 's/^RIGRUN status=\([0-9]*\).*/\1/p' | tail -n1)
+st=$(tr -d '\r' <"$RIG_L1_LOG" | sed -n 's/^RIGRUN status=\([0-9]*\).*/\1/p' | tail -n1)
 echo "demo: $inner exited with status ${st:-unknown}"
 [ "$st" = 0 ]

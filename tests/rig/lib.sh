@@ -322,9 +322,14 @@ rig_prepare() {
 # the prepared segments plus a plan. Console in LOG and on our stdout
 # (not with "quiet"); with "interactive" the terminal is L1's console
 # (raw, Ctrl-C goes to the guest) and LOG gets a copy. Returns QEMU's
-# status (124: timed out).
+# status (124: timed out). The console goes to a log private to this run
+# and only then replaces LOG (which lives in the shared cache), so rig
+# runs that overlap never read each other's L1 console: read this run's
+# in RIG_L1_LOG.
 rig_boot_l1() {
-	local plan=$1 secs=$2 log=$3 mode=${4:-} d img rc
+	local plan=$1 secs=$2 shared_log=$3 mode=${4:-} d img rc
+	local log=$RIG_TMP/l1-console.log
+	RIG_L1_LOG=$log
 	d=$RIG_TMP/plan
 	rm -rf "$d" && mkdir -p "$d/rig/files"
 	printf 'RIG_HOST_EPOCH=%s\n%s\n' "$(date +%s)" "$plan" >"$d/rig/plan"
@@ -362,6 +367,7 @@ rig_boot_l1() {
 		RIG_TAIL_PID=
 	fi
 	rm -f "$img"
+	cp "$log" "$shared_log.$$" && mv -f "$shared_log.$$" "$shared_log"
 	return $rc
 }
 

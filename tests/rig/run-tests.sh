@@ -109,7 +109,7 @@ echo "rig: inner VMM $inner${KITE:+ ($KITE)}, cases: $cases"
 log=$RIG_CACHE/last-tests.log
 rig_boot_l1 "$plan" $((ncases * (secs + 10) + 60)) "$log" quiet
 rc=$?
-tr -d '\r' <"$log" >"$RIG_TMP/console"
+tr -d '\r' <"$RIG_L1_LOG" >"$RIG_TMP/console"
 
 passed=0 failed=0
 for c in $cases; do

@@ -12,32 +12,6 @@
 
 #include "virtio-harness.h"
 
-#define REG_MAGIC		0x000
-#define REG_VERSION		0x004
-#define REG_DEVICE_ID		0x008
-#define REG_VENDOR_ID		0x00c
-#define REG_DEVICE_FEATURES	0x010
-#define REG_DEVICE_FEATURES_SEL	0x014
-#define REG_DRIVER_FEATURES	0x020
-#define REG_DRIVER_FEATURES_SEL	0x024
-#define REG_QUEUE_SEL		0x030
-#define REG_QUEUE_NUM_MAX	0x034
-#define REG_QUEUE_NUM		0x038
-#define REG_QUEUE_READY		0x044
-#define REG_QUEUE_NOTIFY	0x050
-#define REG_INTERRUPT_STATUS	0x060
-#define REG_INTERRUPT_ACK	0x064
-#define REG_STATUS		0x070
-#define REG_QUEUE_DESC_LOW	0x080
-#define REG_QUEUE_DESC_HIGH	0x084
-#define REG_QUEUE_DRIVER_LOW	0x090
-#define REG_QUEUE_DRIVER_HIGH	0x094
-#define REG_QUEUE_DEVICE_LOW	0x0a0
-#define REG_QUEUE_DEVICE_HIGH	0x0a4
-#define REG_SHM_LEN_LOW		0x0b0
-#define REG_CONFIG_GENERATION	0x0fc
-#define REG_CONFIG		0x100
-
 #define S_ACK			VIRTIO_STATUS_ACKNOWLEDGE
 #define S_DRIVER		VIRTIO_STATUS_DRIVER
 #define S_FEAT			VIRTIO_STATUS_FEATURES_OK
@@ -103,28 +77,28 @@ static void teardown(void)
 
 static void negotiate(u64 b, u64 features)
 {
-	wr(b, REG_STATUS, S_ACK);
-	wr(b, REG_STATUS, S_ACK | S_DRIVER);
-	wr(b, REG_DRIVER_FEATURES_SEL, 0);
-	wr(b, REG_DRIVER_FEATURES, (u32)features);
-	wr(b, REG_DRIVER_FEATURES_SEL, 1);
-	wr(b, REG_DRIVER_FEATURES, (u32)(features >> 32));
-	wr(b, REG_STATUS, S_ACK | S_DRIVER | S_FEAT);
+	wr(b, VIRTIO_MMIO_REG_STATUS, S_ACK);
+	wr(b, VIRTIO_MMIO_REG_STATUS, S_ACK | S_DRIVER);
+	wr(b, VIRTIO_MMIO_REG_DRIVER_FEATURES_SEL, 0);
+	wr(b, VIRTIO_MMIO_REG_DRIVER_FEATURES, (u32)features);
+	wr(b, VIRTIO_MMIO_REG_DRIVER_FEATURES_SEL, 1);
+	wr(b, VIRTIO_MMIO_REG_DRIVER_FEATURES, (u32)(features >> 32));
+	wr(b, VIRTIO_MMIO_REG_STATUS, S_ACK | S_DRIVER | S_FEAT);
 }
 
 static void setup_queue(u64 b, u32 q, struct tring *r)
 {
-	wr(b, REG_QUEUE_SEL, q);
-	ck_assert_uint_ge(rd(b, REG_QUEUE_NUM_MAX), r->size);
-	wr(b, REG_QUEUE_NUM, r->size);
-	wr(b, REG_QUEUE_DESC_LOW, (u32)r->desc_gpa);
-	wr(b, REG_QUEUE_DESC_HIGH, (u32)(r->desc_gpa >> 32));
-	wr(b, REG_QUEUE_DRIVER_LOW, (u32)r->avail_gpa);
-	wr(b, REG_QUEUE_DRIVER_HIGH, (u32)(r->avail_gpa >> 32));
-	wr(b, REG_QUEUE_DEVICE_LOW, (u32)r->used_gpa);
-	wr(b, REG_QUEUE_DEVICE_HIGH, (u32)(r->used_gpa >> 32));
-	wr(b, REG_QUEUE_READY, 1);
-	ck_assert_uint_eq(rd(b, REG_QUEUE_READY), 1);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_SEL, q);
+	ck_assert_uint_ge(rd(b, VIRTIO_MMIO_REG_QUEUE_NUM_MAX), r->size);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_NUM, r->size);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_DESC_LOW, (u32)r->desc_gpa);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_DESC_HIGH, (u32)(r->desc_gpa >> 32));
+	wr(b, VIRTIO_MMIO_REG_QUEUE_DRIVER_LOW, (u32)r->avail_gpa);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_DRIVER_HIGH, (u32)(r->avail_gpa >> 32));
+	wr(b, VIRTIO_MMIO_REG_QUEUE_DEVICE_LOW, (u32)r->used_gpa);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_DEVICE_HIGH, (u32)(r->used_gpa >> 32));
+	wr(b, VIRTIO_MMIO_REG_QUEUE_READY, 1);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_QUEUE_READY), 1);
 }
 
 static u64 version_1(void)
@@ -138,14 +112,14 @@ START_TEST(test_identity)
 
 	ck_assert_uint_eq(b0, VIRTIO_MMIO_START);
 	ck_assert_uint_eq(b1, VIRTIO_MMIO_START + VIRTIO_MMIO_SLOT);
-	ck_assert_uint_eq(rd(b0, REG_MAGIC), 0x74726976);
-	ck_assert_uint_eq(rd(b0, REG_VERSION), 2);
-	ck_assert_uint_eq(rd(b0, REG_DEVICE_ID), VIRTIO_ID_RNG);
-	ck_assert_uint_eq(rd(b1, REG_DEVICE_ID), VIRTIO_ID_CONSOLE);
-	ck_assert_uint_ne(rd(b0, REG_VENDOR_ID), 0);
+	ck_assert_uint_eq(rd(b0, VIRTIO_MMIO_REG_MAGIC), 0x74726976);
+	ck_assert_uint_eq(rd(b0, VIRTIO_MMIO_REG_VERSION), 2);
+	ck_assert_uint_eq(rd(b0, VIRTIO_MMIO_REG_DEVICE_ID), VIRTIO_ID_RNG);
+	ck_assert_uint_eq(rd(b1, VIRTIO_MMIO_REG_DEVICE_ID), VIRTIO_ID_CONSOLE);
+	ck_assert_uint_ne(rd(b0, VIRTIO_MMIO_REG_VENDOR_ID), 0);
 	/* No shared memory regions. */
-	ck_assert_uint_eq(rd(b0, REG_SHM_LEN_LOW), 0xffffffff);
-	ck_assert_uint_eq(rd(b0, REG_STATUS), 0);
+	ck_assert_uint_eq(rd(b0, VIRTIO_MMIO_REG_SHM_LEN_LOW), 0xffffffff);
+	ck_assert_uint_eq(rd(b0, VIRTIO_MMIO_REG_STATUS), 0);
 }
 END_TEST
 
@@ -175,22 +149,22 @@ START_TEST(test_features)
 {
 	u64 b = base_of(0), f;
 
-	wr(b, REG_DEVICE_FEATURES_SEL, 0);
-	f = rd(b, REG_DEVICE_FEATURES);
-	wr(b, REG_DEVICE_FEATURES_SEL, 1);
-	f |= (u64)rd(b, REG_DEVICE_FEATURES) << 32;
+	wr(b, VIRTIO_MMIO_REG_DEVICE_FEATURES_SEL, 0);
+	f = rd(b, VIRTIO_MMIO_REG_DEVICE_FEATURES);
+	wr(b, VIRTIO_MMIO_REG_DEVICE_FEATURES_SEL, 1);
+	f |= (u64)rd(b, VIRTIO_MMIO_REG_DEVICE_FEATURES) << 32;
 	ck_assert(f & VIRTIO_BIT(VIRTIO_F_VERSION_1));
 	ck_assert(f & VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
 	ck_assert(!(f & VIRTIO_BIT(VIRTIO_F_ACCESS_PLATFORM)));
-	wr(b, REG_DEVICE_FEATURES_SEL, 7);
-	ck_assert_uint_eq(rd(b, REG_DEVICE_FEATURES), 0);
+	wr(b, VIRTIO_MMIO_REG_DEVICE_FEATURES_SEL, 7);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_DEVICE_FEATURES), 0);
 
 	/* Asking for something not offered: FEATURES_OK does not stick. */
 	negotiate(b, f | VIRTIO_BIT(40));
-	ck_assert_uint_eq(rd(b, REG_STATUS), S_ACK | S_DRIVER);
-	wr(b, REG_STATUS, 0);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_STATUS), S_ACK | S_DRIVER);
+	wr(b, VIRTIO_MMIO_REG_STATUS, 0);
 	negotiate(b, f);
-	ck_assert_uint_eq(rd(b, REG_STATUS), S_ACK | S_DRIVER | S_FEAT);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_STATUS), S_ACK | S_DRIVER | S_FEAT);
 }
 END_TEST
 
@@ -208,30 +182,30 @@ START_TEST(test_rng_queue_and_interrupts)
 	tring_init(&r, &T, 16);
 	negotiate(b, version_1());
 	setup_queue(b, 0, &r);
-	wr(b, REG_STATUS, S_ACK | S_DRIVER | S_FEAT | S_OK);
-	ck_assert_uint_eq(rd(b, REG_STATUS), S_ACK | S_DRIVER | S_FEAT | S_OK);
+	wr(b, VIRTIO_MMIO_REG_STATUS, S_ACK | S_DRIVER | S_FEAT | S_OK);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_STATUS), S_ACK | S_DRIVER | S_FEAT | S_OK);
 
 	tring_add(&r, &seg, 1);
-	wr(b, REG_QUEUE_NOTIFY, 0);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_NOTIFY, 0);
 	ck_assert(tring_wait_used(&r, 1, 5000));
 	e = tring_get_used(&r);
 	ck_assert_uint_eq(e.len, 64);
 	ck_assert_mem_ne(tvm_hva(&T, buf), zero, 64);
 
 	/* The used-buffer interrupt: status bit 0 and a write to the irqfd. */
-	ck_assert_uint_eq(rd(b, REG_INTERRUPT_STATUS), 1);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_INTERRUPT_STATUS), 1);
 	ck_assert_int_eq(read(irq_fd, &n, 8), 8);
 	ck_assert_uint_ge(n, 1);
-	wr(b, REG_INTERRUPT_ACK, 1);
-	ck_assert_uint_eq(rd(b, REG_INTERRUPT_STATUS), 0);
+	wr(b, VIRTIO_MMIO_REG_INTERRUPT_ACK, 1);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_INTERRUPT_STATUS), 0);
 
 	/* The driver suppresses interrupts: the buffer is used, no interrupt. */
 	r.avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
 	tring_add(&r, &seg, 1);
-	wr(b, REG_QUEUE_NOTIFY, 0);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_NOTIFY, 0);
 	ck_assert(tring_wait_used(&r, 1, 5000));
 	tring_get_used(&r);
-	ck_assert_uint_eq(rd(b, REG_INTERRUPT_STATUS), 0);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_INTERRUPT_STATUS), 0);
 }
 END_TEST
 
@@ -240,27 +214,27 @@ START_TEST(test_queue_registers)
 	u64 b = base_of(1);
 
 	negotiate(b, version_1());
-	wr(b, REG_QUEUE_SEL, 1);
-	ck_assert_uint_eq(rd(b, REG_QUEUE_NUM_MAX), 128);
-	wr(b, REG_QUEUE_DESC_LOW, 0x12345000);
-	wr(b, REG_QUEUE_DESC_HIGH, 0x9);
-	ck_assert_uint_eq(rd(b, REG_QUEUE_DESC_LOW), 0x12345000);
-	ck_assert_uint_eq(rd(b, REG_QUEUE_DESC_HIGH), 0x9);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_SEL, 1);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_QUEUE_NUM_MAX), 128);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_DESC_LOW, 0x12345000);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_DESC_HIGH, 0x9);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_QUEUE_DESC_LOW), 0x12345000);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_QUEUE_DESC_HIGH), 0x9);
 	ck_assert_uint_eq(virtio_get_vq(devs[1], 1)->desc_gpa, 0x912345000ULL);
 	/* Queue 0 is separate. */
-	wr(b, REG_QUEUE_SEL, 0);
-	ck_assert_uint_eq(rd(b, REG_QUEUE_DESC_LOW), 0);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_SEL, 0);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_QUEUE_DESC_LOW), 0);
 	/* A queue that does not exist: max 0, writes go nowhere. */
-	wr(b, REG_QUEUE_SEL, 5);
-	ck_assert_uint_eq(rd(b, REG_QUEUE_NUM_MAX), 0);
-	wr(b, REG_QUEUE_READY, 1);
-	ck_assert_uint_eq(rd(b, REG_QUEUE_READY), 0);
-	ck_assert_uint_eq(rd(b, REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET, 0);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_SEL, 5);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_QUEUE_NUM_MAX), 0);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_READY, 1);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_QUEUE_READY), 0);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET, 0);
 	/* Read-only registers ignore writes. */
-	wr(b, REG_MAGIC, 0);
-	wr(b, REG_DEVICE_ID, 9);
-	ck_assert_uint_eq(rd(b, REG_MAGIC), 0x74726976);
-	ck_assert_uint_eq(rd(b, REG_DEVICE_ID), VIRTIO_ID_CONSOLE);
+	wr(b, VIRTIO_MMIO_REG_MAGIC, 0);
+	wr(b, VIRTIO_MMIO_REG_DEVICE_ID, 9);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_MAGIC), 0x74726976);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_DEVICE_ID), VIRTIO_ID_CONSOLE);
 }
 END_TEST
 
@@ -269,15 +243,15 @@ START_TEST(test_bad_ring_needs_reset)
 	u64 b = base_of(0);
 
 	negotiate(b, version_1());
-	wr(b, REG_QUEUE_SEL, 0);
-	wr(b, REG_QUEUE_NUM, 16);
-	wr(b, REG_QUEUE_DESC_LOW, 0);
-	wr(b, REG_QUEUE_DESC_HIGH, 0x100);	/* far outside guest RAM */
-	wr(b, REG_QUEUE_READY, 1);
-	ck_assert_uint_eq(rd(b, REG_QUEUE_READY), 0);
-	ck_assert(rd(b, REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
-	wr(b, REG_STATUS, 0);
-	ck_assert_uint_eq(rd(b, REG_STATUS), 0);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_SEL, 0);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_NUM, 16);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_DESC_LOW, 0);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_DESC_HIGH, 0x100);	/* far outside guest RAM */
+	wr(b, VIRTIO_MMIO_REG_QUEUE_READY, 1);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_QUEUE_READY), 0);
+	ck_assert(rd(b, VIRTIO_MMIO_REG_STATUS) & VIRTIO_STATUS_NEEDS_RESET);
+	wr(b, VIRTIO_MMIO_REG_STATUS, 0);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_STATUS), 0);
 }
 END_TEST
 
@@ -292,19 +266,19 @@ START_TEST(test_reset)
 		tring_init(&r, &T, 8);
 		negotiate(b, version_1() | VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
 		setup_queue(b, 0, &r);
-		wr(b, REG_STATUS, S_ACK | S_DRIVER | S_FEAT | S_OK);
+		wr(b, VIRTIO_MMIO_REG_STATUS, S_ACK | S_DRIVER | S_FEAT | S_OK);
 		tring_add(&r, &seg, 1);
-		wr(b, REG_QUEUE_NOTIFY, 0);
+		wr(b, VIRTIO_MMIO_REG_QUEUE_NOTIFY, 0);
 		ck_assert(tring_wait_used(&r, 1, 5000));
-		ck_assert_uint_ne(rd(b, REG_INTERRUPT_STATUS), 0);
+		ck_assert_uint_ne(rd(b, VIRTIO_MMIO_REG_INTERRUPT_STATUS), 0);
 
-		wr(b, REG_STATUS, 0);
-		ck_assert_uint_eq(rd(b, REG_STATUS), 0);
-		ck_assert_uint_eq(rd(b, REG_INTERRUPT_STATUS), 0);
-		wr(b, REG_QUEUE_SEL, 0);
-		ck_assert_uint_eq(rd(b, REG_QUEUE_READY), 0);
-		ck_assert_uint_eq(rd(b, REG_QUEUE_DESC_LOW), 0);
-		ck_assert_uint_eq(rd(b, REG_QUEUE_NUM_MAX), 64);
+		wr(b, VIRTIO_MMIO_REG_STATUS, 0);
+		ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_STATUS), 0);
+		ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_INTERRUPT_STATUS), 0);
+		wr(b, VIRTIO_MMIO_REG_QUEUE_SEL, 0);
+		ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_QUEUE_READY), 0);
+		ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_QUEUE_DESC_LOW), 0);
+		ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_QUEUE_NUM_MAX), 64);
 	}
 }
 END_TEST
@@ -317,19 +291,19 @@ START_TEST(test_access_widths)
 	u32 max_ports;
 
 	/* Registers are 32-bit only: narrower reads see 0, writes are dropped. */
-	ck_assert(bus_access(&T.vm.mmio_bus, b + REG_MAGIC, &byte, 1, false));
+	ck_assert(bus_access(&T.vm.mmio_bus, b + VIRTIO_MMIO_REG_MAGIC, &byte, 1, false));
 	ck_assert_uint_eq(byte, 0);
 	byte = S_ACK;
-	ck_assert(bus_access(&T.vm.mmio_bus, b + REG_STATUS, &byte, 1, true));
-	ck_assert_uint_eq(rd(b, REG_STATUS), 0);
+	ck_assert(bus_access(&T.vm.mmio_bus, b + VIRTIO_MMIO_REG_STATUS, &byte, 1, true));
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_STATUS), 0);
 	/* Config space takes any width: virtio_console_config.max_nr_ports at 4. */
-	ck_assert(bus_access(&T.vm.mmio_bus, b + REG_CONFIG + 4, &max_ports, 4, false));
+	ck_assert(bus_access(&T.vm.mmio_bus, b + VIRTIO_MMIO_REG_CONFIG + 4, &max_ports, 4, false));
 	ck_assert_uint_eq(max_ports, 1);
-	ck_assert(bus_access(&T.vm.mmio_bus, b + REG_CONFIG + 4, &ports, 2, false));
+	ck_assert(bus_access(&T.vm.mmio_bus, b + VIRTIO_MMIO_REG_CONFIG + 4, &ports, 2, false));
 	ck_assert_uint_eq(ports, 1);
 	/* Past the device's config: zeros. */
-	ck_assert_uint_eq(rd(b, REG_CONFIG + 0x40), 0);
-	ck_assert_uint_eq(rd(b, REG_CONFIG_GENERATION), virtio_config_generation(devs[1]));
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_CONFIG + 0x40), 0);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_CONFIG_GENERATION), virtio_config_generation(devs[1]));
 }
 END_TEST
 
@@ -340,7 +314,7 @@ static void console_up(u64 b, struct tring *rx, struct tring *tx)
 	negotiate(b, version_1() | VIRTIO_BIT(VIRTIO_F_EVENT_IDX));
 	setup_queue(b, 0, rx);
 	setup_queue(b, 1, tx);
-	wr(b, REG_STATUS, S_ACK | S_DRIVER | S_FEAT | S_OK);
+	wr(b, VIRTIO_MMIO_REG_STATUS, S_ACK | S_DRIVER | S_FEAT | S_OK);
 }
 
 START_TEST(test_console_output)
@@ -354,7 +328,7 @@ START_TEST(test_console_output)
 	console_up(b, &rx, &tx);
 	memcpy(tvm_hva(&T, msg), "hello, host\n", 12);
 	tring_add(&tx, &seg, 1);
-	wr(b, REG_QUEUE_NOTIFY, 1);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_NOTIFY, 1);
 	ck_assert(tring_wait_used(&tx, 1, 5000));
 	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
 	ck_assert_int_eq(read(out_pipe[0], got, sizeof(got)), 12);
@@ -375,7 +349,7 @@ START_TEST(test_console_input)
 	usleep(20000);
 	ck_assert_uint_eq(tring_used_pending(&rx), 0);
 	tring_add(&rx, &seg, 1);
-	wr(b, REG_QUEUE_NOTIFY, 0);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_NOTIFY, 0);
 	ck_assert(tring_wait_used(&rx, 1, 5000));
 	e = tring_get_used(&rx);
 	ck_assert_uint_eq(e.len, 3);
@@ -383,17 +357,17 @@ START_TEST(test_console_input)
 	/* Ctrl-A Ctrl-A is one Ctrl-A for the guest. */
 	ck_assert_int_eq(write(in_pipe[1], "\x01\x01z", 3), 3);
 	tring_add(&rx, &seg, 1);
-	wr(b, REG_QUEUE_NOTIFY, 0);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_NOTIFY, 0);
 	ck_assert(tring_wait_used(&rx, 1, 5000));
 	e = tring_get_used(&rx);
 	ck_assert_uint_eq(e.len, 2);
 	ck_assert_mem_eq(tvm_hva(&T, buf), "\x01z", 2);
 	/* A reset stops the input thread; the device comes back. */
-	wr(b, REG_STATUS, 0);
+	wr(b, VIRTIO_MMIO_REG_STATUS, 0);
 	console_up(b, &rx, &tx);
 	ck_assert_int_eq(write(in_pipe[1], "q", 1), 1);
 	tring_add(&rx, &seg, 1);
-	wr(b, REG_QUEUE_NOTIFY, 0);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_NOTIFY, 0);
 	ck_assert(tring_wait_used(&rx, 1, 5000));
 	ck_assert_uint_eq(tring_get_used(&rx).len, 1);
 	/* Ctrl-A x stops the VM, as on the serial console. */
@@ -426,15 +400,15 @@ START_TEST(test_console_size)
 	ck_assert_int_eq(ioctl(master, TIOCSWINSZ, &ws), 0);
 	ck_assert_int_eq(virtio_console_create(&T.vm, -1, slave, capture_mmio), 0);
 	b = base_of(n);
-	wr(b, REG_DEVICE_FEATURES_SEL, 0);
-	ck_assert(rd(b, REG_DEVICE_FEATURES) & 1);
-	ck_assert(bus_access(&T.vm.mmio_bus, b + REG_CONFIG, &cols, 2, false));
-	ck_assert(bus_access(&T.vm.mmio_bus, b + REG_CONFIG + 2, &rows, 2, false));
+	wr(b, VIRTIO_MMIO_REG_DEVICE_FEATURES_SEL, 0);
+	ck_assert(rd(b, VIRTIO_MMIO_REG_DEVICE_FEATURES) & 1);
+	ck_assert(bus_access(&T.vm.mmio_bus, b + VIRTIO_MMIO_REG_CONFIG, &cols, 2, false));
+	ck_assert(bus_access(&T.vm.mmio_bus, b + VIRTIO_MMIO_REG_CONFIG + 2, &rows, 2, false));
 	ck_assert_uint_eq(cols, 100);
 	ck_assert_uint_eq(rows, 40);
 	/* A pipe is no terminal: no size feature (the fixture's console). */
-	wr(base_of(1), REG_DEVICE_FEATURES_SEL, 0);
-	ck_assert(!(rd(base_of(1), REG_DEVICE_FEATURES) & 1));
+	wr(base_of(1), VIRTIO_MMIO_REG_DEVICE_FEATURES_SEL, 0);
+	ck_assert(!(rd(base_of(1), VIRTIO_MMIO_REG_DEVICE_FEATURES) & 1));
 	tvm_exit(&T);		/* before the pty goes */
 	tvm_init(&T, 1);	/* for the fixture's teardown */
 	close(slave);
