@@ -59,7 +59,7 @@ done
 log=$RIG_CACHE/last-bench-virtio.log
 rig_boot_l1 "$plan" $((runs * (4 * secs + 20) + 90)) "$log" quiet
 rc=$?
-tr -d '\r' <"$log" | grep '^RIG-FIO\|^RIG-L1 ready' >"$RIG_TMP/bench"
+tr -d '\r' <"$RIG_L1_LOG" | grep '^RIG-FIO\|^RIG-L1 ready' >"$RIG_TMP/bench"
 
 # best WHO RW QD: the highest IOPS of the rounds (empty if none).
 best() {
