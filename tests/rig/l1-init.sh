@@ -59,7 +59,8 @@ L2_CMDLINE="$L2_CMDLINE_VERBOSE quiet"
 # -drive with aio=native for cache=none (threads otherwise) and a
 # virtio-blk-device (microvm: virtio-mmio, which it describes in its ACPI
 # DSDT, so Debian's kernel finds it without virtio_mmio.device=).
-# RIG_INNER=qemu-pci is the same microvm with pcie=on (a PCIe host bridge
+# One request queue per vCPU, as kite has (QEMU's virtio-blk-device
+# would have one). RIG_INNER=qemu-pci is the same microvm with pcie=on (a PCIe host bridge
 # in its ACPI tables) and virtio-blk-pci: QEMU on kite's default transport.
 # RIG_TRANSPORT=mmio runs kite with --transport mmio; RIG_KERNEL replaces
 # the L2 kernel (see rig_mmio).
@@ -86,7 +87,7 @@ rig_vmm_cmd() {
 			*,cache=writeback,*) o="$o,cache=writeback,aio=threads" ;;
 			*) o="$o,cache=none,aio=native" ;;
 			esac
-			printf " -drive %s -device %s,drive=d%s" "$o" $blkdev $i
+			printf " -drive %s -device %s,drive=d%s,num-queues=%s" "$o" $blkdev $i $cpus
 			i=$((i + 1))
 		done
 		echo ;;
