@@ -76,6 +76,9 @@ rig_vmm_cmd() {
 	qemu|qemu-pci)
 		m=microvm,rtc=on blkdev=virtio-blk-device
 		[ $RIG_INNER = qemu-pci ] && m=$m,pcie=on blkdev=virtio-blk-pci
+		# The mini kernel has no ACPI: microvm then puts its virtio-mmio
+		# devices on the command line only without ACPI tables.
+		[ -n "${RIG_KERNEL:-}" ] && m=$m,acpi=off
 		printf "qemu-system-x86_64 -M $m -device i8042 -enable-kvm -cpu host"
 		printf " -m $mem -smp $cpus -nodefaults -no-user-config -display none -serial stdio"
 		printf " -kernel ${RIG_KERNEL:-$L2K} -initrd $L2I -append '$cmdline' -no-reboot"
