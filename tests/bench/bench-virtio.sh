@@ -97,6 +97,18 @@ echo "  IOPS of each round: best and median; qemu = microvm virtio-mmio," \
 echo "  goal: kite/qemu >= 1.0, kite/limit >= 0.9"
 # The VMMs' CPU time per boot (fio runs plus one boot and stop).
 grep '^RIG-FIO-VMM' "$RIG_TMP/bench" | sed 's/^RIG-FIO-VMM /  vmm run: /'
+# Every round of every side must give all four figures: a round that
+# did not (a VMM failing, a guest crashing) is reported, and fails the
+# bench, even though the other rounds still fill the table.
+for v in l1 kite qemu qemu-pci; do
+	for i in $(seq "$runs"); do
+		n=$(grep -c "^RIG-FIO $v $i [a-z]* [0-9]* iops=[1-9]" "$RIG_TMP/bench")
+		if [ "$n" != 4 ]; then
+			echo "  problem: $v round $i gave $n of 4 figures (log: $log)"
+			bad=1
+		fi
+	done
+done
 if grep -q 'setup failed\|status=[1-9]' "$RIG_TMP/bench"; then
 	bad=1
 	grep 'setup failed\|status=[1-9]' "$RIG_TMP/bench" | sed 's/^/  problem: /'

@@ -436,7 +436,14 @@ rig_bench_fio() {	# WHO(l1|kite|qemu|qemu-pci) RUN SECS TIMEOUT
 		"user_ms=$(res_field "$n" user_ms) sys_ms=$(res_field "$n" sys_ms)" \
 		"guest_ms=$(res_field "$n" guest_ms)"
 	tr -d '\r' <"/tmp/$n.log" | sed -n "s/^RIG-L2 fio \([a-z]*\) qd\([0-9]*\) /RIG-FIO $1 $2 \1 \2 /p"
-	tr -d '\r' <"/tmp/$n.log" | grep -q '^RIG-L2 fio ' || tail -n 20 "/tmp/$n.log"
+	# No figures: the guest's console from its first kernel warning
+	# (or the end), for the reason.
+	if ! tr -d '\r' <"/tmp/$n.log" | grep -q '^RIG-L2 fio '; then
+		echo "RIG-FIO-FAIL $1 $2 no fio figures from the guest"
+		tr -d '\r' <"/tmp/$n.log" | sed -n '/BUG\|Oops\|general protection\|RIP:\|panic/,$p' |
+			head -n 40
+		tail -n 5 "/tmp/$n.log"
+	fi
 }
 
 # The mini kernel (guest/linux: everything built in, virtio-mmio command-
