@@ -54,25 +54,58 @@ L2_CMDLINE="$L2_CMDLINE_VERBOSE quiet"
 # as shell words for eval. QEMU gets the legacy devices kite has (i8042
 # for reboot=k, the RTC): without them the guest kernel spends seconds
 # probing empty ports, and its i8042 reset loop a minute.
+# Further arguments are virtio-blk disks in kite's syntax
+# (PATH[,ro][,cache=none|writeback][,engine=...]); QEMU gets the same as
+# -drive with aio=native for cache=none (threads otherwise) and a
+# virtio-blk-device (microvm: virtio-mmio, which it describes in its ACPI
+# DSDT, so Debian's kernel finds it without virtio_mmio.device=).
+# One request queue per vCPU, as kite has (QEMU's virtio-blk-device
+# would have one). RIG_INNER=qemu-pci is the same microvm with pcie=on (a PCIe host bridge
+# in its ACPI tables) and virtio-blk-pci: QEMU on kite's default transport.
+# RIG_TRANSPORT=mmio runs kite with --transport mmio; RIG_KERNEL replaces
+# the L2 kernel (see rig_mmio).
 rig_vmm_cmd() {
+	cpus=$1 mem=$2 cmdline=$3
+	shift 3
 	case $RIG_INNER in
 	kite)
-		echo "kite run --kernel $L2K --initrd $L2I --cmdline '$3' --cpus $1 --mem $2" ;;
-	qemu)
-		echo "qemu-system-x86_64 -M microvm,rtc=on -device i8042 -enable-kvm -cpu host" \
-			"-m $2 -smp $1 -nodefaults -no-user-config -display none -serial stdio" \
-			"-kernel $L2K -initrd $L2I -append '$3' -no-reboot" ;;
+		printf "kite run --kernel ${RIG_KERNEL:-$L2K} --initrd $L2I --cmdline '$cmdline' --cpus $cpus --mem $mem"
+		[ -n "${RIG_TRANSPORT:-}" ] && printf " --transport %s" "$RIG_TRANSPORT"
+		for d in "$@"; do printf " --disk %s" "$d"; done
+		echo ;;
+	qemu|qemu-pci)
+		m=microvm,rtc=on blkdev=virtio-blk-device
+		[ $RIG_INNER = qemu-pci ] && m=$m,pcie=on blkdev=virtio-blk-pci
+		# The mini kernel has no ACPI: microvm then puts its virtio-mmio
+		# devices on the command line only without ACPI tables.
+		[ -n "${RIG_KERNEL:-}" ] && m=$m,acpi=off
+		printf "qemu-system-x86_64 -M $m -device i8042 -enable-kvm -cpu host"
+		printf " -m $mem -smp $cpus -nodefaults -no-user-config -display none -serial stdio"
+		printf " -kernel ${RIG_KERNEL:-$L2K} -initrd $L2I -append '$cmdline' -no-reboot"
+		i=0
+		for d in "$@"; do
+			o="file=${d%%,*},if=none,id=d$i,format=raw"
+			case ,$d, in *,ro,*) o="$o,readonly=on" ;; esac
+			case ,$d, in
+			*,cache=writeback,*) o="$o,cache=writeback,aio=threads" ;;
+			*) o="$o,cache=none,aio=native" ;;
+			esac
+			printf " -drive %s -device %s,drive=d%s,num-queues=%s" "$o" $blkdev $i $cpus
+			i=$((i + 1))
+		done
+		echo ;;
 	*)
 		echo "echo unknown inner VMM $RIG_INNER; false" ;;
 	esac
 }
 
-# rig_vmm_run NAME TIMEOUT CPUS MEM CMDLINE: boot L2 with the inner VMM,
+# rig_vmm_run NAME TIMEOUT CPUS MEM CMDLINE [DISK...]: boot L2 with the inner VMM,
 # output prefixed on the console and kept in /tmp/NAME.log, figures in
 # /tmp/NAME.res (see rigrun.c). Sets t0/t1 (L1 wall clock around the run).
-rig_vmm_run() {
+rig_vmm_run() {	# ... [DISK...]: see rig_vmm_cmd
 	name=$1 secs=$2
-	eval "set -- $(rig_vmm_cmd "$3" "$4" "$5")"
+	shift 2
+	eval "set -- $(rig_vmm_cmd "$@")"
 	t0=$(date +%s)
 	rigrun -t "$secs" -m RIG-L2-INIT -o "/tmp/$name.log" -p "  $name| " \
 		-r "/tmp/$name.res" -- "$@" </dev/null
@@ -165,6 +198,252 @@ rig_case_panic() {	# rig_case_panic NAME TIMEOUT
 	tr -d '\r' <"/tmp/$1.log" | grep -q '^RIG-L2 panicking' || why="$why no-sysrq-marker"
 	grep -q 'Kernel panic' "/tmp/$1.log" || why="$why no-panic-message"
 	rig_result "$1" "guest kernel panicked"
+}
+
+# ---- virtio-blk -------------------------------------------------------
+# Images live on /disk: ext2 on a RAM disk (brd) in L1. A RAM disk, so
+# the outer QEMU's emulated disk (TCG: slow and noisy) is not what is
+# measured; a block device rather than L1's tmpfs, because tmpfs refuses
+# O_DIRECT, which kite's cache=none and QEMU's aio=native need. loop lets
+# L1 look into an image's filesystem.
+rig_disk_setup() {
+	grep -q " /disk " /proc/mounts && return 0
+	insmod /rig/mod/brd.ko rd_nr=1 rd_size=1048576 &&
+		insmod /rig/mod/loop.ko &&
+		mke2fs -q -m 0 -i 1048576 /dev/ram0 && mkdir -p /disk /mnt &&
+		mount -t ext2 /dev/ram0 /disk
+}
+# rig_image FILE MIB: a zeroed, allocated (not sparse) image, written back
+# (an O_DIRECT read of dirty pages would first wait for their writeback).
+rig_image() {
+	rm -f "$1"
+	dd if=/dev/zero of="$1" bs=1M count="$2" conv=fsync 2>/dev/null
+}
+# l2_marker NAME PREFIX FIELD: FIELD=value from the guest's line starting
+# with PREFIX (e.g. "RIG-L2 blk ").
+l2_marker() {
+	tr -d '\r' <"/tmp/$1.log" | grep -m1 "^$2" | tr ' ' '\n' | sed -n "s/^$3=//p"
+}
+# What the guest wrote, made again by L1: the guest's seq output.
+md5_of_seq() { seq "$1" "$2" | md5sum | cut -d' ' -f1; }
+md5_file() { md5sum "$1" 2>/dev/null | cut -d' ' -f1; }
+# img_md5 IMAGE FILE: a file's checksum inside IMAGE's ext2 (loop, ro).
+img_md5() {
+	mount -t ext2 -o ro,loop "$1" /mnt 2>/dev/null || { echo no-mount; return; }
+	md5_file "/mnt/$2"
+	umount /mnt
+}
+# blk_common NAME SECTORS RO [QUEUES]: the guest's view of vda.
+blk_common() {
+	v=$(l2_marker "$1" "RIG-L2 blk " sectors)
+	[ "$v" = "$2" ] || why="$why sectors=$v(want $2)"
+	v=$(l2_marker "$1" "RIG-L2 blk " ro)
+	[ "$v" = "$3" ] || why="$why ro=$v(want $3)"
+	if [ -n "${4:-}" ]; then
+		v=$(l2_marker "$1" "RIG-L2 blk " queues)
+		[ "$v" = "$4" ] || why="$why queues=$v(want $4)"
+	fi
+}
+BLK_IMG=/disk/blk.img
+BLK_MIB=64
+DATA_MD5=
+# The image blk-readback and blk-ro read: blk-rw's, or if that did not
+# run, one L1 makes the same way.
+blk_seed() {
+	DATA_MD5=$(md5_of_seq 1 100000)
+	[ -e $BLK_IMG ] && return
+	rig_image $BLK_IMG $BLK_MIB
+	mke2fs -q -F $BLK_IMG && mount -t ext2 -o loop $BLK_IMG /mnt &&
+		seq 1 100000 >/mnt/data && umount /mnt
+}
+
+# The guest makes a filesystem on vda (cache=none, libaio), writes a file,
+# syncs and resets at once; L1 finds the file in the image. Then L1 adds a
+# file of its own for blk-readback.
+rig_case_blk_rw() {	# NAME TIMEOUT
+	why=
+	rig_disk_setup || { why=" no-ram-disk"; rig_result "$1" "L1 setup"; return; }
+	rig_image $BLK_IMG $BLK_MIB
+	DATA_MD5=$(md5_of_seq 1 100000)
+	rig_vmm_run "$1" "$2" 1 256M "$L2_CMDLINE rig.test=blk-rw" "$BLK_IMG,cache=none,engine=aio"
+	rig_common "$1" 0
+	blk_common "$1" $((BLK_MIB * 2048)) 0
+	g=$(l2_marker "$1" "RIG-L2 blk-rw " data)
+	[ "$g" = "$DATA_MD5" ] || why="$why guest-data=$g"
+	h=$(img_md5 $BLK_IMG data)
+	[ "$h" = "$DATA_MD5" ] || why="$why image-data=$h(want $DATA_MD5)"
+	mount -t ext2 -o loop $BLK_IMG /mnt && seq 300000 350000 >/mnt/host && umount /mnt
+	rig_result "$1" "vda ${BLK_MIB}MiB mkfs+write+sync+reset; image holds data=$h"
+}
+
+# A second boot (cache=writeback, the sync engine) reads back what the
+# first wrote and what L1 added, and writes a file L1 then finds.
+rig_case_blk_readback() {	# NAME TIMEOUT
+	why=
+	rig_disk_setup || { why=" no-ram-disk"; rig_result "$1" "L1 setup"; return; }
+	blk_seed
+	mount -t ext2 -o loop $BLK_IMG /mnt 2>/dev/null &&
+		{ [ -e /mnt/host ] || seq 300000 350000 >/mnt/host; } && umount /mnt
+	rig_vmm_run "$1" "$2" 1 256M "$L2_CMDLINE rig.test=blk-readback" \
+		"$BLK_IMG,cache=writeback,engine=sync"
+	rig_common "$1" 0
+	blk_common "$1" $((BLK_MIB * 2048)) 0
+	g=$(l2_marker "$1" "RIG-L2 blk-readback " data)
+	[ "$g" = "$DATA_MD5" ] || why="$why guest-data=$g(want $DATA_MD5)"
+	g=$(l2_marker "$1" "RIG-L2 blk-readback " host)
+	w=$(md5_of_seq 300000 350000)
+	[ "$g" = "$w" ] || why="$why guest-host-file=$g(want $w)"
+	h=$(img_md5 $BLK_IMG back)
+	w=$(md5_of_seq 200000 250000)
+	[ "$h" = "$w" ] || why="$why image-back=$h(want $w)"
+	rig_result "$1" "guest read data+host file, wrote back=$h"
+}
+
+# A read-only disk: the guest sees ro=1, its raw and file writes fail, its
+# reads work, and the image is unchanged.
+rig_case_blk_ro() {	# NAME TIMEOUT
+	why=
+	rig_disk_setup || { why=" no-ram-disk"; rig_result "$1" "L1 setup"; return; }
+	blk_seed
+	before=$(md5_file $BLK_IMG)
+	rig_vmm_run "$1" "$2" 1 256M "$L2_CMDLINE rig.test=blk-ro" "$BLK_IMG,ro"
+	rig_common "$1" 0
+	blk_common "$1" $((BLK_MIB * 2048)) 1
+	for f in raw-write file-write; do
+		v=$(l2_marker "$1" "RIG-L2 blk-ro " $f)
+		[ "$v" = fail ] || why="$why $f=$v(want fail)"
+	done
+	g=$(l2_marker "$1" "RIG-L2 blk-ro " data)
+	[ "$g" = "$DATA_MD5" ] || why="$why guest-data=$g(want $DATA_MD5)"
+	after=$(md5_file $BLK_IMG)
+	[ "$before" = "$after" ] || why="$why image-changed"
+	rig_result "$1" "ro=1, writes refused, image unchanged"
+}
+
+# Device reset under I/O (cache=none, io_uring): the guest unbinds
+# virtio_blk from the disk while dd writes to it with O_DIRECT, then
+# rmmod + insmod. Every block dd saw complete is intact, in the guest and
+# in the image, and the device works again.
+rig_case_blk_reload() {	# NAME TIMEOUT
+	why=
+	rig_disk_setup || { why=" no-ram-disk"; rig_result "$1" "L1 setup"; return; }
+	img=/disk/reload.img
+	rig_image $img 64
+	rig_vmm_run "$1" "$2" 1 256M "$L2_CMDLINE rig.test=blk-reload" "$img,cache=none,engine=uring"
+	rig_common "$1" 0
+	blk_common "$1" 131072 0
+	n=$(l2_marker "$1" "RIG-L2 blk-reload " written)
+	t=$(l2_marker "$1" "RIG-L2 blk-reload " total)
+	for f in intact after; do
+		v=$(l2_marker "$1" "RIG-L2 blk-reload " $f)
+		case $f=$v in intact=yes|after=ok) ;; *) why="$why $f=$v" ;; esac
+	done
+	# Under I/O: some blocks done, not all.
+	if [ -z "$n" ] || [ -z "$t" ] || [ "$n" -lt 1 ] || [ "$n" -ge "$t" ]; then
+		why="$why written=$n(want 1..$t-1: reset not under I/O)"
+	else
+		seq -w 1000000 1524287 >/tmp/pat
+		a=$(dd if=/tmp/pat bs=4096 count="$n" 2>/dev/null | md5sum | cut -d' ' -f1)
+		b=$(dd if=$img bs=4096 count="$n" 2>/dev/null | md5sum | cut -d' ' -f1)
+		[ "$a" = "$b" ] || why="$why image-blocks-differ"
+		rm -f /tmp/pat
+	fi
+	rig_result "$1" "reset after $n of $t blocks; all $n intact in guest and image"
+}
+
+# Two vCPUs, two queues: a writer pinned to each CPU; both regions intact.
+rig_case_blk_mq() {	# NAME TIMEOUT
+	why=
+	rig_disk_setup || { why=" no-ram-disk"; rig_result "$1" "L1 setup"; return; }
+	img=/disk/mq.img
+	rig_image $img 64
+	rig_vmm_run "$1" "$2" 2 256M "$L2_CMDLINE rig.test=blk-mq" "$img"
+	rig_common "$1" 0
+	blk_common "$1" 131072 0 2
+	for f in a b; do
+		v=$(l2_marker "$1" "RIG-L2 blk-mq " $f)
+		[ "$v" = ok ] || why="$why writer-$f=$v"
+	done
+	# Both queues carried requests: each one's own MSI-X vector fired
+	# (kite's PCI transport; virtio-mmio has one interrupt per device).
+	q=$(l2_marker "$1" "RIG-L2 blk-mq " irqs)
+	if [ "$RIG_INNER" = kite ] && [ "${RIG_TRANSPORT:-pci}" = pci ]; then
+		case $q in
+		*,*,* | *,0 | 0,* | *[!0-9,]* | '') why="$why irqs=$q(want 2 queues, both used)" ;;
+		*,*) ;;
+		*) why="$why irqs=$q(want 2 queues, both used)" ;;
+		esac
+	else
+		q="n/a (one per device)"
+	fi
+	a=$(seq -w 1000000 1131071 | md5sum | cut -d' ' -f1)
+	b=$(dd if=$img bs=4096 count=256 2>/dev/null | md5sum | cut -d' ' -f1)
+	[ "$a" = "$b" ] || why="$why image-region-a"
+	a=$(seq -w 2000000 2131071 | md5sum | cut -d' ' -f1)
+	b=$(dd if=$img bs=4096 count=256 skip=1024 2>/dev/null | md5sum | cut -d' ' -f1)
+	[ "$a" = "$b" ] || why="$why image-region-b"
+	rig_result "$1" "2 queues, interrupts per queue $q, both regions intact"
+}
+
+# rig_mmio CASE NAME TIMEOUT: a blk case on virtio-mmio, with the mini
+# kernel (guest/linux: VIRTIO_MMIO_CMDLINE_DEVICES, which Debian's lacks).
+rig_mmio() {
+	if [ ! -r $MINI_BZIMAGE ]; then
+		why=" no-$MINI_BZIMAGE"; rig_result "$2" "-"; return
+	fi
+	RIG_TRANSPORT=mmio RIG_KERNEL=$MINI_BZIMAGE
+	$1 "$2" "$3"
+	RIG_TRANSPORT= RIG_KERNEL=
+}
+
+# ---- fio bench (tests/bench/bench-virtio.sh) ----------------------------
+# fio runs from /rig/fio.img (ext2: fio and its libraries) by chroot, in
+# L2 from a second disk, in L1 from a loop mount, against the same
+# 256 MiB image on /disk. Lines: RIG-FIO WHO RUN RW QD iops=N
+FIO_IMG=/disk/bench.img
+rig_fio_prepare() {
+	rig_disk_setup || return 1
+	[ -e $FIO_IMG ] || rig_image $FIO_IMG 256
+	grep -q " /fio " /proc/mounts && return 0
+	mkdir -p /fio && mount -t ext2 -o ro,loop /rig/fio.img /fio &&
+		mount --bind /disk /fio/disk && mount -t devtmpfs dev /fio/dev &&
+		mount -t proc proc /fio/proc && mount -t sysfs sys /fio/sys
+}
+rig_bench_fio() {	# WHO(l1|kite|qemu|qemu-pci) RUN SECS TIMEOUT
+	if ! rig_fio_prepare; then
+		echo "RIG-FIO $1 $2 setup failed"
+		return
+	fi
+	if [ "$1" = l1 ]; then
+		for rw in randread randwrite; do
+			for qd in 1 32; do
+				f=8
+				[ $rw = randwrite ] && f=49
+				iops=$(chroot /fio /usr/bin/fio --name=j --filename=$FIO_IMG --direct=1 \
+					--ioengine=libaio --rw=$rw --bs=4k --iodepth=$qd --runtime=$3 \
+					--time_based --norandommap --randrepeat=0 --minimal 2>&1 |
+					awk -F';' -v f=$f '/^3;/ { print $f }')
+				echo "RIG-FIO l1 $2 $rw $qd iops=${iops:-fail}"
+			done
+		done
+		return
+	fi
+	RIG_INNER=$1
+	n=fio-$1-$2
+	rig_vmm_run "$n" "$4" 1 512M "$L2_CMDLINE rig.test=fio rig.fio_secs=$3" \
+		"$FIO_IMG,cache=none,engine=aio" "/rig/fio.img,ro,cache=writeback" >/dev/null
+	echo "RIG-FIO-VMM $1 $2 status=$(res_field "$n" status) wall_ms=$(res_field "$n" wall_ms)" \
+		"user_ms=$(res_field "$n" user_ms) sys_ms=$(res_field "$n" sys_ms)" \
+		"guest_ms=$(res_field "$n" guest_ms)"
+	tr -d '\r' <"/tmp/$n.log" | sed -n "s/^RIG-L2 fio \([a-z]*\) qd\([0-9]*\) /RIG-FIO $1 $2 \1 \2 /p"
+	# No figures: the guest's console from its first kernel warning
+	# (or the end), for the reason.
+	if ! tr -d '\r' <"/tmp/$n.log" | grep -q '^RIG-L2 fio '; then
+		echo "RIG-FIO-FAIL $1 $2 no fio figures from the guest"
+		tr -d '\r' <"/tmp/$n.log" | sed -n '/BUG\|Oops\|general protection\|RIP:\|panic/,$p' |
+			head -n 40
+		tail -n 5 "/tmp/$n.log"
+	fi
 }
 
 # The mini kernel (guest/linux: everything built in, virtio-mmio command-

@@ -21,6 +21,27 @@
 #                    reboots (ends the VMM)
 #   rig.test=script  run a fixed set of commands, then reboot (the
 #                    non-interactive demo)
+#
+# Disk modes (virtio-blk, the disk is /dev/vda; L1 checks the image
+# afterwards). Data is what `seq` prints, so L1 can make it again:
+#   RIG-L2 blk sectors=N ro=0|1 queues=N     what the guest sees of vda
+#   rig.test=blk-rw        mke2fs, mount, write /mnt/data (seq 1 100000),
+#                          sync, `reboot -f` without unmounting
+#   rig.test=blk-readback  mount, checksum /mnt/data and /mnt/host (written
+#                          by L1 into the image), write /mnt/back, sync
+#   rig.test=blk-ro        a read-only disk: a raw write and a file write
+#                          must fail; the data still reads
+#   rig.test=blk-reload    write a pattern with O_DIRECT, unbind the driver
+#                          from the device in the middle (removal and reset
+#                          under I/O), rmmod + insmod virtio_blk (bind if
+#                          built in; probe: reset, renegotiation); every
+#                          block dd saw
+#                          complete must read back intact
+#   rig.test=blk-mq        one writer pinned to each CPU, each its own
+#                          region; both read back; per-queue interrupts
+#   rig.test=fio           fio from the disk that holds it (chroot) against
+#                          the other one: 4 KiB randread/randwrite at queue
+#                          depth 1 and 32, rig.fio_secs seconds each
 #   rig.test=devs    report the virtio devices, the hwrng and vda's first
 #                    line, write a line to vda, then reboot (mini kernel)
 /bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
@@ -51,7 +72,161 @@ ok= bad=
 done
 [ -e /proc/modules ] && echo "RIG-L2 modules ok${ok:+ }${ok# }${bad:+ failed}$bad"
 
+# vda's size in 512-byte sectors, read-only flag and hardware queues.
+blk_report() {
+	if [ ! -b /dev/vda ]; then
+		echo "RIG-L2 blk no /dev/vda"
+		return 1
+	fi
+	echo "RIG-L2 blk sectors=$(cat /sys/block/vda/size) ro=$(cat /sys/block/vda/ro)" \
+		"queues=$(ls /sys/block/vda/mq | wc -l)"
+}
+md5() { md5sum "$1" 2>/dev/null | cut -d' ' -f1; }
+# dd's count of whole blocks written, from its stderr in FILE.
+dd_out() { sed -n 's/^\([0-9]*\)+[0-9]* records out$/\1/p' "$1"; }
+# Waits up to 10 s for /dev/vda (after a driver probe).
+wait_vda() {
+	n=0
+	while [ ! -b /dev/vda ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+	[ -b /dev/vda ]
+}
+
+blk_rw() {
+	blk_report || return
+	mkdir -p /mnt
+	mke2fs -q /dev/vda && mount -t ext2 /dev/vda /mnt || { echo "RIG-L2 blk-rw mkfs/mount failed"; return; }
+	seq 1 100000 >/mnt/data
+	sync
+	echo "RIG-L2 blk-rw data=$(md5 /mnt/data)"
+}
+
+blk_readback() {
+	blk_report || return
+	mkdir -p /mnt
+	mount -t ext2 /dev/vda /mnt || { echo "RIG-L2 blk-readback mount failed"; return; }
+	seq 200000 250000 >/mnt/back
+	sync
+	echo "RIG-L2 blk-readback data=$(md5 /mnt/data) host=$(md5 /mnt/host) back=$(md5 /mnt/back)"
+}
+
+blk_ro() {
+	blk_report || return
+	mkdir -p /mnt
+	raw=ok file=ok
+	dd if=/dev/zero of=/dev/vda bs=4096 count=1 oflag=direct conv=notrunc 2>/dev/null || raw=fail
+	# ext2 on a write-protected disk mounts read-only by itself.
+	mount -t ext2 /dev/vda /mnt 2>/dev/null || mount -t ext2 -o ro /dev/vda /mnt
+	echo x 2>/dev/null >/mnt/new || file=fail
+	echo "RIG-L2 blk-ro raw-write=$raw file-write=$file data=$(md5 /mnt/data)"
+}
+
+blk_reload() {
+	blk_report || return
+	# 4 MiB, every 4 KiB block different (8-byte lines).
+	seq -w 1000000 1524287 >/tmp/pat
+	total=$(($(stat -c %s /tmp/pat) / 4096))
+	dev=$(basename "$(readlink /sys/block/vda/device)")
+	dd if=/tmp/pat of=/dev/vda bs=4096 oflag=direct conv=notrunc 2>/tmp/dd.err &
+	pid=$!
+	# Unbind once some writes completed (field 5 of stat): the disk goes
+	# away and the device is reset while dd keeps writing.
+	n=0
+	while [ "$(awk '{ print $5 }' /sys/block/vda/stat 2>/dev/null || echo 0)" -lt 64 ] &&
+		[ $n -lt 300 ]; do
+		sleep 0.05; n=$((n + 1))
+	done
+	echo "$dev" >/sys/bus/virtio/drivers/virtio_blk/unbind
+	wait $pid
+	written=$(dd_out /tmp/dd.err)
+	# The driver again, which probes the device from scratch: rmmod +
+	# insmod, or with virtio_blk built in, bind.
+	if [ -e /proc/modules ]; then
+		rmmod virtio_blk && insmod "$(grep /virtio_blk.ko /etc/rig-modules)" ||
+			echo "RIG-L2 blk-reload rmmod/insmod failed"
+	else
+		echo "$dev" >/sys/bus/virtio/drivers/virtio_blk/bind ||
+			echo "RIG-L2 blk-reload bind failed"
+	fi
+	wait_vda || { echo "RIG-L2 blk-reload no /dev/vda after reload"; return; }
+	intact=no after=fail
+	dd if=/dev/vda of=/tmp/back bs=4096 count="${written:-0}" iflag=direct 2>/dev/null
+	dd if=/tmp/pat of=/tmp/want bs=4096 count="${written:-0}" 2>/dev/null
+	[ -n "$written" ] && cmp -s /tmp/back /tmp/want && intact=yes
+	# The device works after all that: a block written and read back.
+	dd if=/tmp/pat of=/dev/vda bs=4096 count=1 seek=8192 oflag=direct conv=notrunc 2>/dev/null &&
+		dd if=/dev/vda of=/tmp/one bs=4096 count=1 skip=8192 iflag=direct 2>/dev/null &&
+		[ "$(md5 /tmp/one)" = "$(dd if=/tmp/pat bs=4096 count=1 2>/dev/null | md5sum | cut -d' ' -f1)" ] &&
+		after=ok
+	echo "RIG-L2 blk-reload written=$written total=$total intact=$intact after=$after"
+}
+
+blk_mq() {
+	blk_report || return
+	# 1 MiB each, every 4 KiB block different.
+	seq -w 1000000 1131071 >/tmp/pa
+	seq -w 2000000 2131071 >/tmp/pb
+	taskset 1 dd if=/tmp/pa of=/dev/vda bs=4096 oflag=direct conv=notrunc 2>/dev/null &
+	a=$!
+	taskset 2 dd if=/tmp/pb of=/dev/vda bs=4096 seek=1024 oflag=direct conv=notrunc 2>/dev/null &
+	b=$!
+	ra=ok rb=ok
+	wait $a || ra=fail
+	wait $b || rb=fail
+	dd if=/dev/vda of=/tmp/ba bs=4096 count=256 iflag=direct 2>/dev/null
+	dd if=/dev/vda of=/tmp/bb bs=4096 count=256 skip=1024 iflag=direct 2>/dev/null
+	cmp -s /tmp/pa /tmp/ba || ra=bad
+	cmp -s /tmp/pb /tmp/bb || rb=bad
+	# Interrupts of each request queue (with MSI-X, one vector per
+	# queue: "virtioN-req.Q"), summed over the CPUs.
+	irqs=$(awk '/virtio[0-9]*-req\./ { s = 0; for (i = 2; $i ~ /^[0-9]+$/; i++) s += $i
+		printf "%s%s", sep, s; sep = "," }' /proc/interrupts)
+	echo "RIG-L2 blk-mq a=$ra b=$rb irqs=${irqs:-n/a}"
+}
+
+# fio lives on an ext2 disk of its own (with its libraries): find it,
+# chroot into it and run against the other disk.
+fio_run() {
+	secs=3 target= fdev=
+	for arg in $(cat /proc/cmdline); do
+		case $arg in rig.fio_secs=*) secs=${arg#rig.fio_secs=} ;; esac
+	done
+	mkdir -p /fio
+	for d in /sys/block/vd*; do
+		d=${d##*/}
+		if [ -z "$fdev" ] && mount -t ext2 -o ro /dev/$d /fio 2>/dev/null; then
+			if [ -x /fio/usr/bin/fio ]; then fdev=$d; else umount /fio; target=$d; fi
+		else
+			target=$d
+		fi
+	done
+	if [ -z "$fdev" ] || [ -z "$target" ]; then
+		echo "RIG-L2 fio no fio disk ($fdev) or no target ($target)"
+		return
+	fi
+	mount -t devtmpfs dev /fio/dev
+	mount -t proc proc /fio/proc
+	mount -t sysfs sys /fio/sys
+	for rw in randread randwrite; do
+		for qd in 1 32; do
+			out=$(chroot /fio /usr/bin/fio --name=j --filename=/dev/$target --direct=1 \
+				--ioengine=libaio --rw=$rw --bs=4k --iodepth=$qd --runtime=$secs \
+				--time_based --norandommap --randrepeat=0 --minimal 2>&1)
+			f=8
+			[ $rw = randwrite ] && f=49
+			iops=$(echo "$out" | awk -F';' -v f=$f '/^3;/ { print $f }')
+			echo "RIG-L2 fio $rw qd$qd iops=${iops:-fail}"
+			[ -n "$iops" ] || echo "$out" | tail -n 3
+		done
+	done
+}
+
 case $test in
+blk-rw) blk_rw ;;
+blk-readback) blk_readback ;;
+blk-ro) blk_ro ;;
+blk-reload) blk_reload ;;
+blk-mq) blk_mq ;;
+fio) fio_run ;;
 panic)
 	echo "RIG-L2 panicking"
 	echo 1 >/proc/sys/kernel/sysrq

@@ -166,9 +166,13 @@ rig_l2_initrd() {
 
 # rig_base_segment: L1's own part. Sets RIG_SEG_BASE.
 rig_base_segment() {
-	local mods key d m
+	local mods dmods key d m
 	mods=$(rig_modules kvm-amd)
-	key=$(rig_key "$RIG_KVER $mods" "$RIG_BUSYBOX" "$RIG_SRC/l1-init.sh" "$RIG_RIGRUN" \
+	# For the disk cases: brd (a RAM disk that takes O_DIRECT, which
+	# tmpfs does not) and loop (to look into an image from L1). Loaded
+	# by l1-init.sh when a disk case needs them, brd with its size.
+	dmods=$(rig_modules brd loop)
+	key=$(rig_key "$RIG_KVER $mods $dmods" "$RIG_BUSYBOX" "$RIG_SRC/l1-init.sh" "$RIG_RIGRUN" \
 		"$RIG_L2_INITRD")
 	RIG_SEG_BASE=$RIG_CACHE/l1-base-$key.cpio
 	[ -s "$RIG_SEG_BASE" ] && return
@@ -183,6 +187,9 @@ rig_base_segment() {
 		cp "$m" "$d/rig/mod/"
 		echo "/rig/mod/${m##*/}"
 	done >"$d/rig/l1-modules"
+	for m in $dmods; do
+		cp "$m" "$d/rig/mod/"
+	done
 	cp "$RIG_VMLINUZ" "$d/rig/l2/bzImage"
 	cp "$RIG_L2_INITRD" "$d/rig/l2/initrd.cpio"
 	rig_cpio "$d" "$RIG_SEG_BASE"
@@ -241,6 +248,37 @@ rig_qemu_segment() {
 	rm -rf "$d"
 }
 
+# rig_fio_segment: fio for the disk bench, on an ext2 image (/rig/fio.img
+# in L1) holding /usr/bin/fio and the libraries ldd names at their own
+# paths, plus empty mount points: L1 and L2 loop/disk-mount it read-only
+# and chroot into it. A disk rather than part of the L2 initramfs because
+# fio's libraries come to ~80 MB, which L2 would have to unpack into RAM
+# on every boot; from a disk it reads only the pages fio touches. Sets
+# RIG_SEG_FIO.
+rig_fio_segment() {
+	local f libs key d sz l
+	f=$(command -v fio) || rig_die "no fio on the host (apt-get install fio)"
+	command -v mke2fs >/dev/null || rig_die "no mke2fs on the host (e2fsprogs)"
+	libs=$(rig_libs "$f" | sort -u)
+	key=$(rig_key "fio-ext2" "$f" $libs)
+	RIG_SEG_FIO=$RIG_CACHE/seg-fio-$key.cpio
+	[ -s "$RIG_SEG_FIO" ] && return
+	rig_say "packing fio and its libraries for L1 and L2"
+	d=$(mktemp -d "$RIG_TMP/stage.XXXXXX")
+	mkdir -p "$d/fs/usr/bin" "$d/fs/dev" "$d/fs/proc" "$d/fs/sys" "$d/fs/tmp" "$d/fs/disk" \
+		"$d/seg/rig"
+	cp "$f" "$d/fs/usr/bin/fio"
+	for l in $libs; do
+		mkdir -p "$d/fs$(dirname "$l")"
+		cp -L "$l" "$d/fs$l"
+	done
+	sz=$(du -sm "$d/fs" | cut -f1)
+	mke2fs -q -F -t ext2 -m 0 -d "$d/fs" "$d/seg/rig/fio.img" $((sz + sz / 4 + 8))M >/dev/null ||
+		{ rm -rf "$d"; rig_die "mke2fs -d failed for the fio image"; }
+	rig_cpio "$d/seg" "$RIG_SEG_FIO"
+	rm -rf "$d"
+}
+
 # rig_prune: entries are never rewritten, only added (a new kite binary is
 # a new segment), so drop those unused for two days; entries in use are
 # touched by rig_prepare.
@@ -249,8 +287,9 @@ rig_prune() {
 		-o -name 'l2-*.cpio' -o -name 'rigrun-*' -o -name '*.tmp.*' \) -mtime +1 -delete 2>/dev/null
 }
 
-# rig_prepare [qemu]: everything but the plan; "qemu" adds QEMU for L1.
-# The kite under test is $KITE (default: ./kite of this tree).
+# rig_prepare [qemu] [fio]: everything but the plan; "qemu" adds QEMU for
+# L1, "fio" the fio image. The kite under test is $KITE (default: ./kite
+# of this tree).
 rig_prepare() {
 	[ -n "${RIG_TMP:-}" ] || rig_tmp_init
 	rig_need_tools
@@ -265,10 +304,13 @@ rig_prepare() {
 	else
 		rig_say "no kite binary at $KITE (make, or set KITE): kite cases will fail"
 	fi
-	if [ "${1:-}" = qemu ]; then
-		rig_qemu_segment
-		RIG_SEGS+=("$RIG_SEG_QEMU")
-	fi
+	local want
+	for want in "$@"; do
+		case $want in
+		qemu) rig_qemu_segment; RIG_SEGS+=("$RIG_SEG_QEMU") ;;
+		fio) rig_fio_segment; RIG_SEGS+=("$RIG_SEG_FIO") ;;
+		esac
+	done
 	touch "${RIG_SEGS[@]}" "$RIG_L2_INITRD" "$RIG_RIGRUN"
 	rig_prune
 }

@@ -11,12 +11,30 @@
 #   reboot   the guest's init system runs `reboot` with the kernel's default
 #            reboot method (no reboot=k): the VMM exits 0
 #   panic    the guest kernel panics (sysrq c) with panic=-1: the VMM exits 0
+#   blk-rw   virtio-blk, cache=none: vda has the image's size; the guest
+#            mkfs, mounts, writes a file, syncs, resets; L1 finds the file
+#            in the image (loop mount) and adds one of its own
+#   blk-readback  a second boot (cache=writeback, sync engine) reads both
+#            files back and writes a third that L1 then finds
+#   blk-ro   a ,ro disk: ro=1 in the guest, its writes fail, the image is
+#            unchanged
+#   blk-reload  device reset under I/O (io_uring engine): the guest unbinds
+#            virtio_blk while dd writes with O_DIRECT, then rmmod + insmod;
+#            every block dd saw complete is intact in the guest and image
+#   blk-mq   --cpus 2: two queues, a writer pinned to each CPU, both used,
+#            both regions intact
+#
+# The blk cases' images live on ext2 on a RAM disk in L1 (see l1-init.sh).
 #   mmio-boot, pci-boot  the mini kernel (guest/linux/build.sh, cached) on
 #            2 vCPUs with a disk and an rng on that virtio transport: the
 #            guest finds both devices there, reads random bytes, reads the
 #            disk's first line (random) and size, writes a line that the
 #            image holds after the VMM exits 0 (not pci-boot with QEMU)
 #   pvh-vmlinux  the mini kernel's vmlinux boots through PVH to init
+#   blk-*-mmio  the blk cases on virtio-mmio (--transport mmio) with the
+#            mini kernel (virtio_blk built in: blk-reload binds the driver
+#            again instead of insmod; blk-mq cannot count interrupts per
+#            queue, mmio has one per device)
 #
 # Each case is bounded (KITE_RIG_CASE_TIMEOUT, default 90 s) and must leave
 # no process behind. Arguments select cases by name; KITE_RIG_VERBOSE=1
@@ -28,11 +46,12 @@ set -u
 
 inner=${KITE_RIG_INNER:-kite}
 secs=${KITE_RIG_CASE_TIMEOUT:-90}
-all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic"
+all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic
+	blk-rw blk-readback blk-ro blk-reload blk-mq"
 # The mini kernel's cases (guest/linux; QEMU microvm has no PCI it finds).
 mini_cases="mmio-boot pci-boot pvh-vmlinux"
 [ "$inner" = qemu ] && mini_cases="mmio-boot pvh-vmlinux"
-all_cases+=" $mini_cases"
+all_cases+=" $mini_cases blk-rw-mmio blk-readback-mmio blk-ro-mmio blk-reload-mmio blk-mq-mmio"
 cases=${*:-$all_cases}
 
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
@@ -50,12 +69,15 @@ for c in $cases; do
 	boot-*cpu-*)
 		n=${c#boot-}; n=${n%%cpu-*}; m=${c##*-}
 		plan+=$'\n'"rig_case_boot $c $secs $n $m" ;;
-	reboot|panic)
-		plan+=$'\n'"rig_case_$c $c $secs" ;;
+	reboot|panic|blk-rw|blk-readback|blk-ro|blk-reload|blk-mq)
+		plan+=$'\n'"rig_case_${c//-/_} $c $secs" ;;
 	pci-boot|mmio-boot)
 		[ "$c" = pci-boot ] && [ "$inner" = qemu ] &&
 			{ echo "rig: pci-boot needs kite (QEMU microvm has no PCI the mini kernel finds)"; exit 2; }
 		plan+=$'\n'"rig_case_mini_devs $c $secs ${c%-boot} 2"; mini=1 ;;
+	blk-*-mmio)
+		c0=${c%-mmio}
+		plan+=$'\n'"rig_mmio rig_case_${c0//-/_} $c $secs"; mini=1 ;;
 	pvh-vmlinux)
 		plan+=$'\n'"rig_case_mini_pvh $c $secs"; mini=1 ;;
 	*)
