@@ -7,13 +7,6 @@
  * straight from the kernel's completion ring (no io_getevents syscall,
  * as QEMU's linux-aio does), runs the callbacks with the queue plugged
  * and submits what they queued in one go.
- *
- * The submitter also reaps right after io_submit: requests the kernel
- * completed within io_submit (RAM disks, page-cache hits, errors) then
- * complete on the submitting thread, without waiting for the completion
- * thread to be woken and scheduled: one thread hop less per request.
- * reap_lock keeps the ring to one reader at a time; the submitter only
- * tries it, so it never waits for the completion thread.
  */
 #include <libaio.h>
 #include <poll.h>
@@ -32,7 +25,6 @@ struct aio {
 	io_context_t ctx;
 	int efd;
 	pthread_t thread;
-	pthread_mutex_t reap_lock;	/* one ring reader at a time */
 	atomic_bool stop;
 };
 
@@ -56,8 +48,6 @@ static void poke(struct aio *a)
 	if (write(a->efd, &one, sizeof(one)) < 0)
 		pr_warn("disk: aio: eventfd write: %m");
 }
-
-static void reap_submitted(struct disk *disk);
 
 static unsigned aio_submit(struct disk *disk, struct disk_req **reqs, unsigned nr)
 {
@@ -100,8 +90,6 @@ static unsigned aio_submit(struct disk *disk, struct disk_req **reqs, unsigned n
 			disk_queue_done(disk, 1);
 		}
 	}
-	if (done)
-		reap_submitted(disk);
 	return done;
 }
 
@@ -146,28 +134,6 @@ static void reap(struct disk *disk)
 	disk_unplug(disk);
 }
 
-/*
- * From aio_submit (the queue token holder): complete what is already on
- * the ring. Not plugged: disk_queue_done's kick finds the token taken and
- * leaves new work to the holder, which looks again before letting go.
- */
-static void reap_submitted(struct disk *disk)
-{
-	struct aio *a = disk->engine;
-	struct io_event ev[64];
-	unsigned n, i;
-
-	if (pthread_mutex_trylock(&a->reap_lock))
-		return;
-	while ((n = ring_peek(a, ev, ARRAY_SIZE(ev)))) {
-		for (i = 0; i < n; i++)
-			disk_complete(disk, container_of((void *)ev[i].obj, struct disk_req,
-							 engine_priv), (long)ev[i].res);
-		disk_queue_done(disk, n);
-	}
-	pthread_mutex_unlock(&a->reap_lock);
-}
-
 static void *aio_thread(void *arg)
 {
 	struct disk *disk = arg;
@@ -190,9 +156,7 @@ static void *aio_thread(void *arg)
 			pr_err("disk: aio: eventfd read: %m");
 			break;
 		}
-		pthread_mutex_lock(&a->reap_lock);
 		reap(disk);
-		pthread_mutex_unlock(&a->reap_lock);
 	}
 	return NULL;
 }
@@ -218,13 +182,11 @@ static int aio_init(struct disk *disk, char *err, size_t errlen)
 			 ret == -EAGAIN ? " (fs.aio-max-nr reached; lower the depth)" : "");
 		goto close;
 	}
-	pthread_mutex_init(&a->reap_lock, NULL);
 	disk->engine = a;
 	ret = disk_thread_create(&a->thread, aio_thread, disk);
 	if (ret) {
 		snprintf(err, errlen, "cannot start aio thread: %s", strerror(-ret));
 		io_destroy(a->ctx);
-		pthread_mutex_destroy(&a->reap_lock);
 		disk->engine = NULL;
 		goto close;
 	}
@@ -243,7 +205,6 @@ static void aio_exit(struct disk *disk)
 	atomic_store(&a->stop, true);
 	poke(a);
 	pthread_join(a->thread, NULL);
-	pthread_mutex_destroy(&a->reap_lock);
 	io_destroy(a->ctx);
 	close(a->efd);
 	free(a);

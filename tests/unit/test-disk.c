@@ -668,61 +668,6 @@ START_TEST(test_tiny_depth)
 }
 END_TEST
 
-/*
- * aio: a request the kernel completes within io_submit (buffered I/O on a
- * regular file does) completes on the submitting thread, without a hop to
- * the completion thread; the data is right either way.
- */
-struct inline_probe {
-	pthread_t submitter;
-	atomic_uint done, on_submitter;
-	ssize_t res[8];
-};
-
-static void inline_done(struct disk_req *req, ssize_t res)
-{
-	struct inline_probe *p = req->priv;
-	unsigned i = req->offset / 4096;
-
-	p->res[i] = res;
-	if (pthread_equal(pthread_self(), p->submitter))
-		atomic_fetch_add(&p->on_submitter, 1);
-	atomic_fetch_add(&p->done, 1);
-}
-
-START_TEST(test_aio_inline_completion)
-{
-	struct disk_opts o = { .engine = DISK_ENGINE_AIO, .direct = false };
-	char *path = make_image("inline.img", 1 * MiB, 12);
-	struct inline_probe p = { .submitter = pthread_self() };
-	struct disk_req req[8];
-	struct iovec iov[8];
-	u8 *buf = test_buf(8 * 4096), *want = test_buf(4096);
-	struct disk *d = open_ok(path, &o);
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		iov[i] = (struct iovec){ buf + i * 4096, 4096 };
-		req[i] = (struct disk_req){ .op = DISK_OP_READ, .offset = i * 4096,
-					    .iov = &iov[i], .iovcnt = 1,
-					    .done = inline_done, .priv = &p };
-		ck_assert_int_eq(disk_submit(d, &req[i]), 0);
-	}
-	disk_wait(d);
-	ck_assert_uint_eq(atomic_load(&p.done), 8);
-	ck_assert_uint_eq(atomic_load(&p.on_submitter), 8);
-	for (i = 0; i < 8; i++) {
-		ck_assert_int_eq(p.res[i], 4096);
-		fill_pattern(want, 4096, i * 4096, 12);
-		ck_assert(!memcmp(buf + i * 4096, want, 4096));
-	}
-	disk_close(d);
-	free(buf);
-	free(want);
-	free(path);
-}
-END_TEST
-
 static Suite *disk_suite(void)
 {
 	Suite *s = suite_create("disk");
@@ -743,7 +688,6 @@ static Suite *disk_suite(void)
 	tcase_add_loop_test(tc, test_discard_write_zeroes, 0, all);
 	tcase_add_loop_test(tc, test_wait_not_idle, 0, all);
 	tcase_add_loop_test(tc, test_tiny_depth, 0, all);
-	tcase_add_test(tc, test_aio_inline_completion);
 	suite_add_tcase(s, tc);
 	return s;
 }
