@@ -33,17 +33,6 @@ static int kite(struct test_proc *p, const char *input, const char *a0, const ch
 	return test_spawn(argv, input, TIMEOUT_MS, p);
 }
 
-/* stderr must be exactly one "kite: error:" line mentioning `what`. */
-static void assert_one_line_error(const struct test_proc *p, const char *what)
-{
-	const char *nl = strchr(p->err, '\n');
-
-	ck_assert_int_eq(p->status, 1);
-	ck_assert_msg(!strncmp(p->err, "kite: error: ", 13), "stderr: %s", p->err);
-	ck_assert_msg(nl && nl[1] == '\0', "not one line: %s", p->err);
-	ck_assert_msg(strstr(p->err, what), "'%s' not in: %s", what, p->err);
-}
-
 START_TEST(hello_prints_boot_info_and_powers_off)
 {
 	struct test_proc p;
@@ -175,40 +164,40 @@ START_TEST(bad_input_is_one_line_error)
 	ck_assert_int_eq(system(cmd), 0);
 
 	kite(&p, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-	assert_one_line_error(&p, "no kernel given");
+	test_assert_one_line_error(&p, "no kernel given");
 	test_proc_free(&p);
 	kite(&p, NULL, "--kernel", "/nonexistent/bzImage", NULL, NULL, NULL, NULL);
-	assert_one_line_error(&p, "/nonexistent/bzImage");
+	test_assert_one_line_error(&p, "/nonexistent/bzImage");
 	test_proc_free(&p);
 	kite(&p, NULL, "--kernel", txt, NULL, NULL, NULL, NULL);
-	assert_one_line_error(&p, "not a kernel kite can boot");
+	test_assert_one_line_error(&p, "not a kernel kite can boot");
 	test_proc_free(&p);
 	kite(&p, NULL, "--kernel", trunc, NULL, NULL, NULL, NULL);
-	assert_one_line_error(&p, "truncated");
+	test_assert_one_line_error(&p, "truncated");
 	test_proc_free(&p);
 	kite(&p, NULL, "--kernel", g, "--mem", "0", NULL, NULL);
-	assert_one_line_error(&p, "too small");
+	test_assert_one_line_error(&p, "too small");
 	test_proc_free(&p);
 	kite(&p, NULL, "--kernel", g, "--mem", "64T", NULL, NULL);
-	assert_one_line_error(&p, "more than this host has");
+	test_assert_one_line_error(&p, "more than this host has");
 	test_proc_free(&p);
 	kite(&p, NULL, "--kernel", g, "--mem", "lots", NULL, NULL);
-	assert_one_line_error(&p, "not a size");
+	test_assert_one_line_error(&p, "not a size");
 	test_proc_free(&p);
 	kite(&p, NULL, "--kernel", g, "--cpus", "0", NULL, NULL);
-	assert_one_line_error(&p, "--cpus");
+	test_assert_one_line_error(&p, "--cpus");
 	test_proc_free(&p);
 	kite(&p, NULL, "--kernel", g, "--cpus", "65", NULL, NULL);
-	assert_one_line_error(&p, "--cpus");
+	test_assert_one_line_error(&p, "--cpus");
 	test_proc_free(&p);
 	kite(&p, NULL, "--kernel", g, "--frobnicate", NULL, NULL, NULL);
-	assert_one_line_error(&p, "unknown option '--frobnicate'");
+	test_assert_one_line_error(&p, "unknown option '--frobnicate'");
 	test_proc_free(&p);
 	kite(&p, NULL, "--kernel", g, "--initrd", "/nonexistent/rd", NULL, NULL);
-	assert_one_line_error(&p, "initrd '/nonexistent/rd'");
+	test_assert_one_line_error(&p, "initrd '/nonexistent/rd'");
 	test_proc_free(&p);
 	kite(&p, NULL, "--kernel", NULL, NULL, NULL, NULL, NULL);
-	assert_one_line_error(&p, "needs a value");
+	test_assert_one_line_error(&p, "needs a value");
 	test_proc_free(&p);
 	free(g);
 	free(txt);
@@ -275,16 +264,16 @@ START_TEST(bad_device_options)
 	int i, n = 4;
 
 	kite(&p, NULL, "--kernel", g, "--transport", "usb", NULL, NULL);
-	assert_one_line_error(&p, "--transport 'usb'");
+	test_assert_one_line_error(&p, "--transport 'usb'");
 	test_proc_free(&p);
 	kite(&p, NULL, "--kernel", g, "--console", "vga", NULL, NULL);
-	assert_one_line_error(&p, "--console 'vga'");
+	test_assert_one_line_error(&p, "--console 'vga'");
 	test_proc_free(&p);
 	kite(&p, NULL, "--kernel", g, "--disk", "/nonexistent/disk.img", NULL, NULL);
-	assert_one_line_error(&p, "/nonexistent/disk.img");
+	test_assert_one_line_error(&p, "/nonexistent/disk.img");
 	test_proc_free(&p);
 	kite(&p, NULL, "--kernel", g, "--disk", "/dev/null,engine=magic", NULL, NULL);
-	assert_one_line_error(&p, "magic");
+	test_assert_one_line_error(&p, "magic");
 	test_proc_free(&p);
 	for (i = 0; i < 17; i++) {
 		many[n++] = "--disk";
@@ -292,7 +281,7 @@ START_TEST(bad_device_options)
 	}
 	many[n] = NULL;
 	test_spawn(many, NULL, TIMEOUT_MS, &p);
-	assert_one_line_error(&p, "too many --disk");
+	test_assert_one_line_error(&p, "too many --disk");
 	test_proc_free(&p);
 	free(g);
 }
@@ -306,7 +295,7 @@ START_TEST(no_kvm_device)
 	setenv("KITE_KVM_DEV", "/nonexistent/kvm", 1);
 	kite(&p, NULL, "--kernel", g, NULL, NULL, NULL, NULL);
 	unsetenv("KITE_KVM_DEV");
-	assert_one_line_error(&p, "does not exist");
+	test_assert_one_line_error(&p, "does not exist");
 	test_proc_free(&p);
 	free(g);
 }
@@ -323,7 +312,7 @@ START_TEST(no_kvm_permission)
 	if (getuid() != 0 || access("/usr/bin/setpriv", X_OK))
 		ck_abort_msg("needs root and setpriv to drop privileges");
 	test_spawn(argv, NULL, TIMEOUT_MS, &p);
-	assert_one_line_error(&p, "permission denied");
+	test_assert_one_line_error(&p, "permission denied");
 	test_proc_free(&p);
 	free(g);
 }

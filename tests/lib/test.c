@@ -138,6 +138,16 @@ void test_proc_free(struct test_proc *p)
 }
 
 /* Made by the parent before any test forks, so every child shares it. */
+void test_assert_one_line_error(const struct test_proc *p, const char *what)
+{
+	const char *nl = strchr(p->err, '\n');
+
+	ck_assert_msg(p->status == 1, "exit %d, stderr: %s", p->status, p->err);
+	ck_assert_msg(!strncmp(p->err, "kite: error: ", 13), "stderr: %s", p->err);
+	ck_assert_msg(nl && nl[1] == '\0', "not one line: %s", p->err);
+	ck_assert_msg(strstr(p->err, what), "'%s' not in: %s", what, p->err);
+}
+
 static char tmpdir[64];
 
 static void tmp_init(void)

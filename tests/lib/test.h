@@ -37,6 +37,11 @@ struct test_proc {
 int test_spawn(char *const argv[], const char *input, unsigned timeout_ms,
 	       struct test_proc *p);
 void test_proc_free(struct test_proc *p);
+/*
+ * kite refused its input as the project promises: exit status 1 and
+ * exactly one "kite: error: ..." line on stderr that mentions `what`.
+ */
+void test_assert_one_line_error(const struct test_proc *p, const char *what);
 
 /* A file under a fresh private temp directory, removed by test_tmp_cleanup. */
 char *test_tmp_path(const char *name);

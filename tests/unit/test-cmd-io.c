@@ -27,16 +27,6 @@ static int kite_io(struct test_proc *pr, const char *a0, ...)
 	return test_spawn(argv, NULL, 60000, pr);
 }
 
-/* A failure is one line on stderr, "kite: error: ...", with what to fix. */
-static void assert_error(struct test_proc *pr, const char *needle)
-{
-	ck_assert_msg(pr->status == 1, "exit %d, stderr: %s", pr->status, pr->err);
-	ck_assert_msg(!strncmp(pr->err, "kite: error: ", 13), "stderr: %s", pr->err);
-	ck_assert_msg(strchr(pr->err, '\n') == pr->err + strlen(pr->err) - 1,
-		      "not one line: %s", pr->err);
-	ck_assert_msg(strstr(pr->err, needle), "no '%s' in: %s", needle, pr->err);
-}
-
 START_TEST(test_help)
 {
 	struct test_proc pr;
@@ -56,31 +46,31 @@ START_TEST(test_bad_input)
 	struct test_proc pr;
 
 	kite_io(&pr, missing, NULL);
-	assert_error(&pr, "No such file");
+	test_assert_one_line_error(&pr, "No such file");
 	test_proc_free(&pr);
 	kite_io(&pr, "-b", "1000", img, NULL);		/* cache=none by default */
-	assert_error(&pr, "logical block size");
+	test_assert_one_line_error(&pr, "logical block size");
 	test_proc_free(&pr);
 	kite_io(&pr, "--ro", "-w", "randwrite", img, NULL);
-	assert_error(&pr, "--ro");
+	test_assert_one_line_error(&pr, "--ro");
 	test_proc_free(&pr);
 	kite_io(&pr, "-w", "sideways", img, NULL);
-	assert_error(&pr, "--rw");
+	test_assert_one_line_error(&pr, "--rw");
 	test_proc_free(&pr);
 	kite_io(&pr, "-q", "0", img, NULL);
-	assert_error(&pr, "--depth");
+	test_assert_one_line_error(&pr, "--depth");
 	test_proc_free(&pr);
 	kite_io(&pr, "-t", "1", "-n", "5", img, NULL);
-	assert_error(&pr, "not both");
+	test_assert_one_line_error(&pr, "not both");
 	test_proc_free(&pr);
 	kite_io(&pr, "-e", "posix", img, NULL);
-	assert_error(&pr, "--engine");
+	test_assert_one_line_error(&pr, "--engine");
 	test_proc_free(&pr);
 	kite_io(&pr, NULL);
-	assert_error(&pr, "no image");
+	test_assert_one_line_error(&pr, "no image");
 	test_proc_free(&pr);
 	kite_io(&pr, "-b", "2M", img, NULL);
-	assert_error(&pr, "smaller than one block");
+	test_assert_one_line_error(&pr, "smaller than one block");
 	test_proc_free(&pr);
 	free(img);
 	free(missing);
@@ -96,10 +86,10 @@ START_TEST(test_locked)
 	struct test_proc pr;
 
 	kite_io(&pr, "-w", "randwrite", "-n", "10", img, NULL);
-	assert_error(&pr, "locked");
+	test_assert_one_line_error(&pr, "locked");
 	test_proc_free(&pr);
 	kite_io(&pr, "-w", "read", "-n", "10", img, NULL);
-	assert_error(&pr, "locked");
+	test_assert_one_line_error(&pr, "locked");
 	test_proc_free(&pr);
 	disk_close(d);
 	ck_assert_int_eq(kite_io(&pr, "-w", "randwrite", "-n", "10", img, NULL), 0);
@@ -191,7 +181,7 @@ START_TEST(test_verify)
 
 	/* Another seed is another pattern: caught at the first byte. */
 	kite_io(&pr, "-w", "read", "-V", "-e", e, "-c", cache, "-S", "10", img, NULL);
-	assert_error(&pr, "first mismatch at offset");
+	test_assert_one_line_error(&pr, "first mismatch at offset");
 	test_proc_free(&pr);
 
 	fd = open(img, O_RDWR);
@@ -199,7 +189,7 @@ START_TEST(test_verify)
 	close(fd);
 	kite_io(&pr, "-w", "read", "-V", "-e", e, "-c", cache, "-S", "9", img, NULL);
 	snprintf(want, sizeof(want), "first mismatch at offset %llu ", 5 * MiB + 77);
-	assert_error(&pr, want);
+	test_assert_one_line_error(&pr, want);
 	test_proc_free(&pr);
 	free(img);
 }
