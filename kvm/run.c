@@ -50,7 +50,7 @@ struct console {
 	size_t npending, off;
 };
 
-/* Read stdin into the UART; returns false once stdin is closed. */
+/* Read stdin into the UART; clears c->in_open once stdin is closed. */
 static void console_input(struct vm *vm, struct console *c)
 {
 	ssize_t n;
