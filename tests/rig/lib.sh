@@ -361,6 +361,7 @@ rig_boot_l1() {
 			tail -n +1 -f --pid="$RIG_QEMU_PID" "$log" &
 			RIG_TAIL_PID=$!
 		fi
+		rig_watch_stall "$RIG_QEMU_PID" "$log" "${RIG_STALL_SECS:-0}"
 		wait "$RIG_QEMU_PID"
 		rc=$?
 		RIG_QEMU_PID=
@@ -370,6 +371,33 @@ rig_boot_l1() {
 	rm -f "$img"
 	cp "$log" "$shared_log.$$" && mv -f "$shared_log.$$" "$shared_log"
 	return $rc
+}
+
+# rig_watch_stall PID LOG SECS: stop L1 (PID, its timeout(1) wrapper,
+# which passes the signal on) once its console LOG has not grown for SECS
+# (0: never). The emulated L1 has been seen to freeze outright (no output,
+# not even its own soft-lockup panic); without this a frozen L1 holds the
+# run until its whole timeout.
+rig_watch_stall() {
+	local pid=$1 log=$2 secs=$3 size last=-1 idle=0
+	[ "$secs" -gt 0 ] || return 0
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 5
+		size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+		if [ "$size" != "$last" ]; then
+			last=$size idle=0
+		else
+			idle=$((idle + 5))
+		fi
+		if [ $idle -ge "$secs" ]; then
+			echo "rig: L1 console silent for ${secs}s: stopping it"
+			kill -TERM "$pid" 2>/dev/null
+			sleep 5	# then for certain: QEMU itself, and its wrapper
+			pkill -KILL -P "$pid" 2>/dev/null
+			kill -KILL "$pid" 2>/dev/null
+			return 1
+		fi
+	done
 }
 
 # rig_plan_quote ARG...: shell words for the plan (busybox sh reads them).

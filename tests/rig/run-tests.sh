@@ -109,16 +109,19 @@ fi
 if [ "$inner" = qemu ]; then rig_prepare qemu; else rig_prepare; fi
 echo "rig: inner VMM $inner${KITE:+ ($KITE)}, cases: $cases"
 log=$RIG_CACHE/last-tests.log
-rig_boot_l1 "$plan" $((ncases * (secs + 10) + 60)) "$log" quiet
+# Silent for longer than a case may take: L1 froze (see rig_watch_stall).
+RIG_STALL_SECS=${KITE_RIG_STALL:-$((secs * 2 + 60))} \
+	rig_boot_l1 "$plan" $((ncases * (secs + 10) + 60)) "$log" quiet
 rc=$?
 tr -d '\r' <"$RIG_L1_LOG" >"$RIG_TMP/console"
 
-passed=0 failed=0
+passed=0 failed=0 missing=
 for c in $cases; do
 	line=$(grep -m1 "^RIG-RESULT $c " "$RIG_TMP/console")
 	if [ -z "$line" ]; then
 		echo "  FAIL  $c: no result from L1 (qemu exit $rc)"
 		failed=$((failed + 1))
+		missing="$missing $c"
 		continue
 	fi
 	read -r _ _ verdict detail <<<"$line"
@@ -142,5 +145,22 @@ if [ $failed != 0 ] && ! grep -q '^RIG-L1 ready' "$RIG_TMP/console"; then
 fi
 echo "rig: L1 $(sed -n 's/^RIG-L1 ready /ready at /p' "$RIG_TMP/console")s of its uptime;" \
 	"whole run $((SECONDS - start)) s; log $log"
+# Cases an L1 that stopped early never ran get one more chance in a fresh
+# L1 (the emulated L1 itself sometimes freezes); their verdicts replace the
+# "no result" failures. A case that ran and failed is never re-run.
+if [ -n "$missing" ] && [ "${KITE_RIG_RETRY:-0}" != 1 ] && grep -q '^RIG-L1 ready' "$RIG_TMP/console"; then
+	echo "rig: L1 stopped before:$missing; running them in a fresh L1"
+	retry=$(KITE_RIG_RETRY=1 "$0" $missing 2>&1)
+	echo "$retry" | grep -v -E '^rig: [0-9]+ passed, [0-9]+ failed' | sed 's/^/  retry| /'
+	sum=$(echo "$retry" | grep -E '^rig: [0-9]+ passed, [0-9]+ failed' | tail -n1)
+	set -- $missing
+	failed=$((failed - $#))
+	if [ -n "$sum" ]; then
+		passed=$((passed + $(sed -E 's/rig: ([0-9]+) passed.*/\1/' <<<"$sum")))
+		failed=$((failed + $(sed -E 's/.* ([0-9]+) failed/\1/' <<<"$sum")))
+	else
+		failed=$((failed + $#))
+	fi
+fi
 echo "rig: $passed passed, $failed failed"
 [ $failed = 0 ]
