@@ -67,10 +67,18 @@ static void prep(struct disk *disk, struct io_uring_sqe *sqe, struct disk_req *r
 {
 	switch (r->op) {
 	case DISK_OP_READ:
-		io_uring_prep_readv(sqe, disk->fd, r->iov, r->iovcnt, r->offset);
+		if (r->iovcnt == 1)	/* no iovec to import */
+			io_uring_prep_read(sqe, disk->fd, r->iov[0].iov_base,
+					   r->iov[0].iov_len, r->offset);
+		else
+			io_uring_prep_readv(sqe, disk->fd, r->iov, r->iovcnt, r->offset);
 		break;
 	case DISK_OP_WRITE:
-		io_uring_prep_writev(sqe, disk->fd, r->iov, r->iovcnt, r->offset);
+		if (r->iovcnt == 1)
+			io_uring_prep_write(sqe, disk->fd, r->iov[0].iov_base,
+					    r->iov[0].iov_len, r->offset);
+		else
+			io_uring_prep_writev(sqe, disk->fd, r->iov, r->iovcnt, r->offset);
 		break;
 	case DISK_OP_FLUSH:
 		io_uring_prep_fsync(sqe, disk->fd, IORING_FSYNC_DATASYNC);
@@ -122,13 +130,15 @@ static void reap(struct disk *disk)
 	struct io_uring_cqe *cqe;
 	unsigned head, seen, n;
 
-	disk_plug(disk);
 	do {
 		seen = n = 0;
+		disk_plug(disk);
 		io_uring_for_each_cqe(&u->ring, head, cqe) {
 			struct disk_req *r = io_uring_cqe_get_data(cqe);
 			ssize_t res = cqe->res;
 
+			if (n == DISK_REAP_CHUNK)
+				break;
 			seen++;
 			if ((void *)r == KICK_TAG) {
 				u->poll_armed = false;
@@ -144,8 +154,12 @@ static void reap(struct disk *disk)
 		io_uring_cq_advance(&u->ring, seen);
 		if (n)
 			disk_queue_done(disk, n);
+		disk_unplug(disk);
+		/* More to reap: let this chunk's SQEs go now (the loop's enter
+		 * takes the last chunk's). A failure stays queued for it too. */
+		if (io_uring_cq_ready(&u->ring) && io_uring_sq_ready(&u->ring))
+			io_uring_submit(&u->ring);
 	} while (seen);
-	disk_unplug(disk);
 }
 
 static void *uring_thread(void *arg)
