@@ -107,8 +107,10 @@ rig_vmm_run() {	# ... [DISK...]: see rig_vmm_cmd
 	shift 2
 	eval "set -- $(rig_vmm_cmd "$@")"
 	t0=$(date +%s)
+	# RIG_SNAP=FILE: snapshots of the VMM's counters on the guest's
+	# RIG-SNAP lines, with the trace histograms of rig_trace_on.
 	rigrun -t "$secs" -m RIG-L2-INIT -o "/tmp/$name.log" -p "  $name| " \
-		-r "/tmp/$name.res" -- "$@" </dev/null
+		-r "/tmp/$name.res" ${RIG_SNAP:+-s "$RIG_SNAP" $RIG_SNAP_FILES} -- "$@" </dev/null
 	t1=$(date +%s)
 	cat "/tmp/$name.res"
 }
@@ -430,8 +432,22 @@ rig_bench_fio() {	# WHO(l1|kite|qemu|qemu-pci) RUN SECS TIMEOUT
 	fi
 	RIG_INNER=$1
 	n=fio-$1-$2
-	rig_vmm_run "$n" "$4" 1 512M "$L2_CMDLINE rig.test=fio rig.fio_secs=$3" \
+	# Round "cost": the same jobs, counted (see rig_cost_of), not timed.
+	snap= RIG_SNAP=
+	if [ "$2" = cost ]; then
+		if rig_trace_on; then
+			snap=rig.fio_snap=1 RIG_SNAP=/tmp/$n.snap
+		else
+			echo "RIG-FIO $1 $2 setup failed: no tracing"
+		fi
+	fi
+	rig_vmm_run "$n" "$4" 1 512M "$L2_CMDLINE rig.test=fio rig.fio_secs=$3 $snap" \
 		"$FIO_IMG,cache=none,engine=aio" "/rig/fio.img,ro,cache=writeback" >/dev/null
+	if [ -n "$snap" ]; then
+		rig_trace_off
+		rig_cost_of "$n" "$1"
+		RIG_SNAP=
+	fi
 	echo "RIG-FIO-VMM $1 $2 status=$(res_field "$n" status) wall_ms=$(res_field "$n" wall_ms)" \
 		"user_ms=$(res_field "$n" user_ms) sys_ms=$(res_field "$n" sys_ms)" \
 		"guest_ms=$(res_field "$n" guest_ms)"
@@ -444,6 +460,92 @@ rig_bench_fio() {	# WHO(l1|kite|qemu|qemu-pci) RUN SECS TIMEOUT
 			head -n 40
 		tail -n 5 "/tmp/$n.log"
 	fi
+}
+
+# ---- cost per I/O (tests/bench/bench-virtio.sh) -------------------------
+# What each I/O costs, counted rather than timed (TCG makes time noisy, not
+# counts): L1 KVM's exits by reason (kvm_exit histogram) and its per-VM
+# stats, the MSRs the guest touched (kvm_msr), the VMM's syscalls by
+# thread and number (raw_syscalls), its threads' context switches and CPU
+# time; and in L2 the requests and interrupts. Histograms cover all of
+# L1; only one VM runs at a time, and syscalls are kept for the VMM's
+# threads only.
+TRACE=/sys/kernel/tracing
+rig_trace_on() {
+	grep -q " /sys/kernel/debug " /proc/mounts ||
+		mount -t debugfs debugfs /sys/kernel/debug || return 1
+	grep -q " $TRACE " /proc/mounts || mount -t tracefs tracefs $TRACE || return 1
+	RIG_SNAP_FILES=
+	for t in kvm/kvm_exit:exit_reason kvm/kvm_msr:ecx,write raw_syscalls/sys_enter:common_pid,id; do
+		echo "hist:keys=${t#*:}:size=4096" >"$TRACE/events/${t%:*}/trigger" || return 1
+		RIG_SNAP_FILES="$RIG_SNAP_FILES -S $TRACE/events/${t%:*}/hist"
+	done
+}
+rig_trace_off() {
+	for t in kvm/kvm_exit:exit_reason kvm/kvm_msr:ecx,write raw_syscalls/sys_enter:common_pid,id; do
+		echo "!hist:keys=${t#*:}:size=4096" >"$TRACE/events/${t%:*}/trigger" 2>/dev/null
+	done
+	RIG_SNAP_FILES=
+}
+
+# rig_cost_of NAME WHO: from /tmp/NAME.snap and the guest's "RIG-L2 cost"
+# lines, one line per fio job: RIG-COST WHO RW QD ios=N KEY=PER_IO...
+# Keys: exits (all L2 exits L1's KVM handled), x.REASON (by SVM exit
+# code), kvm.STAT (L1 KVM per-VM stats: irq_injections, halt_exits, ...),
+# msr.ECX.r|w, vcpu_cs / io_cs (context switches of the vCPU threads / of
+# the others), vcpu_us / io_us (their CPU time), sys.vcpu|io (syscalls),
+# sc.NAME (syscalls by number), l2.irq_dev|irq_loc|irq_all (interrupts in
+# L2: the disk's, the local timer's, all).
+rig_cost_of() {
+	tr -d '\r' <"/tmp/$1.log" | sed -n 's/^RIG-L2 cost //p' >"/tmp/$1.l2cost"
+	awk -v who="$2" -v l2="/tmp/$1.l2cost" '
+	function add(k, v) { val[snap, k] += v; keys[k] = 1 }
+	$1 == "SNAP" { snap = $2 " " $3 " " $4; file = ""; next }
+	$1 == "END" { file = ""; next }
+	$1 == "kvm" { add("kvm." $2, $3); next }
+	$1 == "task" {
+		cls = $6 > 0 ? "vcpu" : "io"
+		tid[snap, $2] = cls
+		add(cls "_us", $3 / 1000); add(cls "_cs", $4 + $5)
+		next
+	}
+	$1 == "io" { next }
+	$1 == "file" { file = $2; next }
+	file != "" && /^\{/ {
+		# { k1: v1, k2: v2 } hitcount: N
+		line = $0; gsub(/[{},]/, " ", line); n = split(line, w, " ")
+		delete kv
+		for (i = 1; i < n; i++) if (w[i] ~ /:$/) { kv[substr(w[i], 1, length(w[i]) - 1)] = w[i + 1]; i++ }
+		hits = kv["hitcount"]
+		if (file ~ /kvm_exit/) { add("exits", hits); add("x." kv["exit_reason"], hits) }
+		else if (file ~ /kvm_msr/) add("msr." sprintf("%x", kv["ecx"]) (kv["write"] ? ".w" : ".r"), hits)
+		else if (file ~ /sys_enter/) { pend[++np] = snap SUBSEP kv["common_pid"] SUBSEP kv["id"] SUBSEP hits }
+	}
+	END {
+		# syscalls: only the VMM threads, known from the task lines.
+		for (i = 1; i <= np; i++) {
+			split(pend[i], p, SUBSEP)
+			c = tid[p[1], p[2]]
+			if (c == "") continue
+			val[p[1], "sys." c] += p[4]; keys["sys." c] = 1
+			val[p[1], "sc." c "." p[3]] += p[4]; keys["sc." c "." p[3]] = 1
+		}
+		while ((getline line <l2) > 0) {
+			split(line, f, " "); rw = f[1]; qd = f[2]; sub(/^qd/, "", qd)
+			ios = 0
+			for (i = 3; i in f; i++) { split(f[i], kvp, "="); l2v[kvp[1]] = kvp[2] }
+			ios = l2v["ios"]
+			b = "b " rw " " qd; e = "e " rw " " qd
+			if (ios <= 0) continue
+			out = "RIG-COST " who " " rw " " qd " ios=" ios
+			for (k in l2v) if (k != "ios") out = out sprintf(" l2.%s=%.3f", k, l2v[k] / ios)
+			for (k in keys) {
+				d = val[e, k] - val[b, k]
+				if (d != 0) out = out sprintf(" %s=%.3f", k, d / ios)
+			}
+			print out
+		}
+	}' "/tmp/$1.snap"
 }
 
 # The mini kernel (guest/linux: everything built in, virtio-mmio command-
@@ -476,8 +578,10 @@ rig_mini_run() {	# rig_mini_run NAME TIMEOUT ARGS...: as rig_vmm_run
 	name=$1 secs=$2
 	eval "set -- $(shift 2; rig_mini_cmd "$@")"
 	t0=$(date +%s)
+	# RIG_SNAP=FILE: snapshots of the VMM's counters on the guest's
+	# RIG-SNAP lines, with the trace histograms of rig_trace_on.
 	rigrun -t "$secs" -m RIG-L2-INIT -o "/tmp/$name.log" -p "  $name| " \
-		-r "/tmp/$name.res" -- "$@" </dev/null
+		-r "/tmp/$name.res" ${RIG_SNAP:+-s "$RIG_SNAP" $RIG_SNAP_FILES} -- "$@" </dev/null
 	t1=$(date +%s)
 	cat "/tmp/$name.res"
 }

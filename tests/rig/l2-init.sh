@@ -41,7 +41,12 @@
 #                          region; both read back; per-queue interrupts
 #   rig.test=fio           fio from the disk that holds it (chroot) against
 #                          the other one: 4 KiB randread/randwrite at queue
-#                          depth 1 and 32, rig.fio_secs seconds each
+#                          depth 1 and 32, rig.fio_secs seconds each;
+#                          with rig.fio_snap=1 each job sits between
+#                          "RIG-SNAP b|e RW QD" lines (L1's rigrun snapshots
+#                          the VMM's counters on each) and is followed by
+#                          "RIG-L2 cost RW qdQD ios= irq_dev= irq_loc= irq_all="
+#                          (the guest's side of the same window)
 #   rig.test=devs    report the virtio devices, the hwrng and vda's first
 #                    line, write a line to vda, then reboot (mini kernel)
 /bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
@@ -185,10 +190,31 @@ blk_mq() {
 
 # fio lives on an ext2 disk of its own (with its libraries): find it,
 # chroot into it and run against the other disk.
+# fio_counters DISK: "IOS DEV LOC ALL": requests the disk completed, and
+# the guest's interrupts: the disk's virtio device (its MSI-X queue vectors,
+# or its one virtio-mmio line), the local timer, all of them.
+fio_counters() {
+	dev=$(readlink /sys/block/$1/device)
+	dev=${dev##*/}
+	set -- $(cat /sys/block/$1/stat)
+	awk -v ios=$(($1 + $5)) -v dev="$dev" -v n="$(grep -c '^processor' /proc/cpuinfo)" '
+		NR > 1 {
+			s = 0
+			for (i = 2; i <= n + 1; i++) s += $i
+			all += s
+			if ($1 == "LOC:") loc = s
+			if ($NF == dev || index($NF, dev "-req") == 1) d += s
+		}
+		END { printf "%d %d %d %d\n", ios, d, loc, all }' /proc/interrupts
+}
+
 fio_run() {
-	secs=3 target= fdev=
+	secs=3 target= fdev= snap=
 	for arg in $(cat /proc/cmdline); do
-		case $arg in rig.fio_secs=*) secs=${arg#rig.fio_secs=} ;; esac
+		case $arg in
+		rig.fio_secs=*) secs=${arg#rig.fio_secs=} ;;
+		rig.fio_snap=1) snap=1 ;;
+		esac
 	done
 	mkdir -p /fio
 	for d in /sys/block/vd*; do
@@ -208,9 +234,24 @@ fio_run() {
 	mount -t sysfs sys /fio/sys
 	for rw in randread randwrite; do
 		for qd in 1 32; do
+			# The snapshots are taken while the guest sleeps: L1 has
+			# a second to take them, and a sleeping guest costs little.
+			if [ -n "$snap" ]; then
+				c0=$(fio_counters $target)
+				echo "RIG-SNAP b $rw $qd"
+				sleep 1
+			fi
 			out=$(chroot /fio /usr/bin/fio --name=j --filename=/dev/$target --direct=1 \
 				--ioengine=libaio --rw=$rw --bs=4k --iodepth=$qd --runtime=$secs \
 				--time_based --norandommap --randrepeat=0 --minimal 2>&1)
+			if [ -n "$snap" ]; then
+				c1=$(fio_counters $target)
+				echo "RIG-SNAP e $rw $qd"
+				sleep 1
+				set -- $c0 $c1
+				echo "RIG-L2 cost $rw qd$qd ios=$(($5 - $1)) irq_dev=$(($6 - $2))" \
+					"irq_loc=$(($7 - $3)) irq_all=$(($8 - $4))"
+			fi
 			f=8
 			[ $rw = randwrite ] && f=49
 			iops=$(echo "$out" | awk -F';' -v f=$f '/^3;/ { print $f }')

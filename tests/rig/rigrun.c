@@ -7,7 +7,8 @@
  * boot-time figure), the VMM's CPU time and peak RSS, and a hard bound on
  * how long it may run with nothing left behind. So:
  *
- *   rigrun [-t SECS] [-m MARKER]... [-o LOG] [-p PREFIX] [-r RESULT] -- CMD [ARG]...
+ *   rigrun [-t SECS] [-m MARKER]... [-o LOG] [-p PREFIX] [-r RESULT]
+ *          [-s SNAPFILE [-S FILE]...] -- CMD [ARG]...
  *
  * runs CMD in its own process group with stdout+stderr on a pipe, copies
  * that output to our stdout (each line prefixed by PREFIX) and raw to LOG,
@@ -19,6 +20,20 @@
  *   RIGRUN status=N wall_ms=N user_ms=N sys_ms=N guest_ms=N maxrss_kb=N
  *          timed_out=0|1 orphans=0|1
  *   RIGRUN-MARK MARKER MS        (one per marker seen, ms since exec)
+ *
+ * With -s, every output line that starts with "RIG-SNAP " makes rigrun
+ * append a snapshot of CMD's counters to SNAPFILE before it reads on
+ * (the L2 guest prints such lines around a phase it wants costed):
+ *
+ *   SNAP LABEL                   (the rest of the line)
+ *   kvm NAME VALUE               each stat in /sys/kernel/debug/kvm/PID-FD
+ *                                (the VM's, vCPU stats summed over vCPUs)
+ *   task TID SUM_EXEC_NS VOLUNTARY NONVOLUNTARY GUEST_TICKS COMM
+ *                                each thread of CMD (schedstat, status, stat)
+ *   io SYSCR SYSCW               read- and write-type syscalls of CMD
+ *   file PATH                    then the lines of each -S FILE (e.g. a
+ *                                trace histogram), as they are
+ *   END
  *
  * status is the exit status, 128+N if it died of signal N; guest_ms is the
  * part of user time spent running guest code (KVM's guest accounting), so
@@ -34,12 +49,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_MARKERS	16
+#define MAX_SNAP_FILES	8
+#define SNAP_PREFIX	"RIG-SNAP "
 #define LINE_MAX_SEEN	256	/* markers are matched within a line's first bytes */
 
 struct marker {
@@ -85,6 +103,13 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+struct snapper {
+	FILE *out;			/* NULL: no snapshots */
+	pid_t pid;
+	const char *files[MAX_SNAP_FILES];
+	int nr_files;
+};
+
 struct copier {
 	const char *prefix;
 	int log_fd;
@@ -94,7 +119,137 @@ struct copier {
 	struct marker *markers;
 	int nr_markers;
 	long t0;
+	struct snapper *snap;
 };
+
+/* The first line of a small file, without its newline ("" if unreadable). */
+static void read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+
+	buf[0] = 0;
+	if (!f)
+		return;
+	if (!fgets(buf, (int)size, f))
+		buf[0] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	fclose(f);
+}
+
+/* Value of "Key:\tN" in a /proc status file, or -1. */
+static long long status_field(const char *path, const char *key)
+{
+	char line[256];
+	size_t n = strlen(key);
+	long long v = -1;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			v = strtoll(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* Field `nr` (1-based, as in proc(5)) of a /proc stat line, or -1. */
+static long long stat_field(const char *path, int nr)
+{
+	char buf[1024], *p;
+	int field;
+
+	read_line(path, buf, sizeof(buf));
+	p = strrchr(buf, ')');
+	for (field = 2; field < nr && p; field++)
+		p = strchr(p + 1, ' ');
+	return p ? strtoll(p + 1, NULL, 10) : -1;
+}
+
+static void snap_kvm(struct snapper *s)
+{
+	char dir[300], path[600], val[64], want[32];
+	struct dirent *e;
+	DIR *d = opendir("/sys/kernel/debug/kvm");
+
+	if (!d)
+		return;
+	snprintf(want, sizeof(want), "%d-", (int)s->pid);
+	dir[0] = 0;
+	while ((e = readdir(d)))
+		if (!strncmp(e->d_name, want, strlen(want))) {
+			snprintf(dir, sizeof(dir), "/sys/kernel/debug/kvm/%s", e->d_name);
+			break;
+		}
+	closedir(d);
+	if (!dir[0] || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d))) {
+		/* Counters only: mmu_rmaps_stat walks the guest's page maps. */
+		if (e->d_type != DT_REG || strstr(e->d_name, "rmaps"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		read_line(path, val, sizeof(val));
+		if (val[0] >= '0' && val[0] <= '9')
+			fprintf(s->out, "kvm %s %s\n", e->d_name, val);
+	}
+	closedir(d);
+}
+
+static void snap_tasks(struct snapper *s)
+{
+	char dir[64], path[400], comm[64], sched[128];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/task", (int)s->pid);
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/schedstat", dir, e->d_name);
+		read_line(path, sched, sizeof(sched));
+		snprintf(path, sizeof(path), "%s/%s/comm", dir, e->d_name);
+		read_line(path, comm, sizeof(comm));
+		for (char *c = comm; *c; c++)
+			if (*c == ' ')
+				*c = '_';
+		snprintf(path, sizeof(path), "%s/%s/status", dir, e->d_name);
+		fprintf(s->out, "task %s %lld %lld %lld ", e->d_name, strtoll(sched, NULL, 10),
+			status_field(path, "voluntary_ctxt_switches"),
+			status_field(path, "nonvoluntary_ctxt_switches"));
+		snprintf(path, sizeof(path), "%s/%s/stat", dir, e->d_name);
+		fprintf(s->out, "%lld %s\n", stat_field(path, 43), comm);
+	}
+	closedir(d);
+}
+
+/* Append a snapshot of the VMM's counters (see the top of the file). */
+static void snapshot(struct snapper *s, const char *label)
+{
+	char path[64], line[512];
+
+	fprintf(s->out, "SNAP %s\n", label);
+	snap_kvm(s);
+	snap_tasks(s);
+	snprintf(path, sizeof(path), "/proc/%d/io", (int)s->pid);
+	fprintf(s->out, "io %lld %lld\n", status_field(path, "syscr"), status_field(path, "syscw"));
+	for (int i = 0; i < s->nr_files; i++) {
+		FILE *f = fopen(s->files[i], "re");
+
+		fprintf(s->out, "file %s\n", s->files[i]);
+		while (f && fgets(line, sizeof(line), f))
+			fputs(line, s->out);
+		if (f)
+			fclose(f);
+	}
+	fprintf(s->out, "END\n");
+	fflush(s->out);
+}
 
 static void check_markers(struct copier *c)
 {
@@ -123,6 +278,12 @@ static void copy_out(struct copier *c, const char *buf, size_t len)
 		}
 		c->at_line_start = false;
 		if (buf[i] == '\n' || buf[i] == '\r') {
+			/* "\r\n" from a guest's tty: the line ends at its '\r'. */
+			if (c->snap->out && c->line_len > strlen(SNAP_PREFIX) &&
+			    !memcmp(c->line, SNAP_PREFIX, strlen(SNAP_PREFIX))) {
+				c->line[c->line_len == sizeof(c->line) ? c->line_len - 1 : c->line_len] = 0;
+				snapshot(c->snap, c->line + strlen(SNAP_PREFIX));
+			}
 			c->at_line_start = buf[i] == '\n';
 			c->line_len = 0;
 			continue;
@@ -168,14 +329,16 @@ static long children_guest_ms(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: rigrun [-t SECS] [-m MARKER]... [-o LOG] [-p PREFIX] "
-		"[-r RESULT] -- CMD [ARG]...\n");
+		"[-r RESULT] [-s SNAPFILE [-S FILE]...] -- CMD [ARG]...\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	struct marker markers[MAX_MARKERS];
-	struct copier c = { .log_fd = -1, .at_line_start = true, .markers = markers };
+	struct snapper snap = { 0 };
+	struct copier c = { .log_fd = -1, .at_line_start = true, .markers = markers,
+			    .snap = &snap };
 	const char *result_path = NULL;
 	long timeout_s = 60, deadline, kill_at = -1;
 	bool timed_out = false, orphans = false, reaped = false, eof = false, killed = false;
@@ -185,7 +348,7 @@ int main(int argc, char **argv)
 	FILE *res;
 	pid_t pid;
 
-	while ((opt = getopt(argc, argv, "+t:m:o:p:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "+t:m:o:p:r:s:S:")) != -1) {
 		switch (opt) {
 		case 't':
 			timeout_s = strtol(optarg, NULL, 10);
@@ -208,6 +371,18 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			result_path = optarg;
+			break;
+		case 's':
+			snap.out = fopen(optarg, "we");
+			if (!snap.out) {
+				perror(optarg);
+				return 2;
+			}
+			break;
+		case 'S':
+			if (snap.nr_files == MAX_SNAP_FILES)
+				usage();
+			snap.files[snap.nr_files++] = optarg;
 			break;
 		default:
 			usage();
@@ -245,6 +420,7 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 	setpgid(pid, pid);	/* both sides, so the group exists before any kill */
+	snap.pid = pid;
 	close(pipefd[1]);
 
 	/*
@@ -335,5 +511,7 @@ int main(int argc, char **argv)
 			fprintf(res, "RIGRUN-MARK %s %ld\n", markers[i].text, markers[i].ms);
 	if (res != stderr)
 		fclose(res);
+	if (snap.out)
+		fclose(snap.out);
 	return 0;
 }
