@@ -7,6 +7,17 @@
  * straight from the kernel's completion ring (no io_getevents syscall,
  * as QEMU's linux-aio does), runs the callbacks with the queue plugged
  * and submits what they queued, DISK_REAP_CHUNK completions at a time.
+ *
+ * A caller with an event loop of its own (virtio-blk's queue worker) can
+ * take the completions over (disk_poller_attach): it polls the eventfd
+ * next to its other fds and reaps on its own thread, as QEMU's main loop
+ * does. A request then costs its submitter one wakeup, not a wakeup of
+ * the submitter plus one of the completion thread; and a request the
+ * kernel completed inside io_submit (a RAM disk, an error) is reaped on
+ * the submitter's next turn of its loop without sleeping at all. The
+ * completion thread then only does timed retries of a stalled queue, and
+ * takes the eventfd back on detach. The switch is a handshake (the thread
+ * acknowledges it), so after attach returns only the poller reaps.
  */
 #include <libaio.h>
 #include <poll.h>
@@ -23,9 +34,16 @@ _Static_assert(sizeof(struct iocb) <= sizeof(((struct disk_req *)0)->engine_priv
 
 struct aio {
 	io_context_t ctx;
-	int efd;
+	int efd;		/* completions: every iocb signals it */
+	int ctl_fd;		/* wakes the completion thread: stop, stall, mode */
 	pthread_t thread;
 	atomic_bool stop;
+	pthread_mutex_t reap_lock;	/* one reader of the ring at a time */
+
+	/* Who reaps (external: the poller). want: asked; seen: the thread's ack. */
+	pthread_mutex_t mode_lock;
+	pthread_cond_t mode_cond;
+	bool want_external, seen_external;
 };
 
 /* The kernel's completion ring, mapped at the io_context_t address. */
@@ -45,8 +63,16 @@ static void poke(struct aio *a)
 {
 	u64 one = 1;
 
-	if (write(a->efd, &one, sizeof(one)) < 0)
+	if (write(a->ctl_fd, &one, sizeof(one)) < 0)
 		pr_warn("disk: aio: eventfd write: %m");
+}
+
+static void drain(int fd)
+{
+	u64 cnt;
+
+	while (read(fd, &cnt, sizeof(cnt)) == sizeof(cnt))
+		;
 }
 
 static unsigned aio_submit(struct disk *disk, struct disk_req **reqs, unsigned nr)
@@ -127,6 +153,7 @@ static void reap(struct disk *disk)
 	struct io_event ev[DISK_REAP_CHUNK];
 	unsigned n, i;
 
+	pthread_mutex_lock(&a->reap_lock);
 	while ((n = ring_peek(a, ev, ARRAY_SIZE(ev)))) {
 		disk_plug(disk);
 		for (i = 0; i < n; i++) {
@@ -138,6 +165,22 @@ static void reap(struct disk *disk)
 		disk_queue_done(disk, n);
 		disk_unplug(disk);
 	}
+	pthread_mutex_unlock(&a->reap_lock);
+}
+
+/* Take up a mode change; true if the poller reaps. */
+static bool thread_mode(struct aio *a)
+{
+	bool ext;
+
+	pthread_mutex_lock(&a->mode_lock);
+	ext = a->want_external;
+	if (a->seen_external != ext) {
+		a->seen_external = ext;
+		pthread_cond_broadcast(&a->mode_cond);
+	}
+	pthread_mutex_unlock(&a->mode_lock);
+	return ext;
 }
 
 static void *aio_thread(void *arg)
@@ -146,25 +189,75 @@ static void *aio_thread(void *arg)
 	struct aio *a = disk->engine;
 
 	while (!atomic_load(&a->stop)) {
-		u64 cnt;
+		bool ext = thread_mode(a);
+		struct pollfd pfd[2] = {
+			{ .fd = a->ctl_fd, .events = POLLIN },
+			{ .fd = ext ? -1 : a->efd, .events = POLLIN },
+		};
+		/* Refused with nothing to wait for: retry in a millisecond. */
+		bool stalled = atomic_load(&disk->stalled);
+		int n = poll(pfd, 2, stalled ? 1 : -1);
 
-		if (atomic_load(&disk->stalled)) {
-			/* Refused with nothing to wait for: retry in a millisecond. */
-			struct pollfd pfd = { .fd = a->efd, .events = POLLIN };
-
-			if (poll(&pfd, 1, 1) == 0) {
-				atomic_store(&disk->stalled, false);
-				disk_kick(disk);
-				continue;
-			}
-		}
-		if (read(a->efd, &cnt, sizeof(cnt)) < 0 && errno != EINTR && errno != EAGAIN) {
-			pr_err("disk: aio: eventfd read: %m");
+		if (n < 0 && errno != EINTR) {
+			pr_err("disk: aio: poll: %m");
 			break;
 		}
-		reap(disk);
+		if (n == 0 && stalled) {
+			atomic_store(&disk->stalled, false);
+			disk_kick(disk);
+			continue;
+		}
+		if (n > 0 && pfd[0].revents)
+			drain(a->ctl_fd);
+		/* Drained before the ring is read: a later completion signals again. */
+		if (n > 0 && pfd[1].revents) {
+			drain(a->efd);
+			reap(disk);
+		}
 	}
 	return NULL;
+}
+
+/* Ask the thread for a mode and wait (bounded) until it has taken it up. */
+static void set_mode(struct aio *a, bool external)
+{
+	struct timespec until;
+	int ret = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&a->mode_lock);
+	a->want_external = external;
+	poke(a);
+	while (a->seen_external != external && ret != ETIMEDOUT)
+		ret = pthread_cond_timedwait(&a->mode_cond, &a->mode_lock, &until);
+	pthread_mutex_unlock(&a->mode_lock);
+	if (ret == ETIMEDOUT)
+		pr_warn("disk: aio: completion thread did not answer in 5 s");
+}
+
+static int aio_poller_attach(struct disk *disk)
+{
+	struct aio *a = disk->engine;
+
+	set_mode(a, true);
+	return a->efd;
+}
+
+static void aio_poller_detach(struct disk *disk)
+{
+	struct aio *a = disk->engine;
+
+	set_mode(a, false);
+	/* What completed before the switch: the eventfd stays readable for it. */
+}
+
+static void aio_poller_run(struct disk *disk)
+{
+	struct aio *a = disk->engine;
+
+	drain(a->efd);
+	reap(disk);
 }
 
 static int aio_init(struct disk *disk, char *err, size_t errlen)
@@ -176,11 +269,14 @@ static int aio_init(struct disk *disk, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	a->efd = eventfd(0, EFD_CLOEXEC);
-	if (a->efd < 0) {
+	a->ctl_fd = -1;
+	a->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (a->efd >= 0)
+		a->ctl_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (a->efd < 0 || a->ctl_fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "eventfd: %s", strerror(-ret));
-		goto free;
+		goto close;
 	}
 	ret = io_setup(disk->depth, &a->ctx);
 	if (ret) {
@@ -188,18 +284,26 @@ static int aio_init(struct disk *disk, char *err, size_t errlen)
 			 ret == -EAGAIN ? " (fs.aio-max-nr reached; lower the depth)" : "");
 		goto close;
 	}
+	pthread_mutex_init(&a->reap_lock, NULL);
+	pthread_mutex_init(&a->mode_lock, NULL);
+	pthread_cond_init(&a->mode_cond, NULL);
 	disk->engine = a;
 	ret = disk_thread_create(&a->thread, aio_thread, disk);
 	if (ret) {
 		snprintf(err, errlen, "cannot start aio thread: %s", strerror(-ret));
 		io_destroy(a->ctx);
 		disk->engine = NULL;
+		pthread_mutex_destroy(&a->reap_lock);
+		pthread_mutex_destroy(&a->mode_lock);
+		pthread_cond_destroy(&a->mode_cond);
 		goto close;
 	}
 	return 0;
 close:
-	close(a->efd);
-free:
+	if (a->efd >= 0)
+		close(a->efd);
+	if (a->ctl_fd >= 0)
+		close(a->ctl_fd);
 	free(a);
 	return ret;
 }
@@ -213,6 +317,10 @@ static void aio_exit(struct disk *disk)
 	pthread_join(a->thread, NULL);
 	io_destroy(a->ctx);
 	close(a->efd);
+	close(a->ctl_fd);
+	pthread_mutex_destroy(&a->reap_lock);
+	pthread_mutex_destroy(&a->mode_lock);
+	pthread_cond_destroy(&a->mode_cond);
 	free(a);
 	disk->engine = NULL;
 }
@@ -222,4 +330,7 @@ const struct disk_engine_ops disk_aio_ops = {
 	.init = aio_init,
 	.exit = aio_exit,
 	.submit = aio_submit,
+	.poller_attach = aio_poller_attach,
+	.poller_detach = aio_poller_detach,
+	.poller_run = aio_poller_run,
 };

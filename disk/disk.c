@@ -670,6 +670,23 @@ int disk_wait(struct disk *disk)
 	return 0;
 }
 
+int disk_poller_attach(struct disk *disk)
+{
+	return disk->ops->poller_attach ? disk->ops->poller_attach(disk) : -ENOTSUP;
+}
+
+void disk_poller_detach(struct disk *disk)
+{
+	if (disk->ops->poller_detach)
+		disk->ops->poller_detach(disk);
+}
+
+void disk_poller_run(struct disk *disk)
+{
+	if (disk->ops->poller_run)
+		disk->ops->poller_run(disk);
+}
+
 unsigned disk_inflight(const struct disk *disk)
 {
 	struct disk *d = (struct disk *)disk;

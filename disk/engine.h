@@ -45,6 +45,16 @@ struct disk_engine_ops {
 	 * thread (go ahead), else wakes that thread and returns true.
 	 */
 	bool (*defer)(struct disk *disk);
+	/*
+	 * Optional (include/disk.h, disk_poller_attach): hand completions to
+	 * a caller's event loop. attach returns the fd to poll (or -errno)
+	 * and returns only once the engine's own thread has stopped reaping;
+	 * detach gives reaping back to that thread; run drains the fd and
+	 * completes what is there, on the caller's thread.
+	 */
+	int (*poller_attach)(struct disk *disk);
+	void (*poller_detach)(struct disk *disk);
+	void (*poller_run)(struct disk *disk);
 	/* Ops the engine runs itself; the others go to the helper thread. */
 	bool native_discard;
 	/* No room limit and no threads: requests run in ops->submit. */

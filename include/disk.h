@@ -16,7 +16,8 @@
  *  - every request gets exactly one callback, with bytes done or -errno.
  *
  * Threads: callbacks run on the engine's completion thread (or inline on
- * the submitting thread for the sync engine) and must not block. A batch
+ * the submitting thread for the sync engine, or on the caller's poller:
+ * disk_poller_attach) and must not block. A batch
  * belongs to one submitting thread; several threads may submit to one
  * disk at once, each with its own batch.
  *
@@ -141,6 +142,21 @@ int disk_batch_submit(struct disk *disk, struct disk_batch *b);
 /* Block until everything in flight at the call has completed. Bounded by
  * the requests themselves: no polling. */
 int disk_wait(struct disk *disk);
+
+/*
+ * Completions in the caller's event loop (engine aio; others: -ENOTSUP).
+ * disk_poller_attach returns an fd that turns readable when requests
+ * complete; from then on their callbacks run only where the caller calls
+ * disk_poller_run (after poll says readable, or any time: it does not
+ * block), not on the engine's thread, which saves a thread wakeup per
+ * request. Until disk_poller_detach, the caller must keep doing so:
+ * disk_wait() and disk_close() need a detached disk (or a poller running
+ * on another thread). Attach and detach are not for callbacks, nor for
+ * two threads at once.
+ */
+int disk_poller_attach(struct disk *disk);
+void disk_poller_detach(struct disk *disk);
+void disk_poller_run(struct disk *disk);
 
 /* Requests in flight right now (for tests and statistics). */
 unsigned disk_inflight(const struct disk *disk);

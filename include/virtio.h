@@ -254,6 +254,16 @@ struct virtio_dev_ops {
 	 * not block unboundedly. One call per wakeup per queue.
 	 */
 	void (*queue_notify)(struct virtio_dev *vdev, struct virtq *vq);
+	/*
+	 * Optional: one more fd for the worker that serves vq (the first
+	 * queue of its worker) to poll next to its kick eventfd, or -1; and
+	 * what to do on that thread when it is readable (virtio-blk: the
+	 * disk's completions, so a request completes on the thread that
+	 * submitted it, without waking another). Asked when the workers
+	 * start, after activate; the fd must stay open until reset.
+	 */
+	int (*worker_fd)(struct virtio_dev *vdev, struct virtq *vq);
+	void (*worker_event)(struct virtio_dev *vdev, struct virtq *vq);
 	/* Teardown, after reset: free what the device allocated. */
 	void (*destroy)(struct virtio_dev *vdev);
 };

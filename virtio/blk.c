@@ -5,9 +5,12 @@
  * Each queue has a pool of requests sized to its ring. The worker pops
  * every chain a kick made available, parses it into a disk_req and adds
  * it to the queue's batch; the whole batch then goes to the disk layer at
- * once (one io_submit / io_uring_enter). Completions run on the engine's
- * thread (inline for the sync engine): they write the status byte, push
- * the chain on the used ring and interrupt the guest if it asked for it.
+ * once (one io_submit / io_uring_enter). Completions run on the first
+ * queue's worker when the engine lets it poll them (aio: the worker polls
+ * the disk's completion eventfd next to its kick eventfd, so a request
+ * wakes one thread, not two), else on the engine's thread (inline for
+ * the sync engine): they write the status byte, push the chain on the
+ * used ring and interrupt the guest if it asked for it.
  *
  * The request layout is not assumed (5.2.6.4: no framing): the 16-byte
  * header is read out of the readable bytes, the status is the last
@@ -131,6 +134,9 @@ struct virtio_blk {
 	char serial[VIRTIO_BLK_ID_BYTES];
 	unsigned nr_queues;
 	struct blk_queue queues[BLK_MAX_QUEUES];
+	/* The disk's completion fd while a worker polls it (activate to reset), or -1. */
+	int poll_fd;
+	bool poll_taken;	/* a worker has it */
 	char name[24];
 };
 
@@ -459,13 +465,40 @@ static int blk_activate(struct virtio_dev *vdev)
 		if (vq->ready && queue_alloc(blk, &blk->queues[i], vq))
 			return -ENOMEM;
 	}
+	/* Engines that cannot hand their completions over keep them (-ENOTSUP). */
+	blk->poll_fd = disk_poller_attach(blk->disk);
+	blk->poll_taken = false;
 	return 0;
+}
+
+/* The first worker to start (the lowest queue it serves) polls the disk. */
+static int blk_worker_fd(struct virtio_dev *vdev, struct virtq *vq)
+{
+	struct virtio_blk *blk = vdev->priv;
+
+	(void)vq;
+	if (blk->poll_fd < 0 || blk->poll_taken)
+		return -1;
+	blk->poll_taken = true;
+	return blk->poll_fd;
+}
+
+static void blk_worker_event(struct virtio_dev *vdev, struct virtq *vq)
+{
+	struct virtio_blk *blk = vdev->priv;
+
+	(void)vq;
+	disk_poller_run(blk->disk);
 }
 
 static void blk_reset(struct virtio_dev *vdev)
 {
 	struct virtio_blk *blk = vdev->priv;
 
+	/* The workers have stopped: the engine's thread reaps again. */
+	if (blk->poll_fd >= 0)
+		disk_poller_detach(blk->disk);
+	blk->poll_fd = -1;
 	/* In-flight requests complete (into the old rings) before they go. */
 	if (blk->disk)
 		disk_wait(blk->disk);
@@ -487,6 +520,8 @@ static const struct virtio_dev_ops blk_ops = {
 	.activate	= blk_activate,
 	.reset		= blk_reset,
 	.queue_notify	= blk_queue_notify,
+	.worker_fd	= blk_worker_fd,
+	.worker_event	= blk_worker_event,
 	.destroy	= blk_destroy,
 };
 
@@ -522,6 +557,7 @@ int virtio_blk_create(struct vm *vm, const char *spec, unsigned index,
 	if (!blk)
 		return -ENOMEM;
 	snprintf(blk->name, sizeof(blk->name), "virtio-blk%u", index);
+	blk->poll_fd = -1;
 	ret = disk_parse_spec(spec, &blk->path, &blk->opts, err, sizeof(err));
 	if (ret) {
 		pr_err("--disk %s: %s", spec, err);

@@ -13,11 +13,15 @@
 
 #include "virtio.h"
 
-/* A thread servicing the queues [first, first + nr) that share kick_fd. */
+/*
+ * A thread servicing the queues [first, first + nr) that share kick_fd,
+ * and the device's extra fd for queue `first` (ops->worker_fd), if any.
+ */
 struct virtio_worker {
 	struct virtio_dev *vdev;
 	pthread_t thread;
 	int kick_fd;
+	int extra_fd;
 	unsigned first, nr;
 };
 
@@ -119,22 +123,27 @@ static void worker_service(struct virtio_worker *w)
 static void *worker_main(void *arg)
 {
 	struct virtio_worker *w = arg;
-	struct pollfd pfd[2] = {
+	struct virtio_dev *vdev = w->vdev;
+	struct pollfd pfd[3] = {
 		{ .fd = w->kick_fd, .events = POLLIN },
-		{ .fd = w->vdev->stop_fd, .events = POLLIN },
+		{ .fd = vdev->stop_fd, .events = POLLIN },
+		{ .fd = w->extra_fd, .events = POLLIN },
 	};
 
 	/* Buffers the driver added before DRIVER_OK never got a kick we saw. */
 	worker_service(w);
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			pr_err("%s: poll: %s", w->vdev->name, strerror(errno));
+			pr_err("%s: poll: %s", vdev->name, strerror(errno));
 			break;
 		}
 		if (pfd[1].revents)
 			break;
+		/* Completions first: they free requests the kick may need. */
+		if (pfd[2].revents)
+			vdev->ops->worker_event(vdev, &vdev->vqs[w->first]);
 		if (pfd[0].revents) {
 			drain_eventfd(w->kick_fd);
 			worker_service(w);
@@ -182,6 +191,9 @@ static int workers_start(struct virtio_dev *vdev)
 		/* Queues the driver did not enable need no thread. */
 		if (!shared && !vdev->vqs[i].ready)
 			continue;
+		w->extra_fd = -1;
+		if (vdev->ops->worker_fd && vdev->ops->worker_event)
+			w->extra_fd = vdev->ops->worker_fd(vdev, &vdev->vqs[w->first]);
 		ret = -pthread_create(&w->thread, NULL, worker_main, w);
 		if (ret)
 			break;
