@@ -7,6 +7,7 @@
  * write-zeroes, argument checks. Faults on real devices (ENOSPC, EIO,
  * block devices) are in test-disk-faults.c, which needs root.
  */
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -668,6 +669,102 @@ START_TEST(test_tiny_depth)
 }
 END_TEST
 
+/* A read that records the thread its callback ran on. */
+struct where_req {
+	struct disk_req req;
+	struct iovec iov;
+	atomic_int calls;
+	ssize_t res;
+	pthread_t thread;
+};
+
+static void where_done(struct disk_req *req, ssize_t res)
+{
+	struct where_req *w = container_of(req, struct where_req, req);
+
+	w->res = res;
+	w->thread = pthread_self();
+	atomic_fetch_add(&w->calls, 1);
+}
+
+static void where_submit(struct disk *d, struct where_req *w, u8 *buf, unsigned i)
+{
+	memset(w, 0, sizeof(*w));
+	w->iov = (struct iovec){ buf, 4096 };
+	w->req = (struct disk_req){ .op = DISK_OP_READ, .offset = i * 4096ULL,
+				    .iov = &w->iov, .iovcnt = 1, .done = where_done };
+	ck_assert_int_eq(disk_submit(d, &w->req), 0);
+}
+
+static bool fd_readable(int fd, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1;
+}
+
+/*
+ * A poller takes the completions over (aio): while attached, callbacks run
+ * on the thread that calls disk_poller_run and nowhere else; a completion
+ * the poller has not run yet when it detaches is run by the engine again;
+ * engines without the feature say so and keep completing on their own.
+ */
+START_TEST(test_poller)
+{
+	enum { N = 4 };
+	struct disk_opts o = test_opts(_i, 0);
+	char *path = make_image("poll.img", 1 * MiB, 12);
+	struct disk *d = open_ok(path, &o);
+	u8 *buf = test_buf(N * 4096), *want = test_buf(4096);
+	struct where_req w[N], late;
+	int fd = disk_poller_attach(d), done = 0, i;
+
+	if (o.engine != DISK_ENGINE_AIO) {
+		ck_assert_int_eq(fd, -ENOTSUP);
+		where_submit(d, &w[0], buf, 0);
+		disk_wait(d);
+		ck_assert_int_eq(atomic_load(&w[0].calls), 1);
+		goto out;
+	}
+	ck_assert_int_ge(fd, 0);
+	for (i = 0; i < N; i++)
+		where_submit(d, &w[i], buf + i * 4096, i);
+	ck_assert(fd_readable(fd, 5000));
+	usleep(20 * 1000);	/* room for a wrong engine thread to reap them */
+	for (i = 0; i < N; i++)
+		ck_assert_int_eq(atomic_load(&w[i].calls), 0);
+	while (done < N) {
+		ck_assert_msg(fd_readable(fd, 5000), "completions never signalled");
+		disk_poller_run(d);
+		for (done = 0, i = 0; i < N; i++)
+			done += atomic_load(&w[i].calls);
+	}
+	for (i = 0; i < N; i++) {
+		ck_assert_int_eq(atomic_load(&w[i].calls), 1);
+		ck_assert_int_eq(w[i].res, 4096);
+		ck_assert(pthread_equal(w[i].thread, pthread_self()));
+		fill_pattern(want, 4096, i * 4096, 12);
+		ck_assert(!memcmp(buf + i * 4096, want, 4096));
+	}
+	disk_poller_run(d);	/* nothing pending: returns at once */
+	ck_assert(!fd_readable(fd, 0));
+
+	/* Completed but not run at detach: the engine's thread runs it. */
+	where_submit(d, &late, buf, 1);
+	ck_assert(fd_readable(fd, 5000));
+	disk_poller_detach(d);
+	disk_wait(d);
+	ck_assert_int_eq(atomic_load(&late.calls), 1);
+	ck_assert_int_eq(late.res, 4096);
+	ck_assert(!pthread_equal(late.thread, pthread_self()));
+out:
+	disk_close(d);
+	free(buf);
+	free(want);
+	free(path);
+}
+END_TEST
+
 static Suite *disk_suite(void)
 {
 	Suite *s = suite_create("disk");
@@ -688,6 +785,7 @@ static Suite *disk_suite(void)
 	tcase_add_loop_test(tc, test_discard_write_zeroes, 0, all);
 	tcase_add_loop_test(tc, test_wait_not_idle, 0, all);
 	tcase_add_loop_test(tc, test_tiny_depth, 0, all);
+	tcase_add_loop_test(tc, test_poller, 0, all);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -46,10 +46,29 @@ static bool use_indirect;
 /* The ring breq_build() adds to. */
 static struct tring *cur = &R;
 
+/* Queue interrupts raised on a thread that is not one of the device's queue workers. */
+static atomic_uint irqs_off_worker;
+
+static void blk_signal_queue(struct virtio_dev *vdev, struct virtq *vq)
+{
+	char name[16] = "";
+
+	pthread_getname_np(pthread_self(), name, sizeof(name));
+	if (strncmp(name, "virtio-blk/", 11))	/* the worker names: "%.10s/%u" */
+		atomic_fetch_add(&irqs_off_worker, 1);
+	tt_signal_queue(vdev, vq);
+}
+
+static const struct virtio_transport_ops blk_tt_ops = {
+	.signal_queue	= blk_signal_queue,
+	.signal_config	= tt_signal_config,
+	.reset		= tt_reset,
+};
+
 static int capture_create(struct vm *vm, struct virtio_dev *vdev)
 {
 	V = vdev;
-	return virtio_transport_attach(vdev, &tt_ops, &TT, 0);
+	return virtio_transport_attach(vdev, &blk_tt_ops, &TT, 0);
 }
 
 static u8 pattern(u64 off)
@@ -597,6 +616,52 @@ START_TEST(test_random_requests)
 }
 END_TEST
 
+/*
+ * Where completions run: with the aio engine (and sync, inline) on the
+ * queue's worker, the thread that submitted them, so a request wakes one
+ * thread; only io_uring keeps its own. Seen from the interrupts: one per
+ * request here (no EVENT_IDX), each raised by a queue worker, on one queue
+ * and on two.
+ */
+START_TEST(test_completion_thread)
+{
+	enum { N = 30 };
+	bool uring = strstr(engines[_i], "uring");
+	struct breq b;
+
+	for (unsigned cpus = 1; cpus <= 2; cpus++) {
+		if (!blk_up(_i, "", cpus))
+			return;
+		atomic_store(&irqs_off_worker, 0);
+		ck_assert(tdev_negotiate(V, V->device_features & ~VIRTIO_BIT(VIRTIO_F_EVENT_IDX)) &
+			  VIRTIO_STATUS_FEATURES_OK);
+		tring_init(&R, &T, QSIZE);
+		ck_assert_int_eq(tring_attach(&R, V, 0), 0);
+		if (cpus == 2) {
+			static struct tring R2;
+
+			tring_init(&R2, &T, QSIZE);
+			ck_assert_int_eq(tring_attach(&R2, V, 1), 0);
+		}
+		tdev_driver_ok(V);
+		for (unsigned i = 0; i < N; i++) {
+			breq_build(&b, i % 2 ? T_OUT : T_IN, 8ULL * i, 4096, 1, NULL);
+			kick_wait(1);
+			ck_assert_uint_eq(breq_status(&b), S_OK);
+			/* The interrupt follows the used entry: wait for it too. */
+			for (int ms = 0; atomic_load(&TT.queue_irqs) < i + 1 && ms < WAIT_MS; ms++)
+				usleep(1000);
+			ck_assert_uint_eq(atomic_load(&TT.queue_irqs), i + 1);
+		}
+		if (uring)
+			ck_assert_uint_eq(atomic_load(&irqs_off_worker), N);
+		else
+			ck_assert_uint_eq(atomic_load(&irqs_off_worker), 0);
+		blk_down();
+	}
+}
+END_TEST
+
 START_TEST(test_bad_spec)
 {
 	tvm_init(&T, 1);
@@ -622,6 +687,7 @@ static Suite *blk_suite(void)
 	tcase_add_loop_test(tc, test_reset_in_flight, 0, ne);
 	tcase_add_loop_test(tc, test_multiqueue, 0, ne);
 	tcase_add_test(tc, test_random_requests);
+	tcase_add_loop_test(tc, test_completion_thread, 0, ne);
 	tcase_add_test(tc, test_bad_spec);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
