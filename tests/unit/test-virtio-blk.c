@@ -83,6 +83,7 @@ static void make_image(void)
 
 	for (u64 i = 0; i < IMG_SIZE; i++)
 		buf[i] = pattern(i);
+	free(img);	/* a test may bring the device up twice */
 	img = test_tmp_path("disk.img");
 	fd = open(img, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	ck_assert_int_ge(fd, 0);
