@@ -117,6 +117,7 @@ struct rt_req {
 	size_t len;
 	ssize_t res;
 	atomic_int calls;
+	pthread_t thread;	/* the callback ran here */
 };
 
 static void rt_done(struct disk_req *req, ssize_t res)
@@ -124,6 +125,7 @@ static void rt_done(struct disk_req *req, ssize_t res)
 	struct rt_req *r = container_of(req, struct rt_req, req);
 
 	r->res = res;
+	r->thread = pthread_self();
 	atomic_fetch_add(&r->calls, 1);
 }
 
@@ -669,30 +671,13 @@ START_TEST(test_tiny_depth)
 }
 END_TEST
 
-/* A read that records the thread its callback ran on. */
-struct where_req {
-	struct disk_req req;
-	struct iovec iov;
-	atomic_int calls;
-	ssize_t res;
-	pthread_t thread;
-};
-
-static void where_done(struct disk_req *req, ssize_t res)
-{
-	struct where_req *w = container_of(req, struct where_req, req);
-
-	w->res = res;
-	w->thread = pthread_self();
-	atomic_fetch_add(&w->calls, 1);
-}
-
-static void where_submit(struct disk *d, struct where_req *w, u8 *buf, unsigned i)
+/* A 4 KiB read of block i into buf; the callback notes its thread. */
+static void where_submit(struct disk *d, struct rt_req *w, u8 *buf, unsigned i)
 {
 	memset(w, 0, sizeof(*w));
-	w->iov = (struct iovec){ buf, 4096 };
+	w->iov[0] = (struct iovec){ buf, 4096 };
 	w->req = (struct disk_req){ .op = DISK_OP_READ, .offset = i * 4096ULL,
-				    .iov = &w->iov, .iovcnt = 1, .done = where_done };
+				    .iov = w->iov, .iovcnt = 1, .done = rt_done };
 	ck_assert_int_eq(disk_submit(d, &w->req), 0);
 }
 
@@ -716,7 +701,7 @@ START_TEST(test_poller)
 	char *path = make_image("poll.img", 1 * MiB, 12);
 	struct disk *d = open_ok(path, &o);
 	u8 *buf = test_buf(N * 4096), *want = test_buf(4096);
-	struct where_req w[N], late;
+	struct rt_req w[N], late;
 	int fd = disk_poller_attach(d), done = 0, i;
 
 	if (o.engine != DISK_ENGINE_AIO) {
