@@ -197,7 +197,15 @@ static void *aio_thread(void *arg)
 		};
 		/* Refused with nothing to wait for: retry in a millisecond. */
 		bool stalled = atomic_load(&disk->stalled);
-		int n = poll(pfd, 2, stalled ? 1 : -1);
+		u64 cnt;
+		int n;
+
+		/* Busy: more completions came meanwhile; reap without a poll. */
+		if (!ext && !stalled && read(a->efd, &cnt, sizeof(cnt)) == sizeof(cnt)) {
+			reap(disk);
+			continue;
+		}
+		n = poll(pfd, 2, stalled ? 1 : -1);
 
 		if (n < 0 && errno != EINTR) {
 			pr_err("disk: aio: poll: %m");
