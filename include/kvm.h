@@ -133,6 +133,9 @@ struct vm {
 	u64 first_run_ns;
 	u64 first_run_cpu_us;
 	void *serial;			/* struct serial8250, for the console loop */
+	/* A console that follows the host terminal's size (virtio-console). */
+	void (*term_resized)(void *arg);
+	void *term_resized_arg;
 
 	struct pci_host *pci;		/* the PCI host bridge (pci.h), NULL: none */
 };
@@ -147,6 +150,14 @@ int vm_create(struct vm *vm, const struct vm_config *cfg);
 void vm_destroy(struct vm *vm);
 /* Start every vCPU and block until the VM stops; returns the exit code. */
 int vm_run(struct vm *vm);
+/*
+ * Block the signals vm_run takes (and the vCPU kick) in the calling
+ * thread; vm_create does it first, so that every thread kite creates
+ * inherits the mask and the run loop's signalfd sees every signal.
+ */
+int vm_block_signals(void);
+/* The host terminal was resized (SIGWINCH in vm_run): tell the console. */
+void vm_term_resized(struct vm *vm);
 /* Stop the VM from any thread (vCPU, device, signal handler-free context). */
 void vm_stop(struct vm *vm, int code);
 static inline bool vm_stopping(struct vm *vm)

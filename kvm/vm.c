@@ -139,9 +139,15 @@ int vm_init_bare(struct vm *vm, const struct vm_config *cfg)
 int vm_create(struct vm *vm, const struct vm_config *cfg)
 {
 	unsigned i;
+	int ret;
 
 	if (vm_init_bare(vm, cfg))
 		return -1;
+	ret = vm_block_signals();
+	if (ret) {
+		pr_err("cannot block signals: %s", strerror(-ret));
+		return -1;
+	}
 	vm->kvm_fd = open_kvm();
 	if (vm->kvm_fd < 0 || check_kvm(vm->kvm_fd))
 		return -1;
