@@ -254,6 +254,13 @@ struct virtio_dev_ops {
 	 * not block unboundedly. One call per wakeup per queue.
 	 */
 	void (*queue_notify)(struct virtio_dev *vdev, struct virtq *vq);
+	/*
+	 * Optional: a host fd the work on vq is waiting for (the console's
+	 * stdout when it is full), with the poll events in *events, or -1.
+	 * Asked on the worker thread before it sleeps; when the fd is ready
+	 * the worker calls queue_notify again, as for a kick.
+	 */
+	int (*queue_wait)(struct virtio_dev *vdev, struct virtq *vq, short *events);
 	/* Teardown, after reset: free what the device allocated. */
 	void (*destroy)(struct virtio_dev *vdev);
 };

@@ -116,18 +116,44 @@ static void worker_service(struct virtio_worker *w)
 	}
 }
 
+/* Fill pfd with the host fds the worker's queues wait for; returns how many. */
+static unsigned worker_waits(struct virtio_worker *w, struct pollfd *pfd)
+{
+	struct virtio_dev *vdev = w->vdev;
+	unsigned n = 0;
+
+	if (!vdev->ops->queue_wait)
+		return 0;
+	for (unsigned i = w->first; i < w->first + w->nr; i++) {
+		struct virtq *vq = &vdev->vqs[i];
+		short events = 0;
+		int fd = virtq_live(vq) ? vdev->ops->queue_wait(vdev, vq, &events) : -1;
+
+		if (fd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = fd, .events = events };
+	}
+	return n;
+}
+
 static void *worker_main(void *arg)
 {
 	struct virtio_worker *w = arg;
-	struct pollfd pfd[2] = {
-		{ .fd = w->kick_fd, .events = POLLIN },
-		{ .fd = w->vdev->stop_fd, .events = POLLIN },
-	};
+	/* The kick, the stop, and one host fd per queue at most. */
+	struct pollfd *pfd = calloc(2 + w->nr, sizeof(*pfd));
 
+	if (!pfd) {
+		virtio_dev_needs_reset(w->vdev, "worker: out of memory");
+		return NULL;
+	}
+	pfd[0] = (struct pollfd){ .fd = w->kick_fd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = w->vdev->stop_fd, .events = POLLIN };
 	/* Buffers the driver added before DRIVER_OK never got a kick we saw. */
 	worker_service(w);
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+		unsigned n = 2 + worker_waits(w, pfd + 2);
+		bool ready = false;
+
+		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_err("%s: poll: %s", w->vdev->name, strerror(errno));
@@ -135,11 +161,14 @@ static void *worker_main(void *arg)
 		}
 		if (pfd[1].revents)
 			break;
-		if (pfd[0].revents) {
+		if (pfd[0].revents)
 			drain_eventfd(w->kick_fd);
+		for (unsigned i = 0; i < n; i++)
+			ready |= i != 1 && pfd[i].revents;
+		if (ready)
 			worker_service(w);
-		}
 	}
+	free(pfd);
 	return NULL;
 }
 
