@@ -348,9 +348,11 @@ static void console_resized(void *arg)
 	changed = console_read_size(con) &&
 		  (cols != con->config.cols || rows != con->config.rows);
 	pthread_mutex_unlock(&con->vdev.lock);
+	if (!changed)
+		return;
+	pr_debug("virtio-console: terminal resized to %ux%u", con->config.cols, con->config.rows);
 	/* New generation, and a config interrupt once the driver is up (5.3.6). */
-	if (changed)
-		virtio_config_changed(&con->vdev);
+	virtio_config_changed(&con->vdev);
 }
 
 int virtio_console_create(struct vm *vm, int in_fd, int out_fd,

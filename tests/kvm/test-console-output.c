@@ -9,6 +9,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -244,6 +245,81 @@ START_TEST(read_stdout_gets_every_byte_in_order)
 }
 END_TEST
 
+/*
+ * SIGWINCH reaches the virtio console through the run loop's signalfd:
+ * kite's stdout is a terminal whose size changes, and kite says (debug
+ * line) that the console took the new size. The echo guest just waits.
+ */
+START_TEST(sigwinch_resizes_the_virtio_console)
+{
+	struct winsize ws = { .ws_row = 40, .ws_col = 100 };
+	char *guest, *err_path = test_tmp_path("winch.err"), buf[4096];
+	int master, slave, err, st = -1;
+	u64 end;
+	pid_t pid;
+	ssize_t n;
+
+	ck_assert_int_ne(asprintf(&guest, "%s/guest/echo.elf", test_build_dir()), -1);
+	ck_assert_int_eq(openpty(&master, &slave, NULL, NULL, &ws), 0);
+	err = open(err_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+
+		dup2(in, 0);
+		dup2(slave, 1);
+		dup2(err, 2);
+		setenv("KITE_DEBUG", "1", 1);
+		execl(test_kite_path(), "kite", "run", "--kernel", guest, "--console", "virtio",
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(slave);
+	/* The guest is up once it printed (on ttyS0, to the same terminal). */
+	end = now_ns() + BOUND_MS * 1000000ULL;
+	buf[0] = '\0';
+	for (size_t got = 0; !strstr(buf, "echo ready") && now_ns() < end;) {
+		struct pollfd p = { .fd = master, .events = POLLIN };
+
+		if (poll(&p, 1, 100) == 1 && (n = read(master, buf + got, sizeof(buf) - 1 - got)) > 0)
+			buf[got += n] = '\0';
+	}
+	ck_assert_ptr_nonnull(strstr(buf, "echo ready"));
+	ws = (struct winsize){ .ws_row = 50, .ws_col = 132 };
+	ck_assert_int_eq(ioctl(master, TIOCSWINSZ, &ws), 0);
+	kill(pid, SIGWINCH);
+	for (end = now_ns() + BOUND_MS * 1000000ULL; now_ns() < end; usleep(10000)) {
+		n = pread(err, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		if (strstr(buf, "terminal resized"))
+			break;
+	}
+	ck_assert_msg(strstr(buf, "virtio-console: terminal resized to 132x50"), "stderr: %s", buf);
+	/* SIGWINCH is no stop: kite runs on until SIGTERM. */
+	ck_assert_int_eq(waitpid(pid, &st, WNOHANG), 0);
+	kill(pid, SIGTERM);
+	for (end = now_ns() + BOUND_MS * 1000000ULL; now_ns() < end; usleep(5000)) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		/* Keep the terminal drained: kite must not depend on it, but be fair. */
+		while (poll(&(struct pollfd){ .fd = master, .events = POLLIN }, 1, 0) == 1 &&
+		       read(master, buf, sizeof(buf)) > 0)
+			;
+	}
+	if (st == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		ck_abort_msg("kite did not stop on SIGTERM");
+	}
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 128 + SIGTERM);
+	close(master);
+	close(err);
+	free(err_path);
+	free(guest);
+}
+END_TEST
+
 static Suite *console_output_suite(void)
 {
 	Suite *s = suite_create("console-output");
@@ -256,6 +332,7 @@ static Suite *console_output_suite(void)
 	tcase_add_test(tc, unread_stdout_sigterm_stops_kite);
 	tcase_add_test(tc, unread_stdout_ctrl_a_x_stops_kite);
 	tcase_add_test(tc, read_stdout_gets_every_byte_in_order);
+	tcase_add_test(tc, sigwinch_resizes_the_virtio_console);
 	suite_add_tcase(s, tc);
 	return s;
 }
