@@ -5,11 +5,13 @@
  * (transmitq) guest output to the host.
  *
  * Output is written on the transmit queue's worker, with flow control
- * (console_tx below): kite never waits for stdout, the guest does. Input
- * has its own thread, running between DRIVER_OK and reset: it waits for bytes on
- * in_fd, and when the guest has no receive buffer posted it waits for the
- * receive queue's kick (forwarded by the worker) before reading more, so
- * input is never dropped and never read faster than the guest takes it.
+ * (console_tx below): kite never waits for stdout, the guest does.
+ *
+ * Input has its own thread, running between DRIVER_OK and reset: it waits
+ * for bytes on in_fd, and when the guest has no receive buffer posted it
+ * waits for the receive queue's kick (forwarded by the worker) before
+ * reading more, so input is never dropped and never read faster than the
+ * guest takes it.
  *
  * Ctrl-A x stops the VM (KITE_EXIT_USER), Ctrl-A Ctrl-A sends one Ctrl-A,
  * as on the serial console (term.h); vm_run() puts the terminal in raw
@@ -347,10 +349,12 @@ static void console_resized(void *arg)
 	rows = con->config.rows;
 	changed = console_read_size(con) &&
 		  (cols != con->config.cols || rows != con->config.rows);
+	cols = con->config.cols;
+	rows = con->config.rows;
 	pthread_mutex_unlock(&con->vdev.lock);
 	if (!changed)
 		return;
-	pr_debug("virtio-console: terminal resized to %ux%u", con->config.cols, con->config.rows);
+	pr_debug("virtio-console: terminal resized to %ux%u", cols, rows);
 	/* New generation, and a config interrupt once the driver is up (5.3.6). */
 	virtio_config_changed(&con->vdev);
 }

@@ -151,7 +151,7 @@ static void *worker_main(void *arg)
 	worker_service(w);
 	for (;;) {
 		unsigned n = 2 + worker_waits(w, pfd + 2);
-		bool ready = false;
+		bool ready;
 
 		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)
@@ -163,8 +163,10 @@ static void *worker_main(void *arg)
 			break;
 		if (pfd[0].revents)
 			drain_eventfd(w->kick_fd);
-		for (unsigned i = 0; i < n; i++)
-			ready |= i != 1 && pfd[i].revents;
+		/* A kick, or a host fd a queue was waiting for: service again. */
+		ready = pfd[0].revents;
+		for (unsigned i = 2; i < n; i++)
+			ready |= pfd[i].revents;
 		if (ready)
 			worker_service(w);
 	}
