@@ -166,6 +166,17 @@ static void main_loop(struct vm *vm, int sigfd)
 #define SERIAL_FLUSH_STALL_MS	500
 #define SERIAL_FLUSH_MAX_MS	5000
 
+/*
+ * stderr can be the very pipe nobody reads (`2>&1`): say it only if the
+ * line can go out now, never wait on it.
+ */
+static bool stderr_writable(void)
+{
+	struct pollfd p = { .fd = STDERR_FILENO, .events = POLLOUT };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT);
+}
+
 static void flush_serial(struct vm *vm)
 {
 	u64 dropped;
@@ -173,7 +184,7 @@ static void flush_serial(struct vm *vm)
 	if (!vm->serial)
 		return;
 	dropped = serial8250_tx_drain(vm->serial, SERIAL_FLUSH_STALL_MS, SERIAL_FLUSH_MAX_MS);
-	if (dropped)
+	if (dropped && stderr_writable())
 		pr_warn("%llu bytes of serial output dropped (stdout not read)",
 			(unsigned long long)dropped);
 }

@@ -51,8 +51,11 @@ struct kite {
 	char *err_path;
 };
 
-/* Start kite on the flood guest with stdout and stdin pipes. */
-static void kite_start(struct kite *k, const char *flood)
+/*
+ * Start kite on the flood guest with stdout and stdin pipes; stderr to a
+ * file, or with err_to_out to the stdout pipe as well (`2>&1`).
+ */
+static void kite_start2(struct kite *k, const char *flood, bool err_to_out)
 {
 	char *guest, *cmdline;
 	int out[2], in[2], err;
@@ -69,7 +72,7 @@ static void kite_start(struct kite *k, const char *flood)
 	if (k->pid == 0) {
 		dup2(in[0], 0);
 		dup2(out[1], 1);
-		dup2(err, 2);
+		dup2(err_to_out ? out[1] : err, 2);
 		execl(test_kite_path(), "kite", "run", "--kernel", guest, "--cmdline", cmdline,
 		      (char *)NULL);
 		_exit(127);
@@ -81,6 +84,11 @@ static void kite_start(struct kite *k, const char *flood)
 	k->in = in[1];
 	free(guest);
 	free(cmdline);
+}
+
+static void kite_start(struct kite *k, const char *flood)
+{
+	kite_start2(k, flood, false);
 }
 
 /* Exit status, or -1 if kite did not exit within ms (then it is killed). */
@@ -201,6 +209,21 @@ START_TEST(unread_stdout_sigterm_stops_kite)
 	err = kite_stderr(&k);
 	ck_assert_msg(st == 128 + SIGTERM, "exit %d, stderr: %s", st, err);
 	ck_assert_msg(dropped(err) > 0, "stderr: %s", err);
+	kite_free(&k);
+}
+END_TEST
+
+/* stderr on the same unread pipe: kite cannot report, but must not wait to. */
+START_TEST(unread_stdout_and_stderr_sigterm_stops_kite)
+{
+	struct kite k;
+	int st;
+
+	kite_start2(&k, "0", true);
+	wait_pipe_full(&k);
+	kill(k.pid, SIGTERM);
+	st = kite_wait(&k, BOUND_MS);
+	ck_assert_int_eq(st, 128 + SIGTERM);
 	kite_free(&k);
 }
 END_TEST
@@ -330,6 +353,7 @@ static Suite *console_output_suite(void)
 	tcase_set_timeout(tc, 3 * BOUND_MS / 1000);
 	tcase_add_test(tc, unread_stdout_does_not_stop_the_guest_reset);
 	tcase_add_test(tc, unread_stdout_sigterm_stops_kite);
+	tcase_add_test(tc, unread_stdout_and_stderr_sigterm_stops_kite);
 	tcase_add_test(tc, unread_stdout_ctrl_a_x_stops_kite);
 	tcase_add_test(tc, read_stdout_gets_every_byte_in_order);
 	tcase_add_test(tc, sigwinch_resizes_the_virtio_console);
