@@ -19,6 +19,8 @@ export PATH=/rig/bin:/bin:/sbin:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t tmpfs -o size=64m tmp /tmp
+# Pseudo-terminals, for rigrun -T (the winch case).
+mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts
 
 for m in $(cat /rig/l1-modules); do
 	insmod "$m" || echo "RIG-L1 insmod $m failed"
@@ -519,6 +521,26 @@ rig_case_mini_devs() {	# rig_case_mini_devs NAME TIMEOUT TRANSPORT CPUS
 	[ "$got" = "guest-saw $want" ] || why="$why image-at-4096=$got"
 	rm -f $img
 	rig_result "$1" "${virtio#RIG-L2 virtio } ${rng#RIG-L2 } init_ms=$(sed -n 's/^RIGRUN-MARK RIG-L2-INIT //p' "/tmp/$1.res")"
+}
+
+# A terminal resize reaches the guest: kite runs on a pseudo-terminal
+# (rigrun -T, 24 x 80) with --console virtio; once the guest printed
+# hvc0's size (which Linux may leave at 0 0 until the first change),
+# rigrun resizes the terminal to 50 x 132 (SIGWINCH to kite), and Linux's
+# virtio_console must then see that size on hvc0: kite updated the
+# device's cols/rows and raised a config change interrupt.
+rig_case_winch() {	# rig_case_winch NAME TIMEOUT
+	name=$1 secs=$2
+	eval "set -- $(rig_vmm_cmd 1 256M "$L2_CMDLINE rig.test=winch")"
+	rigrun -t "$secs" -m RIG-L2-INIT -o "/tmp/$name.log" -p "  $name| " \
+		-r "/tmp/$name.res" -T -W "RIG-L2 winch before=" -- "$@" --console virtio
+	cat "/tmp/$name.res"
+	rig_common "$name" 0
+	before=$(l2_line "$name" "RIG-L2 winch before=")
+	after=$(l2_line "$name" "RIG-L2 winch after=")
+	[ -n "$before" ] || why="$why no-before-marker"
+	[ "$after" = "RIG-L2 winch after=50 132" ] || why="$why after=${after#RIG-L2 winch after=}"
+	rig_result "$name" "hvc0 ${before#RIG-L2 winch } ${after#RIG-L2 winch }"
 }
 
 # The mini kernel's vmlinux (an ELF: kite boots it through its PVH entry)

@@ -44,6 +44,10 @@
 #                          depth 1 and 32, rig.fio_secs seconds each
 #   rig.test=devs    report the virtio devices, the hwrng and vda's first
 #                    line, write a line to vda, then reboot (mini kernel)
+#   rig.test=winch   with --console virtio on a terminal: hvc0's size
+#                    (`RIG-L2 winch before=ROWS COLS`), then, within 30 s,
+#                    the size after the host terminal was resized
+#                    (`RIG-L2 winch after=ROWS COLS`)
 /bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
 echo "RIG-L2-INIT"
@@ -220,6 +224,13 @@ fio_run() {
 	done
 }
 
+# hvc0's "ROWS COLS"; Linux leaves it 0 x 0 until the first change, which
+# busybox stty reports as an error: "none".
+hvc_size() {
+	s=$(stty -F /dev/hvc0 size 2>/dev/null)
+	echo "${s:-none}"
+}
+
 case $test in
 blk-rw) blk_rw ;;
 blk-readback) blk_readback ;;
@@ -246,6 +257,20 @@ shell)
 script)
 	echo "RIG-L2 demo: uname -a; nproc; free -m; date -u"
 	uname -a; nproc; free -m; date -u
+	;;
+winch)
+	# Kept open: hvc applies a resize only to an open tty.
+	exec 3<>/dev/hvc0
+	before=$(hvc_size)
+	echo "RIG-L2 winch before=$before"
+	i=0 now=$before
+	while [ "$now" = "$before" ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		now=$(hvc_size)
+		i=$((i + 1))
+	done
+	echo "RIG-L2 winch after=$now"
+	exec 3<&-
 	;;
 devs)
 	# The virtio devices the guest found (id@transport), the hwrng in use

@@ -48,6 +48,7 @@ inner=${KITE_RIG_INNER:-kite}
 secs=${KITE_RIG_CASE_TIMEOUT:-90}
 all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic
 	blk-rw blk-readback blk-ro blk-reload blk-mq"
+[ "$inner" = kite ] && all_cases+=" winch"
 # The mini kernel's cases (guest/linux; QEMU microvm has no PCI it finds).
 mini_cases="mmio-boot pci-boot pvh-vmlinux"
 [ "$inner" = qemu ] && mini_cases="mmio-boot pvh-vmlinux"
@@ -69,7 +70,7 @@ for c in $cases; do
 	boot-*cpu-*)
 		n=${c#boot-}; n=${n%%cpu-*}; m=${c##*-}
 		plan+=$'\n'"rig_case_boot $c $secs $n $m" ;;
-	reboot|panic|blk-rw|blk-readback|blk-ro|blk-reload|blk-mq)
+	reboot|panic|blk-rw|blk-readback|blk-ro|blk-reload|blk-mq|winch)
 		plan+=$'\n'"rig_case_${c//-/_} $c $secs" ;;
 	pci-boot|mmio-boot)
 		[ "$c" = pci-boot ] && [ "$inner" = qemu ] &&
