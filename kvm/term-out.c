@@ -41,15 +41,14 @@ int term_out_open(struct term_out *o, int fd)
 	 */
 	flags = fcntl(fd, F_GETFL);
 	o->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (flags < 0 || o->fd < 0) {
+	if (flags < 0 || o->fd < 0 ||
+	    (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK))) {
+		int err = -errno;
+
 		term_out_close(o);
-		return -errno;
+		return err;
 	}
 	if (!(flags & O_NONBLOCK)) {
-		if (fcntl(fd, F_SETFL, flags | O_NONBLOCK)) {
-			term_out_close(o);
-			return -errno;
-		}
 		o->restore_fd = fd;
 		o->restore_flags = flags;
 	}
