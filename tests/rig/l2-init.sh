@@ -42,8 +42,9 @@
 #   rig.test=fio           fio from the disk that holds it (chroot) against
 #                          the other one: 4 KiB randread/randwrite at queue
 #                          depth 1 and 32, rig.fio_secs seconds each
-#   rig.test=devs    report the virtio devices, the hwrng and vda's first
-#                    line, write a line to vda, then reboot (mini kernel)
+#   rig.test=devs    report the virtio devices, the hwrng, vda's first line
+#                    and the virtio interrupts (chip, count), write a line
+#                    to vda, then reboot (mini kernel)
 /bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
 echo "RIG-L2-INIT"
@@ -262,6 +263,11 @@ devs)
 		"bytes=$(dd if=/dev/hwrng bs=16 count=1 2>/dev/null | od -An -tx1 | tr -d ' \n')"
 	line=$(head -n1 /dev/vda 2>/dev/null | tr -dc 'a-zA-Z0-9-')
 	echo "RIG-L2 vda line=$line sectors=$(cat /sys/block/vda/size 2>/dev/null)"
+	# How each virtio interrupt arrives: " name:chip:count" per line.
+	echo "RIG-L2 irqs$(grep virtio /proc/interrupts | awk '{
+		s = 0
+		for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i
+		printf " %s:%s:%d", $NF, $i, s }')"
 	[ -b /dev/vda ] &&
 		printf 'guest-saw %s\n' "$line" | dd of=/dev/vda bs=4096 seek=1 conv=notrunc,fsync 2>/dev/null &&
 		echo "RIG-L2 vda written"

@@ -30,6 +30,8 @@
 #            guest finds both devices there, reads random bytes, reads the
 #            disk's first line (random) and size, writes a line that the
 #            image holds after the VMM exits 0 (not pci-boot with QEMU)
+#   pci-intx  pci-boot with pci=nomsi: both devices interrupt through
+#            INTA# on IOAPIC pins the MP table names (no ACPI in this kernel)
 #   pvh-vmlinux  the mini kernel's vmlinux boots through PVH to init
 #   blk-*-mmio  the blk cases on virtio-mmio (--transport mmio) with the
 #            mini kernel (virtio_blk built in: blk-reload binds the driver
@@ -49,7 +51,7 @@ secs=${KITE_RIG_CASE_TIMEOUT:-90}
 all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic
 	blk-rw blk-readback blk-ro blk-reload blk-mq"
 # The mini kernel's cases (guest/linux; QEMU microvm has no PCI it finds).
-mini_cases="mmio-boot pci-boot pvh-vmlinux"
+mini_cases="mmio-boot pci-boot pci-intx pvh-vmlinux"
 [ "$inner" = qemu ] && mini_cases="mmio-boot pvh-vmlinux"
 all_cases+=" $mini_cases blk-rw-mmio blk-readback-mmio blk-ro-mmio blk-reload-mmio blk-mq-mmio"
 cases=${*:-$all_cases}
@@ -78,6 +80,8 @@ for c in $cases; do
 	blk-*-mmio)
 		c0=${c%-mmio}
 		plan+=$'\n'"rig_mmio rig_case_${c0//-/_} $c $secs"; mini=1 ;;
+	pci-intx)
+		plan+=$'\n'"rig_case_mini_devs $c $secs pci 2 intx"; mini=1 ;;
 	pvh-vmlinux)
 		plan+=$'\n'"rig_case_mini_pvh $c $secs"; mini=1 ;;
 	*)
