@@ -120,9 +120,12 @@ static void main_loop(struct vm *vm, int sigfd)
 int vm_run(struct vm *vm)
 {
 	sigset_t stop;
-	int sigfd = setup_signals(&stop);
+	int sigfd;
 	unsigned i;
 
+	if (vm_setup_wait(vm))
+		return KITE_EXIT_ERROR;
+	sigfd = setup_signals(&stop);
 	if (sigfd < 0) {
 		pr_err("cannot set up signal handling: %s", strerror(errno));
 		return KITE_EXIT_ERROR;
