@@ -176,9 +176,12 @@ rig_case_boot() {	# rig_case_boot NAME TIMEOUT CPUS MEM
 	if [ -z "$date" ] || [ "$date" -lt $((t0 - 2)) ] || [ "$date" -gt $((t1 + 2)) ]; then
 		why="$why date=$date(want $t0..$t1)"
 	fi
+	# kite's SMBIOS names it in the guest's DMI (no "DMI not present").
+	dmi=$(l2_field "$1" dmi)
+	[ "$RIG_INNER" != kite ] || [ "$dmi" = kite ] || why="$why dmi=$dmi(want kite)"
 	tr -d '\r' <"/tmp/$1.log" | grep -q '^RIG-L2 modules ok' || why="$why no-modules-marker"
 	tr -d '\r' <"/tmp/$1.log" | grep -q '^RIG-L2 modules.* failed' && why="$why virtio-modules-failed"
-	rig_result "$1" "cpus=$cpus memtotal_kb=$mem date=$date l1=$t0..$t1 init_ms=$(sed -n 's/^RIGRUN-MARK RIG-L2-INIT //p' "/tmp/$1.res")"
+	rig_result "$1" "cpus=$cpus memtotal_kb=$mem date=$date dmi=$dmi l1=$t0..$t1 init_ms=$(sed -n 's/^RIGRUN-MARK RIG-L2-INIT //p' "/tmp/$1.res")"
 }
 
 # The guest's own `reboot` (busybox init shutting down, kernel's default

@@ -60,7 +60,8 @@ done
 
 cpus=$(grep -c '^processor' /proc/cpuinfo)
 mem=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)
-echo "RIG-L2 cpus=$cpus memtotal_kb=$mem date=$(date +%s) uptime=$(cut -d' ' -f1 /proc/uptime)"
+dmi=$(tr -d ' ' </sys/class/dmi/id/sys_vendor 2>/dev/null)
+echo "RIG-L2 cpus=$cpus memtotal_kb=$mem date=$(date +%s) uptime=$(cut -d' ' -f1 /proc/uptime) dmi=${dmi:-none}"
 
 # The virtio drivers are modules in Debian's kernel; this order satisfies
 # their dependencies (generated from modules.dep when the initrd is built).

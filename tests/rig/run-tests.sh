@@ -6,7 +6,8 @@
 #   boot-1cpu-256M  boot-2cpu-256M  boot-2cpu-5G
 #       L2 reaches its init, sees the right CPU count, MemTotal (95% of
 #       the RAM less 48 MiB .. all of it) and wall-clock date (within L1's clock around the
-#       run), loads its virtio modules, then stops with `reboot -f` under
+#       run), has kite as its DMI vendor (SMBIOS; with kite only), loads its
+#       virtio modules, then stops with `reboot -f` under
 #       reboot=k (the guest's power-off: an i8042 reset) and the VMM exits 0
 #   reboot   the guest's init system runs `reboot` with the kernel's default
 #            reboot method (no reboot=k): the VMM exits 0

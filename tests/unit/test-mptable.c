@@ -107,7 +107,7 @@ START_TEST(bad_args)
 	ck_assert_int_eq(mptable_build(fp, cfg, mptable_size(2) - 1, 2), -ENOSPC);
 	/* 64 CPUs do not fit the 1 KiB at BOOT_MPTABLE: why cfg lives elsewhere. */
 	ck_assert_uint_gt(mptable_size(KITE_MAX_CPUS), BOOT_LOW_RAM_END - BOOT_MPTABLE);
-	ck_assert_uint_le(mptable_size(KITE_MAX_CPUS), BOOT_BIOS_END - BOOT_MPTABLE_CFG);
+	ck_assert_uint_le(mptable_size(KITE_MAX_CPUS), BOOT_SMBIOS - BOOT_MPTABLE_CFG);
 }
 END_TEST
 
