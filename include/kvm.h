@@ -129,6 +129,12 @@ struct vm {
 	struct vm_exit_hook *exit_hooks;
 	const struct vm_config *cfg;
 
+	/* The slow half of vm_create, overlapped with the rest of start-up:
+	 * vm_setup_wait() joins it. */
+	pthread_t setup_thread;
+	bool setup_pending;
+	int setup_err;
+
 	/* Start-up figures for KITE_STATS: taken by vCPU 0 before its first KVM_RUN. */
 	u64 first_run_ns;
 	u64 first_run_cpu_us;
@@ -170,11 +176,18 @@ static inline bool vm_stopping(struct vm *vm)
  */
 int vm_on_exit(struct vm *vm, void (*fn)(void *arg), void *arg);
 
+/* Wait for vm_create's background half (memory slots, PIT); 0 or -1
+ * (reported). Before any vCPU runs; vm_run and vm_destroy call it. */
+int vm_setup_wait(struct vm *vm);
+
 /* Add " arg" to the kernel command line (devices announce themselves). */
 int vm_cmdline_append(struct vm *vm, const char *arg);
 
-/* memory.c: guest RAM */
+/* memory.c: guest RAM. vm_init_memory maps it and lays out the banks (no
+ * KVM involved: guest_ptr works at once); vm_register_memory gives the
+ * banks to KVM. */
 int vm_init_memory(struct vm *vm, u64 ram_size);
+int vm_register_memory(struct vm *vm);
 /*
  * The host address of guest-physical [gpa, gpa + len), or NULL unless the
  * whole range lies in one RAM bank. Every guest-supplied address goes

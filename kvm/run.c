@@ -191,9 +191,12 @@ static void flush_serial(struct vm *vm)
 
 int vm_run(struct vm *vm)
 {
-	int sigfd = setup_signals();
+	int sigfd;
 	unsigned i;
 
+	if (vm_setup_wait(vm))
+		return KITE_EXIT_ERROR;
+	sigfd = setup_signals();
 	if (sigfd < 0) {
 		pr_err("cannot set up signal handling: %s", strerror(errno));
 		return KITE_EXIT_ERROR;

@@ -42,8 +42,9 @@
 #   rig.test=fio           fio from the disk that holds it (chroot) against
 #                          the other one: 4 KiB randread/randwrite at queue
 #                          depth 1 and 32, rig.fio_secs seconds each
-#   rig.test=devs    report the virtio devices, the hwrng and vda's first
-#                    line, write a line to vda, then reboot (mini kernel)
+#   rig.test=devs    report the virtio devices, the hwrng, vda's first line
+#                    and the virtio interrupts (chip, count), write a line
+#                    to vda, then reboot (mini kernel)
 #   rig.test=winch   with --console virtio on a terminal: hvc0's size
 #                    (`RIG-L2 winch before=ROWS COLS`), then, within 30 s,
 #                    the size after the host terminal was resized
@@ -63,7 +64,8 @@ done
 
 cpus=$(grep -c '^processor' /proc/cpuinfo)
 mem=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)
-echo "RIG-L2 cpus=$cpus memtotal_kb=$mem date=$(date +%s) uptime=$(cut -d' ' -f1 /proc/uptime)"
+dmi=$(tr -d ' ' </sys/class/dmi/id/sys_vendor 2>/dev/null)
+echo "RIG-L2 cpus=$cpus memtotal_kb=$mem date=$(date +%s) uptime=$(cut -d' ' -f1 /proc/uptime) dmi=${dmi:-none}"
 
 # The virtio drivers are modules in Debian's kernel; this order satisfies
 # their dependencies (generated from modules.dep when the initrd is built).
@@ -287,6 +289,11 @@ devs)
 		"bytes=$(dd if=/dev/hwrng bs=16 count=1 2>/dev/null | od -An -tx1 | tr -d ' \n')"
 	line=$(head -n1 /dev/vda 2>/dev/null | tr -dc 'a-zA-Z0-9-')
 	echo "RIG-L2 vda line=$line sectors=$(cat /sys/block/vda/size 2>/dev/null)"
+	# How each virtio interrupt arrives: " name:chip:count" per line.
+	echo "RIG-L2 irqs$(grep virtio /proc/interrupts | awk '{
+		s = 0
+		for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i
+		printf " %s:%s:%d", $NF, $i, s }')"
 	[ -b /dev/vda ] &&
 		printf 'guest-saw %s\n' "$line" | dd of=/dev/vda bs=4096 seek=1 conv=notrunc,fsync 2>/dev/null &&
 		echo "RIG-L2 vda written"
