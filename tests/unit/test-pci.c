@@ -1739,15 +1739,22 @@ END_TEST
 struct race {
 	struct vtest *v;
 	atomic_bool stop;
-	unsigned hits;
+	atomic_uint hits;
 };
 
 static void *race_mover(void *arg)
 {
 	struct race *r = arg;
 
-	for (int i = 0; i < 2000; i++)
-		cfg_write(1, 0, PCI_BASE_ADDRESS_0, i & 1 ? 0xe0000000 : 0xe1000000, 4);
+	/*
+	 * 2000 moves, and on until the reader has hit the BAR at least once
+	 * (under load it may not run before the first 2000 are done). Ends
+	 * at 0xe0000000: an even number of moves.
+	 */
+	for (int i = 0; i < 2000 || (!atomic_load(&r->hits) && i < 20000000); i += 2) {
+		cfg_write(1, 0, PCI_BASE_ADDRESS_0, 0xe1000000, 4);
+		cfg_write(1, 0, PCI_BASE_ADDRESS_0, 0xe0000000, 4);
+	}
 	atomic_store(&r->stop, true);
 	return NULL;
 }
@@ -1762,7 +1769,7 @@ static void *race_reader(void *arg)
 
 			if (bus_access(&vm.mmio_bus, base + VIRTIO_PCI_COMMON_NUMQ, &v, 2, false)) {
 				ck_assert_uint_eq(v, VT_QUEUES);
-				r->hits++;
+				atomic_fetch_add(&r->hits, 1);
 			}
 		}
 	}
@@ -1803,7 +1810,7 @@ START_TEST(vpci_bar_moves_race_accesses)
 	pthread_join(mover, NULL);
 	pthread_join(reader, NULL);
 	pthread_join(signaller, NULL);
-	ck_assert_uint_gt(r.hits, 0);
+	ck_assert_uint_gt(atomic_load(&r.hits), 0);
 	/* It ended at 0xe0000000 with its notify ioeventfds there, and only there. */
 	ck_assert_ptr_nonnull(ioevent_at(0xe0000000 + 0x3000));
 	ck_assert_ptr_nonnull(ioevent_at(0xe0000000 + 0x3004));
