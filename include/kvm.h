@@ -130,7 +130,7 @@ struct vm {
 	const struct vm_config *cfg;
 
 	/* The slow half of vm_create, overlapped with the rest of start-up:
-	 * vm_setup_wait() joins it. */
+	 * vm_setup_finish() joins it. */
 	pthread_t setup_thread;
 	bool setup_pending;
 	int setup_err;
@@ -176,9 +176,9 @@ static inline bool vm_stopping(struct vm *vm)
  */
 int vm_on_exit(struct vm *vm, void (*fn)(void *arg), void *arg);
 
-/* Wait for vm_create's background half (memory slots, PIT); 0 or -1
- * (reported). Before any vCPU runs; vm_run and vm_destroy call it. */
-int vm_setup_wait(struct vm *vm);
+/* Finish vm_create's slow half: create the PIT, join the memory-slot
+ * thread; 0 or -1 (reported). Before any vCPU runs: vm_run calls it. */
+int vm_setup_finish(struct vm *vm);
 
 /* Add " arg" to the kernel command line (devices announce themselves). */
 int vm_cmdline_append(struct vm *vm, const char *arg);

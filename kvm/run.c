@@ -194,7 +194,7 @@ int vm_run(struct vm *vm)
 	int sigfd;
 	unsigned i;
 
-	if (vm_setup_wait(vm))
+	if (vm_setup_finish(vm))
 		return KITE_EXIT_ERROR;
 	sigfd = setup_signals();
 	if (sigfd < 0) {

@@ -108,14 +108,15 @@ static int create_pit(struct vm *vm)
  * a memory slot waits for an SRCU grace period (4-10 ms measured here) and
  * the PIT for the creation of its kernel thread (0.4-7 ms). Nothing before
  * the first KVM_RUN needs either (kernels are loaded through our own
- * mapping), so they run on a thread while vCPUs are created, the kernel
- * loaded and devices set up.
+ * mapping), so the slots are registered on a thread while vCPUs are
+ * created, the kernel loaded and devices set up, and the PIT is created
+ * last, while that thread may still be waiting.
  */
 static void *slow_setup(void *arg)
 {
 	struct vm *vm = arg;
 
-	vm->setup_err = vm_register_memory(vm) || create_pit(vm) ? -1 : 0;
+	vm->setup_err = vm_register_memory(vm) ? -1 : 0;
 	return NULL;
 }
 
@@ -131,13 +132,20 @@ static void start_slow_setup(struct vm *vm)
 		slow_setup(vm);
 }
 
-int vm_setup_wait(struct vm *vm)
+static void join_slow_setup(struct vm *vm)
 {
 	if (vm->setup_pending) {
 		pthread_join(vm->setup_thread, NULL);
 		vm->setup_pending = false;
 	}
-	return vm->setup_err;
+}
+
+int vm_setup_finish(struct vm *vm)
+{
+	int pit = create_pit(vm);
+
+	join_slow_setup(vm);
+	return pit || vm->setup_err ? -1 : 0;
 }
 
 static int load_supported_cpuid(struct vm *vm)
@@ -265,7 +273,7 @@ void vm_destroy(struct vm *vm)
 	unsigned i;
 
 	/* Callers have stopped and joined the vCPUs (vm_run does). */
-	vm_setup_wait(vm);
+	join_slow_setup(vm);
 	while (vm->exit_hooks) {
 		struct vm_exit_hook *h = vm->exit_hooks;
 
