@@ -401,43 +401,38 @@ static const char *mode_name(const struct io_params *p)
 	return p->random ? "randread" : "read";
 }
 
-static int run(const struct io_params *p)
+/* The job's image, geometry and slots; false (reported) on bad input. */
+static bool job_setup(struct io_job *job, const struct io_params *p)
 {
 	struct disk_opts o = { .readonly = p->readonly || !p->writes, .direct = p->direct,
 			       .engine = p->engine, .depth = p->depth };
-	struct io_job *job = calloc(1, sizeof(*job));
 	char err[512] = "";
-	double t0, cpu0, secs, cpu;
 	unsigned i;
-	u64 ops;
-	int ret = 1;
 
-	if (!job)
-		return 1;
 	job->p = p;
 	if (disk_open(p->image, &o, &job->disk, err, sizeof(err))) {
 		pr_err("%s", err);
-		free(job);
-		return 1;
+		return false;
 	}
 	if (p->direct && p->bs % disk_block_size(job->disk)) {
 		pr_err("%s: --bs %llu is not a multiple of the image's %u-byte logical block size, which cache=none (O_DIRECT) needs; use --cache writeback or another --bs",
 		       p->image, (unsigned long long)p->bs, disk_block_size(job->disk));
-		goto close;
+		return false;
 	}
 	job->nblocks = MIN(p->size ? p->size : disk_size(job->disk), disk_size(job->disk)) / p->bs;
 	if (!job->nblocks) {
 		pr_err("%s: the image (%llu bytes) is smaller than one block of %llu bytes",
 		       p->image, (unsigned long long)disk_size(job->disk), (unsigned long long)p->bs);
-		goto close;
+		return false;
 	}
+	/* An odd stride coprime with nblocks visits every block once (verify). */
 	for (job->stride = 0x9E3779B1ULL % job->nblocks | 1;
 	     gcd(job->stride, job->nblocks) != 1; job->stride += 2)
 		;
 	job->slots = calloc(p->depth, sizeof(*job->slots));
 	if (!job->slots) {
 		pr_err("out of memory for %u request slots", p->depth);
-		goto close;
+		return false;
 	}
 	for (i = 0; i < p->depth; i++) {
 		job->slots[i].job = job;
@@ -445,42 +440,60 @@ static int run(const struct io_params *p)
 		if (posix_memalign((void **)&job->slots[i].buf, 4096, p->bs)) {
 			pr_err("out of memory for %u buffers of %llu bytes", p->depth,
 			       (unsigned long long)p->bs);
-			goto free;
+			return false;
 		}
 		/* Plain writes carry a pattern too: realistic, and not all zeros. */
 		pattern_fill(job->slots[i].buf, p->bs, i * p->bs, p->seed);
 	}
-	pthread_mutex_init(&job->lock, NULL);
-	sem_init(&job->finished, 0, 0);
 	job->rng = p->seed * 0x9E3779B97F4A7C15ULL | 1;
 	job->progress = isatty(STDERR_FILENO);
+	return true;
+}
 
-	t0 = now_ns() / 1e9;
-	cpu0 = cpu_seconds();
+static void job_teardown(struct io_job *job)
+{
+	unsigned i;
+
+	for (i = 0; job->slots && i < job->p->depth; i++)
+		free(job->slots[i].buf);
+	free(job->slots);
+	disk_close(job->disk);
+}
+
+/* Run the workload, or --verify's write then read pass, to the end. */
+static void job_run(struct io_job *job)
+{
+	const struct io_params *p = job->p;
+	u64 t;
+
 	job->start_ns = now_ns();
 	job->next_progress_ns = job->start_ns + 1000000000ULL;
-	if (p->verify) {
-		u64 t = now_ns();
-
-		if (p->writes)
-			run_phase(job, PHASE_VERIFY_WRITE);
-		disk_wait(job->disk);
-		job->phase_secs[1] = (now_ns() - t) / 1e9;
-		t = now_ns();
-		if (!job->stop && !interrupted)
-			run_phase(job, PHASE_VERIFY_READ);
-		disk_wait(job->disk);
-		job->phase_secs[0] = (now_ns() - t) / 1e9;
-	} else {
+	if (!p->verify) {
 		run_phase(job, PHASE_RUN);
+		disk_wait(job->disk);
+		return;
 	}
+	t = now_ns();
+	if (p->writes)
+		run_phase(job, PHASE_VERIFY_WRITE);
 	disk_wait(job->disk);
-	secs = now_ns() / 1e9 - t0;
-	cpu = cpu_seconds() - cpu0;
+	job->phase_secs[1] = (now_ns() - t) / 1e9;
+	t = now_ns();
+	if (!job->stop && !interrupted)
+		run_phase(job, PHASE_VERIFY_READ);
+	disk_wait(job->disk);
+	job->phase_secs[0] = (now_ns() - t) / 1e9;
+}
+
+/* Print the figures and the verdict; the exit status. */
+static int job_report(struct io_job *job, double secs, double cpu)
+{
+	const struct io_params *p = job->p;
+	u64 ops = job->hist[0].n + job->hist[1].n;
+	int ret = 0;
+
 	if (job->progress && secs > 1)
 		fprintf(stderr, "\r\033[K");
-
-	ops = job->hist[0].n + job->hist[1].n;
 	printf("kite io: %s%s, bs %llu, depth %u, engine %s, cache=%s, %llu MiB: %.2f s\n",
 	       mode_name(p), p->verify ? " --verify" : "", (unsigned long long)p->bs, p->depth,
 	       disk_engine_name(p->engine), p->direct ? "none" : "writeback",
@@ -492,7 +505,6 @@ static int run(const struct io_params *p)
 	       (unsigned long long)ops, ops / secs, ops * (double)p->bs / secs / MiB,
 	       ops ? cpu / ops * 1e6 : 0.0, cpu);
 
-	ret = 0;
 	if (job->error) {
 		pr_err("%s: I/O error at offset %llu: %s", p->image,
 		       (unsigned long long)job->error_offset, strerror(-job->error));
@@ -507,16 +519,28 @@ static int run(const struct io_params *p)
 	} else if (p->verify && !job->error && !interrupted) {
 		printf("  verify: %llu blocks match\n", (unsigned long long)job->hist[0].n);
 	}
-	if (interrupted)
-		ret = 130;
+	return interrupted ? 130 : ret;
+}
+
+static int run(const struct io_params *p)
+{
+	struct io_job *job = calloc(1, sizeof(*job));
+	double t0, cpu0;
+	int ret = 1;
+
+	if (!job)
+		return 1;
+	pthread_mutex_init(&job->lock, NULL);
+	sem_init(&job->finished, 0, 0);
+	if (job_setup(job, p)) {
+		t0 = now_ns() / 1e9;
+		cpu0 = cpu_seconds();
+		job_run(job);
+		ret = job_report(job, now_ns() / 1e9 - t0, cpu_seconds() - cpu0);
+	}
+	job_teardown(job);
 	sem_destroy(&job->finished);
 	pthread_mutex_destroy(&job->lock);
-free:
-	for (i = 0; i < p->depth; i++)
-		free(job->slots[i].buf);
-	free(job->slots);
-close:
-	disk_close(job->disk);
 	free(job);
 	return ret;
 }

@@ -263,8 +263,12 @@ int disk_open(const char *path, const struct disk_opts *opts,
 		flags |= O_DIRECT;
 	disk->fd = open(path, flags);
 	if (disk->fd < 0) {
+		struct stat st;
+
 		ret = -errno;
-		if (ret == -EINVAL && opts->direct)
+		if (ret == -EINVAL && !stat(path, &st) && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+			set_err(err, errlen, "%s: not a regular file or block device", path);
+		else if (ret == -EINVAL && opts->direct)
 			set_err(err, errlen, "%s: O_DIRECT (cache=none) not supported here; try cache=writeback",
 				path);
 		else if ((ret == -EACCES || ret == -EROFS || ret == -EPERM) && !opts->readonly)

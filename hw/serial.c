@@ -1,17 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * 8250/16550A UART. Transmit is instant (bytes go straight to out_fd), so
- * THR is always empty; receive comes from a host-side ring fed by the
- * console loop. Interrupts follow the 16550 priority rules the Linux
- * driver expects, including the THRE interrupt that fires when ETBEI is
- * enabled while THR is already empty.
+ * 8250/16550A UART. Transmit is instant, so THR is always empty; receive
+ * comes from a host-side ring fed by the console loop. Interrupts follow
+ * the 16550 priority rules the Linux driver expects, including the THRE
+ * interrupt that fires when ETBEI is enabled while THR is already empty.
+ *
+ * Transmitted bytes go to the host through a term_ring (term.h) and are
+ * never waited for. A real UART without flow control sends at line rate
+ * whether anyone listens or not, and Linux's serial console busy-waits up
+ * to 10 ms a character for THRE: holding THRE while stdout is full would
+ * freeze a guest that prints, and a blocking write() would freeze the
+ * vCPU and everything that must stop it. So a byte is written at once
+ * (non-blocking) while nothing waits before it; once stdout stops taking
+ * bytes they queue in the ring, the vCPU signals tx_efd, and the console
+ * loop (kvm/run.c) writes the ring out on POLLOUT. A full ring drops and
+ * counts; vm_run() flushes at exit with a bounded wait and reports drops.
  */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "hw.h"
+#include "term.h"
 
 enum {
 	UART_RX = 0, UART_TX = 0, UART_DLL = 0,
@@ -51,7 +63,9 @@ struct serial8250 {
 	struct vm *vm;
 	pthread_mutex_t lock;
 	u32 irq;
-	int out_fd;
+	struct term_out out;
+	struct term_ring tx;		/* output stdout has not taken yet */
+	int tx_efd;			/* signalled when tx stops being empty */
 	int room_efd;
 	int irq_level;
 
@@ -114,23 +128,38 @@ static u8 modem_status(const struct serial8250 *s)
 	       ((m & MCR_OUT1) ? MSR_RI : 0) | ((m & MCR_OUT2) ? MSR_DCD : 0);
 }
 
+static void efd_signal(int efd)
+{
+	u64 one = 1;
+
+	if (write(efd, &one, sizeof(one)) < 0)
+		pr_debug("serial: cannot signal the console loop");
+}
+
+/*
+ * With bytes already waiting, the console loop is polling for POLLOUT and
+ * will write this one after them; otherwise try now.
+ */
 static void transmit(struct serial8250 *s, u8 c)
 {
+	bool idle = !s->tx.len;
+
+	s->thri_pending = true;
 	if (s->mcr & MCR_LOOP) {
 		if (s->rx_len < SERIAL_RX_BUF)
 			rx_push(s, c);
-	} else if (write_full(s->out_fd, &c, 1) < 0) {
-		/* The console went away (closed pipe): drop output, keep running. */
+		return;
 	}
-	s->thri_pending = true;
+	if (!term_ring_put(&s->tx, &c, 1) || !idle)
+		return;
+	if (term_ring_flush(&s->tx, &s->out) == -EAGAIN)
+		efd_signal(s->tx_efd);
 }
 
 static void signal_room(struct serial8250 *s, bool was_full)
 {
-	u64 one = 1;
-
-	if (was_full && write(s->room_efd, &one, sizeof(one)) < 0)
-		pr_debug("serial: cannot signal receive room");
+	if (was_full)
+		efd_signal(s->room_efd);
 }
 
 static u8 reg_read(struct serial8250 *s, u64 off)
@@ -248,15 +277,19 @@ struct serial8250 *serial8250_create(struct vm *vm, u16 base, u32 irq, int out_f
 		return NULL;
 	s->vm = vm;
 	s->irq = irq;
-	s->out_fd = out_fd;
 	s->mcr = MCR_OUT2;
 	s->lcr = 0x03;			/* 8N1 */
 	s->dll = 0x0c;			/* 9600 baud */
 	s->room_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	s->tx_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&s->lock, NULL);
+	/* No usable stdout (closed): output is dropped and counted, as when a reader goes. */
+	if (term_out_open(&s->out, out_fd))
+		pr_debug("serial: output fd %d unusable: output is dropped", out_fd);
 	s->dev = (struct bus_dev){ .base = base, .len = 8, .ops = &serial_ops,
 				   .priv = s, .name = "serial8250" };
-	if (s->room_efd < 0 || bus_register(&vm->pio_bus, &s->dev)) {
+	if (s->room_efd < 0 || s->tx_efd < 0 || term_ring_init(&s->tx, SERIAL_TX_BUF) ||
+	    bus_register(&vm->pio_bus, &s->dev)) {
 		pr_err("cannot set up the UART at 0x%x", base);
 		serial8250_destroy(s);
 		return NULL;
@@ -269,8 +302,15 @@ void serial8250_destroy(struct serial8250 *s)
 	if (!s)
 		return;
 	bus_unregister(&s->vm->pio_bus, &s->dev);
+	/* What the console loop had no chance to write: one last try, no wait. */
+	if (s->tx.buf)
+		term_ring_flush(&s->tx, &s->out);
+	term_ring_free(&s->tx);
+	term_out_close(&s->out);
 	if (s->room_efd >= 0)
 		close(s->room_efd);
+	if (s->tx_efd >= 0)
+		close(s->tx_efd);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -310,4 +350,36 @@ int serial8250_irq_level(struct serial8250 *s)
 	level = s->irq_level;
 	pthread_mutex_unlock(&s->lock);
 	return level;
+}
+
+void serial8250_tx_poll(struct serial8250 *s, struct pollfd *p)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->tx.len)
+		*p = (struct pollfd){ .fd = s->out.fd, .events = POLLOUT };
+	else
+		*p = (struct pollfd){ .fd = s->tx_efd, .events = POLLIN };
+	pthread_mutex_unlock(&s->lock);
+}
+
+void serial8250_tx_flush(struct serial8250 *s)
+{
+	u64 v;
+
+	/* Drained before the ring is looked at: a later signal is never lost. */
+	while (read(s->tx_efd, &v, sizeof(v)) == sizeof(v))
+		;
+	pthread_mutex_lock(&s->lock);
+	term_ring_flush(&s->tx, &s->out);
+	pthread_mutex_unlock(&s->lock);
+}
+
+u64 serial8250_tx_drain(struct serial8250 *s, unsigned stall_ms, unsigned max_ms)
+{
+	u64 dropped;
+
+	pthread_mutex_lock(&s->lock);
+	dropped = term_ring_drain(&s->tx, &s->out, stall_ms, max_ms);
+	pthread_mutex_unlock(&s->lock);
+	return dropped;
 }

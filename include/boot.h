@@ -15,6 +15,7 @@
  *                               where Linux also scans for the RSDP)
  *   0xf0000  BOOT_MPTABLE_CFG   MP configuration table (too big for 1 KiB
  *                               with 64 CPUs; the pointer stays at 0x9fc00)
+ *   0xf1000  BOOT_SMBIOS        SMBIOS 3.0 entry point and structures
  *   0xe0000 .. 0x100000         reserved in the memory map (kvm/memmap.c)
  *   0x100000 (1 MiB)            kernel
  */
@@ -34,6 +35,8 @@
 #define BOOT_ACPI		0xe0000ULL
 #define BOOT_ACPI_END		0xf0000ULL
 #define BOOT_MPTABLE_CFG	0xf0000ULL
+#define BOOT_SMBIOS		0xf1000ULL
+#define BOOT_SMBIOS_END		0xf2000ULL
 #define BOOT_BIOS_END		0x100000ULL
 #define BOOT_HIGH_START		0x100000ULL	/* 1 MiB */
 #define BOOT_SEL_CODE		0x10
@@ -189,7 +192,7 @@ int acpi_setup(struct vm *vm, u64 *rsdp);
  * returns the size it needs; the AML is complete only if that is <= len.
  */
 int acpi_add_dsdt_aml(struct vm *vm, size_t (*fn)(u8 *buf, size_t len));
-/* What both boot paths write: ACPI tables and MP table; *rsdp for the guest. */
+/* What both boot paths write: ACPI, MP and SMBIOS tables; *rsdp for the guest. */
 int boot_write_tables(struct vm *vm, u64 *rsdp);
 
 /*
@@ -199,6 +202,14 @@ int boot_write_tables(struct vm *vm, u64 *rsdp);
 u64 mptable_size(unsigned nr_cpus);
 int mptable_build(u8 *fp, u8 *cfg, u64 cfg_len, unsigned nr_cpus);
 int mptable_setup(struct vm *vm);
+
+/*
+ * smbios.c: the SMBIOS entry point and structures for a buffer that the
+ * guest sees at gpa (smbios_build, with the system UUID given), or at
+ * BOOT_SMBIOS with a random UUID (smbios_setup).
+ */
+int smbios_build(u8 *buf, u64 len, u64 gpa, const u8 uuid[16]);
+int smbios_setup(struct vm *vm);
 
 /* Read a whole file into a malloc'd buffer (max_size bounds it). */
 int boot_read_file(const char *path, u64 max_size, void **buf, u64 *size);

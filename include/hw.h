@@ -9,6 +9,13 @@
 
 #define COM1_BASE		0x3f8
 #define SERIAL_RX_BUF		4096
+/*
+ * Guest output waiting for a slow or absent stdout reader. 256 KiB holds a
+ * whole Linux boot log a few times over, so a reader that starts late or
+ * reads in bursts (a pager, a busy `| tee`) loses nothing of a boot, and it
+ * is small enough that a stdout nobody reads costs little memory.
+ */
+#define SERIAL_TX_BUF		(256 * 1024)
 
 struct serial8250;
 
@@ -25,6 +32,19 @@ size_t serial8250_feed(struct serial8250 *s, const u8 *buf, size_t len);
 size_t serial8250_rx_room(struct serial8250 *s);
 /* Readable when the guest drained a full receive buffer (room appeared). */
 int serial8250_room_fd(struct serial8250 *s);
+/*
+ * Transmit: what the console loop polls for. With output waiting, stdout
+ * for POLLOUT; else an eventfd that becomes readable when output starts
+ * waiting. On either, call serial8250_tx_flush (writes without blocking).
+ */
+struct pollfd;
+void serial8250_tx_poll(struct serial8250 *s, struct pollfd *p);
+void serial8250_tx_flush(struct serial8250 *s);
+/*
+ * At exit (vCPUs joined): flush with a bounded wait (term_ring_drain) and
+ * return how many bytes of output were lost in all.
+ */
+u64 serial8250_tx_drain(struct serial8250 *s, unsigned stall_ms, unsigned max_ms);
 /* The level kite last drove on the IRQ line (for tests). */
 int serial8250_irq_level(struct serial8250 *s);
 

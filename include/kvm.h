@@ -129,10 +129,19 @@ struct vm {
 	struct vm_exit_hook *exit_hooks;
 	const struct vm_config *cfg;
 
+	/* The slow half of vm_create, overlapped with the rest of start-up:
+	 * vm_setup_finish() joins it. */
+	pthread_t setup_thread;
+	bool setup_pending;
+	int setup_err;
+
 	/* Start-up figures for KITE_STATS: taken by vCPU 0 before its first KVM_RUN. */
 	u64 first_run_ns;
 	u64 first_run_cpu_us;
 	void *serial;			/* struct serial8250, for the console loop */
+	/* A console that follows the host terminal's size (virtio-console). */
+	void (*term_resized)(void *arg);
+	void *term_resized_arg;
 
 	struct pci_host *pci;		/* the PCI host bridge (pci.h), NULL: none */
 };
@@ -147,6 +156,14 @@ int vm_create(struct vm *vm, const struct vm_config *cfg);
 void vm_destroy(struct vm *vm);
 /* Start every vCPU and block until the VM stops; returns the exit code. */
 int vm_run(struct vm *vm);
+/*
+ * Block the signals vm_run takes (and the vCPU kick) in the calling
+ * thread; vm_create does it first, so that every thread kite creates
+ * inherits the mask and the run loop's signalfd sees every signal.
+ */
+int vm_block_signals(void);
+/* The host terminal was resized (SIGWINCH in vm_run): tell the console. */
+void vm_term_resized(struct vm *vm);
 /* Stop the VM from any thread (vCPU, device, signal handler-free context). */
 void vm_stop(struct vm *vm, int code);
 static inline bool vm_stopping(struct vm *vm)
@@ -159,11 +176,18 @@ static inline bool vm_stopping(struct vm *vm)
  */
 int vm_on_exit(struct vm *vm, void (*fn)(void *arg), void *arg);
 
+/* Finish vm_create's slow half: create the PIT, join the memory-slot
+ * thread; 0 or -1 (reported). Before any vCPU runs: vm_run calls it. */
+int vm_setup_finish(struct vm *vm);
+
 /* Add " arg" to the kernel command line (devices announce themselves). */
 int vm_cmdline_append(struct vm *vm, const char *arg);
 
-/* memory.c: guest RAM */
+/* memory.c: guest RAM. vm_init_memory maps it and lays out the banks (no
+ * KVM involved: guest_ptr works at once); vm_register_memory gives the
+ * banks to KVM. */
 int vm_init_memory(struct vm *vm, u64 ram_size);
+int vm_register_memory(struct vm *vm);
 /*
  * The host address of guest-physical [gpa, gpa + len), or NULL unless the
  * whole range lies in one RAM bank. Every guest-supplied address goes

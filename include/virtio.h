@@ -255,15 +255,12 @@ struct virtio_dev_ops {
 	 */
 	void (*queue_notify)(struct virtio_dev *vdev, struct virtq *vq);
 	/*
-	 * Optional: one more fd for the worker that serves vq (the first
-	 * queue of its worker) to poll next to its kick eventfd, or -1; and
-	 * what to do on that thread when it is readable (virtio-blk: the
-	 * disk's completions, so a request completes on the thread that
-	 * submitted it, without waking another). Asked when the workers
-	 * start, after activate; the fd must stay open until reset.
+	 * Optional: a host fd the work on vq is waiting for (the console's
+	 * stdout when it is full), with the poll events in *events, or -1.
+	 * Asked on the worker thread before it sleeps; when the fd is ready
+	 * the worker calls queue_notify again, as for a kick.
 	 */
-	int (*worker_fd)(struct virtio_dev *vdev, struct virtq *vq);
-	void (*worker_event)(struct virtio_dev *vdev, struct virtq *vq);
+	int (*queue_wait)(struct virtio_dev *vdev, struct virtq *vq, short *events);
 	/* Teardown, after reset: free what the device allocated. */
 	void (*destroy)(struct virtio_dev *vdev);
 };

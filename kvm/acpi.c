@@ -443,5 +443,5 @@ int acpi_setup(struct vm *vm, u64 *rsdp)
 
 int boot_write_tables(struct vm *vm, u64 *rsdp)
 {
-	return acpi_setup(vm, rsdp) ?: mptable_setup(vm);
+	return acpi_setup(vm, rsdp) ?: mptable_setup(vm) ?: smbios_setup(vm);
 }

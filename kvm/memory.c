@@ -41,22 +41,33 @@ static void *map_aligned(u64 size, u64 align)
 	return start;
 }
 
-static int add_bank(struct vm *vm, u64 gpa, u64 size, u8 *hva)
+static void add_bank(struct vm *vm, u64 gpa, u64 size, u8 *hva)
 {
-	struct kvm_userspace_memory_region region = {
-		.slot = vm->nr_banks,
-		.guest_phys_addr = gpa,
-		.memory_size = size,
-		.userspace_addr = (u64)(uintptr_t)hva,
-	};
-
-	/* vm_fd is -1 in unit tests: RAM without KVM. */
-	if (vm->vm_fd >= 0 && ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
-		pr_err("cannot give %llu MiB of RAM at 0x%llx to the guest: %s",
-		       (unsigned long long)(size >> 20), (unsigned long long)gpa, strerror(errno));
-		return -errno;
-	}
 	vm->banks[vm->nr_banks++] = (struct mem_bank){ .gpa = gpa, .size = size, .hva = hva };
+}
+
+int vm_register_memory(struct vm *vm)
+{
+	unsigned i;
+
+	for (i = 0; i < vm->nr_banks; i++) {
+		const struct mem_bank *b = &vm->banks[i];
+		struct kvm_userspace_memory_region region = {
+			.slot = i,
+			.guest_phys_addr = b->gpa,
+			.memory_size = b->size,
+			.userspace_addr = (u64)(uintptr_t)b->hva,
+		};
+
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+			int e = errno;
+
+			pr_err("cannot give %llu MiB of RAM at 0x%llx to the guest: %s",
+			       (unsigned long long)(b->size >> 20), (unsigned long long)b->gpa,
+			       strerror(e));
+			return -e;
+		}
+	}
 	return 0;
 }
 
@@ -64,7 +75,6 @@ int vm_init_memory(struct vm *vm, u64 ram_size)
 {
 	u64 host = host_memory(), low;
 	void *ram;
-	int ret;
 
 	if (ram_size < 2 * MiB) {
 		pr_err("--mem %llu bytes is too small: the guest needs at least 2M",
@@ -95,10 +105,10 @@ int vm_init_memory(struct vm *vm, u64 ram_size)
 	vm->ram_size = ram_size;
 
 	low = MIN(ram_size, MMIO_HOLE_START);
-	ret = add_bank(vm, 0, low, vm->ram);
-	if (!ret && ram_size > low)
-		ret = add_bank(vm, MMIO_HOLE_END, ram_size - low, vm->ram + low);
-	return ret;
+	add_bank(vm, 0, low, vm->ram);
+	if (ram_size > low)
+		add_bank(vm, MMIO_HOLE_END, ram_size - low, vm->ram + low);
+	return 0;
 }
 
 void *guest_ptr(struct vm *vm, u64 gpa, u64 len)

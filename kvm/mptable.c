@@ -12,12 +12,14 @@
  * and an ISA bus 1, the IOAPIC, ISA IRQs 0..15 (but the cascade, 2) to
  * the IOAPIC pin of the same number (KVM's default GSI routing), and the
  * local APICs' LINT0 = ExtINT (the 8259 in virtual-wire mode), LINT1 =
- * NMI. PCI devices in kite interrupt through MSI-X only, so the PCI bus
- * has no interrupt entries.
+ * NMI. PCI slots 1..31 have their INTA# (the fallback of a guest that
+ * does not enable MSI-X) on the IOAPIC pin pci_slot_gsi() names: the same
+ * wiring as the DSDT's _PRT, so a kernel without ACPI finds it too.
  */
 #include <string.h>
 
 #include "boot.h"
+#include "pci.h"
 
 #define MP_SPEC_REV		4	/* 1.4 */
 #define MP_APIC_VERSION		0x14
@@ -54,8 +56,8 @@ static u8 checksum(const u8 *p, u64 len)
 
 u64 mptable_size(unsigned nr_cpus)
 {
-	/* header, CPUs, 2 buses, IOAPIC, 15 ISA IRQs, 2 local interrupts */
-	return 44 + nr_cpus * 20 + 2 * 8 + 8 + 15 * 8 + 2 * 8;
+	/* header, CPUs, 2 buses, IOAPIC, 15 ISA IRQs, PCI INTA#s, 2 local interrupts */
+	return 44 + nr_cpus * 20 + 2 * 8 + 8 + 15 * 8 + (PCI_MAX_SLOTS - 1) * 8 + 2 * 8;
 }
 
 static u8 *intsrc(u8 *e, u8 type, u8 bus, u8 irq, u8 apic, u8 pin)
@@ -111,6 +113,11 @@ int mptable_build(u8 *fp, u8 *cfg, u64 cfg_len, unsigned nr_cpus)
 		if (i == 2)	/* the 8259 cascade never reaches the IOAPIC */
 			continue;
 		e = intsrc(e, MP_INT, BUS_ISA, i, ioapic_id, i);
+		entries++;
+	}
+	/* A PCI source IRQ is (device << 2) | pin, with INTA# pin 0. */
+	for (i = 1; i < PCI_MAX_SLOTS; i++) {
+		e = intsrc(e, MP_INT, BUS_PCI, i << 2, ioapic_id, pci_slot_gsi(i));
 		entries++;
 	}
 	e[0] = MP_LINTSRC;

@@ -4,6 +4,7 @@
  * an in-kernel irqchip and PIT, and tear it all down again.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,8 +78,6 @@ static int check_kvm(int kvm_fd)
 static int create_platform(struct vm *vm)
 {
 	u64 ident = KVM_IDENTITY_MAP_ADDR;
-	/* The speaker port (0x61) is emulated in the kernel with the PIT. */
-	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 
 	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0 ||
 	    ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0) {
@@ -89,6 +88,14 @@ static int create_platform(struct vm *vm)
 		pr_err("cannot create the in-kernel irqchip: %s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+static int create_pit(struct vm *vm)
+{
+	/* The speaker port (0x61) is emulated in the kernel with the PIT. */
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0) {
 		pr_err("cannot create the in-kernel PIT: %s", strerror(errno));
 		return -1;
@@ -96,9 +103,54 @@ static int create_platform(struct vm *vm)
 	return 0;
 }
 
+/*
+ * The two slow start-up calls, both asleep in the kernel rather than busy:
+ * a memory slot waits for an SRCU grace period (4-10 ms measured here) and
+ * the PIT for the creation of its kernel thread (0.4-7 ms). Nothing before
+ * the first KVM_RUN needs either (kernels are loaded through our own
+ * mapping), so the slots are registered on a thread while vCPUs are
+ * created, the kernel loaded and devices set up, and the PIT is created
+ * last, while that thread may still be waiting.
+ */
+static void *slow_setup(void *arg)
+{
+	struct vm *vm = arg;
+
+	vm->setup_err = vm_register_memory(vm) ? -1 : 0;
+	return NULL;
+}
+
+static void start_slow_setup(struct vm *vm)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);	/* signals are the main thread's */
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	vm->setup_pending = !pthread_create(&vm->setup_thread, NULL, slow_setup, vm);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!vm->setup_pending)
+		slow_setup(vm);
+}
+
+static void join_slow_setup(struct vm *vm)
+{
+	if (vm->setup_pending) {
+		pthread_join(vm->setup_thread, NULL);
+		vm->setup_pending = false;
+	}
+}
+
+int vm_setup_finish(struct vm *vm)
+{
+	int pit = create_pit(vm);
+
+	join_slow_setup(vm);
+	return pit || vm->setup_err ? -1 : 0;
+}
+
 static int load_supported_cpuid(struct vm *vm)
 {
-	unsigned nent = 64;
+	unsigned nent = 256;	/* one call: 64 took two (E2BIG), 0.25 ms each */
 
 	for (;;) {
 		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
@@ -139,9 +191,15 @@ int vm_init_bare(struct vm *vm, const struct vm_config *cfg)
 int vm_create(struct vm *vm, const struct vm_config *cfg)
 {
 	unsigned i;
+	int ret;
 
 	if (vm_init_bare(vm, cfg))
 		return -1;
+	ret = vm_block_signals();
+	if (ret) {
+		pr_err("cannot block signals: %s", strerror(-ret));
+		return -1;
+	}
 	vm->kvm_fd = open_kvm();
 	if (vm->kvm_fd < 0 || check_kvm(vm->kvm_fd))
 		return -1;
@@ -155,8 +213,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		pr_err("cannot create a VM: %s", strerror(errno));
 		return -1;
 	}
-	if (create_platform(vm) || vm_init_memory(vm, cfg->ram_size) ||
-	    load_supported_cpuid(vm))
+	if (create_platform(vm) || vm_init_memory(vm, cfg->ram_size))
+		return -1;
+	start_slow_setup(vm);
+	if (load_supported_cpuid(vm))
 		return -1;
 
 	vm->nr_cpus = cfg->nr_cpus;
@@ -213,6 +273,7 @@ void vm_destroy(struct vm *vm)
 	unsigned i;
 
 	/* Callers have stopped and joined the vCPUs (vm_run does). */
+	join_slow_setup(vm);
 	while (vm->exit_hooks) {
 		struct vm_exit_hook *h = vm->exit_hooks;
 

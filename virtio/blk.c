@@ -17,6 +17,7 @@
  * writable byte, and the data is what lies between.
  */
 #include <libgen.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,9 +135,13 @@ struct virtio_blk {
 	char serial[VIRTIO_BLK_ID_BYTES];
 	unsigned nr_queues;
 	struct blk_queue queues[BLK_MAX_QUEUES];
-	/* The disk's completion fd while a worker polls it (activate to reset), or -1. */
+	/*
+	 * The disk's completion fd while a queue worker polls it (activate
+	 * to reset), or -1; poll_vq is the queue whose worker does: the first
+	 * ready one, which has a worker on either transport.
+	 */
 	int poll_fd;
-	bool poll_taken;	/* a worker has it */
+	struct virtq *poll_vq;
 	char name[24];
 };
 
@@ -443,6 +448,9 @@ static void blk_queue_notify(struct virtio_dev *vdev, struct virtq *vq)
 
 	if (!bq)
 		return;
+	/* Completions first: they free requests and may answer the guest. */
+	if (vq == blk->poll_vq)
+		disk_poller_run(blk->disk);
 	do {
 		blk_queue_drain(blk, bq, &pushed);
 	} while (virtq_enable_kicks(vq) && !bq->starved);
@@ -466,29 +474,27 @@ static int blk_activate(struct virtio_dev *vdev)
 			return -ENOMEM;
 	}
 	/* Engines that cannot hand their completions over keep them (-ENOTSUP). */
+	blk->poll_vq = NULL;
 	blk->poll_fd = disk_poller_attach(blk->disk);
-	blk->poll_taken = false;
+	for (unsigned i = 0; blk->poll_fd >= 0 && i < blk->nr_queues && !blk->poll_vq; i++)
+		if (vdev->vqs[i].ready)
+			blk->poll_vq = &vdev->vqs[i];
 	return 0;
 }
 
-/* The first worker to start (the lowest queue it serves) polls the disk. */
-static int blk_worker_fd(struct virtio_dev *vdev, struct virtq *vq)
+/*
+ * The poller queue's worker also sleeps on the disk's completions, and
+ * reaps them in blk_queue_notify: a request then wakes only the thread
+ * that submitted it.
+ */
+static int blk_queue_wait(struct virtio_dev *vdev, struct virtq *vq, short *events)
 {
 	struct virtio_blk *blk = vdev->priv;
 
-	(void)vq;
-	if (blk->poll_fd < 0 || blk->poll_taken)
+	if (vq != blk->poll_vq)
 		return -1;
-	blk->poll_taken = true;
+	*events = POLLIN;
 	return blk->poll_fd;
-}
-
-static void blk_worker_event(struct virtio_dev *vdev, struct virtq *vq)
-{
-	struct virtio_blk *blk = vdev->priv;
-
-	(void)vq;
-	disk_poller_run(blk->disk);
 }
 
 static void blk_reset(struct virtio_dev *vdev)
@@ -499,6 +505,7 @@ static void blk_reset(struct virtio_dev *vdev)
 	if (blk->poll_fd >= 0)
 		disk_poller_detach(blk->disk);
 	blk->poll_fd = -1;
+	blk->poll_vq = NULL;
 	/* In-flight requests complete (into the old rings) before they go. */
 	if (blk->disk)
 		disk_wait(blk->disk);
@@ -520,8 +527,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.activate	= blk_activate,
 	.reset		= blk_reset,
 	.queue_notify	= blk_queue_notify,
-	.worker_fd	= blk_worker_fd,
-	.worker_event	= blk_worker_event,
+	.queue_wait	= blk_queue_wait,
 	.destroy	= blk_destroy,
 };
 

@@ -4,15 +4,23 @@
  * it hvc0. Queue 0 (receiveq) carries host input to the guest, queue 1
  * (transmitq) guest output to the host.
  *
- * Output is written on the transmit queue's worker. Input has its own
- * thread, running between DRIVER_OK and reset: it waits for bytes on
- * in_fd, and when the guest has no receive buffer posted it waits for the
- * receive queue's kick (forwarded by the worker) before reading more, so
- * input is never dropped and never read faster than the guest takes it.
+ * Output is written on the transmit queue's worker, with flow control
+ * (console_tx below): kite never waits for stdout, the guest does.
+ *
+ * Input has its own thread, running between DRIVER_OK and reset: it waits
+ * for bytes on in_fd, and when the guest has no receive buffer posted it
+ * waits for the receive queue's kick (forwarded by the worker) before
+ * reading more, so input is never dropped and never read faster than the
+ * guest takes it.
  *
  * Ctrl-A x stops the VM (KITE_EXIT_USER), Ctrl-A Ctrl-A sends one Ctrl-A,
  * as on the serial console (term.h); vm_run() puts the terminal in raw
  * mode. With this console, the run loop must leave stdin to us.
+ *
+ * On a terminal the device offers VIRTIO_CONSOLE_F_SIZE, and follows
+ * resizes: the run loop takes SIGWINCH and calls vm->term_resized, which
+ * updates cols/rows and raises the configuration change interrupt; Linux
+ * then re-reads them and resizes hvc0.
  */
 #include <poll.h>
 #include <stdlib.h>
@@ -37,10 +45,21 @@ struct virtio_console_config {
 	u32 emerg_wr;
 } __attribute__((packed));
 
+/* The transmit chain being written out (transmit worker only). */
+struct console_tx {
+	struct iovec iov[CONSOLE_MAX_SEGS];
+	struct virtq_elem elem;
+	bool busy;		/* elem popped, not all written yet */
+	size_t done;		/* bytes of elem written */
+	bool blocked;		/* stdout full: waiting for POLLOUT */
+};
+
 struct virtio_console {
 	struct virtio_dev vdev;
 	struct virtio_console_config config;
 	int in_fd, out_fd;
+	struct term_out out;	/* out_fd, never blocking */
+	struct console_tx tx;
 
 	/* Input thread: running between activate and reset. */
 	pthread_t rx_thread;
@@ -69,23 +88,89 @@ static void efd_drain(int fd)
 
 /* ---- guest output ---- */
 
+/*
+ * Flow control. A chain is written straight from guest memory through a
+ * non-blocking term_out, and goes back to the guest only once all of it
+ * is written. When stdout takes no more (a pipe nobody reads, a stopped
+ * terminal), the chain stays where it got to and no further chain is
+ * taken: the guest's hvc waits for its buffers, as virtio intends, and
+ * nothing is lost. console_queue_wait() then hands the worker stdout to
+ * poll for POLLOUT next to its kick and stop eventfds (the core's worker
+ * model, no extra thread), and the worker calls console_tx() again when
+ * stdout can take more. The worker sleeps only in poll(), so a reset or
+ * vm_stop() always finds it ready to stop. When the output is gone
+ * (EPIPE) chains are dropped, as before: the guest must not stall.
+ */
+
+/* iov[0..cnt) without its first `skip` bytes, into rest; returns the segments. */
+static int iov_skip(const struct iovec *iov, unsigned cnt, size_t skip, struct iovec *rest)
+{
+	int n = 0;
+
+	for (unsigned i = 0; i < cnt; i++) {
+		if (skip >= iov[i].iov_len) {
+			skip -= iov[i].iov_len;
+			continue;
+		}
+		rest[n++] = (struct iovec){ (u8 *)iov[i].iov_base + skip, iov[i].iov_len - skip };
+		skip = 0;
+	}
+	return n;
+}
+
+/* Write what stdout takes of the current chain; false while some is left. */
+static bool tx_write(struct virtio_console *con)
+{
+	struct console_tx *tx = &con->tx;
+
+	while (tx->done < tx->elem.out_len) {
+		struct iovec rest[CONSOLE_MAX_SEGS];
+		int cnt = iov_skip(tx->iov, tx->elem.nr_out, tx->done, rest);
+		ssize_t n = term_out_writev(&con->out, rest, cnt);
+
+		if (n < 0)
+			return true;	/* output gone: drop the rest */
+		if (!n)
+			return false;
+		tx->done += n;
+	}
+	return true;
+}
+
 static void console_tx(struct virtio_console *con, struct virtq *vq)
 {
-	struct iovec iov[CONSOLE_MAX_SEGS];
-	struct virtq_elem elem = { .iov = iov, .max_iov = CONSOLE_MAX_SEGS };
+	struct console_tx *tx = &con->tx;
 	bool pushed = false;
 
 	do {
-		while (virtq_pop(vq, &elem) > 0) {
-			for (unsigned i = 0; i < elem.nr_out; i++)
-				if (write_full(con->out_fd, iov[i].iov_base, iov[i].iov_len))
-					break;	/* output gone: drop, the guest must not stall */
-			virtq_push(vq, elem.head, 0);
+		for (;;) {
+			if (!tx->busy) {
+				if (virtq_pop(vq, &tx->elem) <= 0)
+					break;
+				tx->busy = true;
+				tx->done = 0;
+			}
+			tx->blocked = !tx_write(con);
+			if (tx->blocked)
+				goto out;	/* kicks can wait: we come back on POLLOUT */
+			virtq_push(vq, tx->elem.head, 0);
+			tx->busy = false;
 			pushed = true;
 		}
 	} while (virtq_enable_kicks(vq));
+out:
 	if (pushed)
 		virtq_notify(vq);
+}
+
+static int console_queue_wait(struct virtio_dev *vdev, struct virtq *vq, short *events)
+{
+	struct virtio_console *con = vdev->priv;
+
+	if (vq->index != TXQ || !con->tx.blocked)
+		return -1;
+	*events = POLLOUT;
+	return con->out.fd;
 }
 
 static void console_queue_notify(struct virtio_dev *vdev, struct virtq *vq)
@@ -199,6 +284,8 @@ static void console_reset(struct virtio_dev *vdev)
 {
 	struct virtio_console *con = vdev->priv;
 
+	/* The workers have stopped: a chain half written is the old driver's. */
+	con->tx.busy = con->tx.blocked = false;
 	if (!con->rx_running)
 		return;
 	efd_signal(con->rx_stop_fd);
@@ -211,7 +298,13 @@ static void console_reset(struct virtio_dev *vdev)
 static void console_destroy(struct virtio_dev *vdev)
 {
 	struct virtio_console *con = vdev->priv;
+	struct vm *vm = vdev->vm;
 
+	if (vm && vm->term_resized_arg == con) {
+		vm->term_resized = NULL;
+		vm->term_resized_arg = NULL;
+	}
+	term_out_close(&con->out);
 	if (con->rx_kick_fd >= 0)
 		close(con->rx_kick_fd);
 	if (con->rx_stop_fd >= 0)
@@ -223,29 +316,54 @@ static const struct virtio_dev_ops console_ops = {
 	.activate	= console_activate,
 	.reset		= console_reset,
 	.queue_notify	= console_queue_notify,
+	.queue_wait	= console_queue_wait,
 	.destroy	= console_destroy,
 };
 
 /*
  * A terminal on the output side: tell the guest its size (hvc0 then has
- * the right columns and rows for full-screen programs). Read once: the
- * main thread owns the signals, so a later resize is not followed.
+ * the right columns and rows for full-screen programs). Returns false
+ * when there is no terminal or it has no size. Called with vdev->lock
+ * held once the device is set up.
  */
-static u64 console_size(struct virtio_console *con)
+static bool console_read_size(struct virtio_console *con)
 {
 	struct winsize ws;
 
 	if (con->out_fd < 0 || ioctl(con->out_fd, TIOCGWINSZ, &ws) || !ws.ws_col || !ws.ws_row)
-		return 0;
+		return false;
 	con->config.cols = ws.ws_col;
 	con->config.rows = ws.ws_row;
-	return VIRTIO_BIT(VIRTIO_CONSOLE_F_SIZE);
+	return true;
+}
+
+/* vm->term_resized, from the run loop on SIGWINCH. */
+static void console_resized(void *arg)
+{
+	struct virtio_console *con = arg;
+	u16 cols, rows;
+	bool changed;
+
+	pthread_mutex_lock(&con->vdev.lock);
+	cols = con->config.cols;
+	rows = con->config.rows;
+	changed = console_read_size(con) &&
+		  (cols != con->config.cols || rows != con->config.rows);
+	cols = con->config.cols;
+	rows = con->config.rows;
+	pthread_mutex_unlock(&con->vdev.lock);
+	if (!changed)
+		return;
+	pr_debug("virtio-console: terminal resized to %ux%u", cols, rows);
+	/* New generation, and a config interrupt once the driver is up (5.3.6). */
+	virtio_config_changed(&con->vdev);
 }
 
 int virtio_console_create(struct vm *vm, int in_fd, int out_fd,
 			  virtio_transport_create_fn create)
 {
 	struct virtio_console *con = calloc(1, sizeof(*con));
+	bool sized;
 	int ret;
 
 	if (!con)
@@ -253,6 +371,10 @@ int virtio_console_create(struct vm *vm, int in_fd, int out_fd,
 	con->vdev.priv = con;	/* console_destroy() on the early error path */
 	con->in_fd = in_fd;
 	con->out_fd = out_fd;
+	con->tx.elem = (struct virtq_elem){ .iov = con->tx.iov, .max_iov = CONSOLE_MAX_SEGS };
+	/* No usable stdout: chains are dropped, as when a reader goes. */
+	if (term_out_open(&con->out, out_fd))
+		pr_debug("virtio-console: output fd %d unusable: output is dropped", out_fd);
 	con->rx_kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	con->rx_stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	con->config.max_nr_ports = 1;
@@ -260,17 +382,24 @@ int virtio_console_create(struct vm *vm, int in_fd, int out_fd,
 		ret = -errno;
 		goto fail;
 	}
+	sized = console_read_size(con);
 	ret = virtio_dev_init(&con->vdev, vm, "virtio-console", VIRTIO_ID_CONSOLE,
 			      VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX) |
-			      console_size(con),
+			      (sized ? VIRTIO_BIT(VIRTIO_CONSOLE_F_SIZE) : 0),
 			      2, CONSOLE_QUEUE_SIZE, &con->config, sizeof(con->config),
 			      &console_ops, con);
 	if (ret)
 		goto fail;
 	ret = create(vm, &con->vdev);
-	if (ret)
+	if (ret) {
 		virtio_dev_destroy(&con->vdev);		/* frees con */
-	return ret;
+		return ret;
+	}
+	if (sized) {
+		vm->term_resized = console_resized;
+		vm->term_resized_arg = con;
+	}
+	return 0;
 fail:
 	console_destroy(&con->vdev);
 	return ret;

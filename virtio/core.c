@@ -13,15 +13,11 @@
 
 #include "virtio.h"
 
-/*
- * A thread servicing the queues [first, first + nr) that share kick_fd,
- * and the device's extra fd for queue `first` (ops->worker_fd), if any.
- */
+/* A thread servicing the queues [first, first + nr) that share kick_fd. */
 struct virtio_worker {
 	struct virtio_dev *vdev;
 	pthread_t thread;
 	int kick_fd;
-	int extra_fd;
 	unsigned first, nr;
 };
 
@@ -121,35 +117,61 @@ static void worker_service(struct virtio_worker *w)
 	}
 }
 
+/* Fill pfd with the host fds the worker's queues wait for; returns how many. */
+static unsigned worker_waits(struct virtio_worker *w, struct pollfd *pfd)
+{
+	struct virtio_dev *vdev = w->vdev;
+	unsigned n = 0;
+
+	if (!vdev->ops->queue_wait)
+		return 0;
+	for (unsigned i = w->first; i < w->first + w->nr; i++) {
+		struct virtq *vq = &vdev->vqs[i];
+		short events = 0;
+		int fd = virtq_live(vq) ? vdev->ops->queue_wait(vdev, vq, &events) : -1;
+
+		if (fd >= 0)
+			pfd[n++] = (struct pollfd){ .fd = fd, .events = events };
+	}
+	return n;
+}
+
 static void *worker_main(void *arg)
 {
 	struct virtio_worker *w = arg;
-	struct virtio_dev *vdev = w->vdev;
-	struct pollfd pfd[3] = {
-		{ .fd = w->kick_fd, .events = POLLIN },
-		{ .fd = vdev->stop_fd, .events = POLLIN },
-		{ .fd = w->extra_fd, .events = POLLIN },
-	};
+	/* The kick, the stop, and one host fd per queue at most. */
+	struct pollfd *pfd = calloc(2 + w->nr, sizeof(*pfd));
 
+	if (!pfd) {
+		virtio_dev_needs_reset(w->vdev, "worker: out of memory");
+		return NULL;
+	}
+	pfd[0] = (struct pollfd){ .fd = w->kick_fd, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = w->vdev->stop_fd, .events = POLLIN };
 	/* Buffers the driver added before DRIVER_OK never got a kick we saw. */
 	worker_service(w);
 	for (;;) {
-		if (poll(pfd, 3, -1) < 0) {
+		unsigned n = 2 + worker_waits(w, pfd + 2);
+		bool ready;
+
+		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			pr_err("%s: poll: %s", vdev->name, strerror(errno));
+			pr_err("%s: poll: %s", w->vdev->name, strerror(errno));
 			break;
 		}
 		if (pfd[1].revents)
 			break;
-		/* Completions first: they free requests the kick may need. */
-		if (pfd[2].revents)
-			vdev->ops->worker_event(vdev, &vdev->vqs[w->first]);
-		if (pfd[0].revents) {
+		if (pfd[0].revents)
 			drain_eventfd(w->kick_fd);
+		/* A kick, or a host fd a queue was waiting for: service again. */
+		ready = pfd[0].revents;
+		for (unsigned i = 2; i < n; i++)
+			ready |= pfd[i].revents;
+		if (ready)
 			worker_service(w);
-		}
 	}
+	free(pfd);
 	return NULL;
 }
 
@@ -192,9 +214,6 @@ static int workers_start(struct virtio_dev *vdev)
 		/* Queues the driver did not enable need no thread. */
 		if (!shared && !vdev->vqs[i].ready)
 			continue;
-		w->extra_fd = -1;
-		if (vdev->ops->worker_fd && vdev->ops->worker_event)
-			w->extra_fd = vdev->ops->worker_fd(vdev, &vdev->vqs[w->first]);
 		ret = -pthread_create(&w->thread, NULL, worker_main, w);
 		if (ret)
 			break;

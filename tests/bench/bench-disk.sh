@@ -9,17 +9,17 @@
 # ratio to the peer (IOPS ratio > 1 and CPU ratio < 1 are kite ahead).
 #
 # The disk here is shared and noisy, so each pair runs BENCH_REPEAT times,
-# alternating, and the best run of each side counts.
+# alternating; medians count (see row).
 #
 #   BENCH_SECONDS   length of each run [2]
-#   BENCH_REPEAT    runs per tool and cell [2]
+#   BENCH_REPEAT    runs per tool and cell [5]
 #   BENCH_IMAGE     the 1 GiB file [/var/tmp/kite-bench-1g.img]; created
 #                   with real blocks (not sparse) and removed afterwards
 #                   unless BENCH_KEEP=1
 set -u
 KITE=${KITE:-$(cd "$(dirname "$0")/../.." && pwd)/kite}
 T=${BENCH_SECONDS:-2}
-R=${BENCH_REPEAT:-2}
+R=${BENCH_REPEAT:-5}
 IMG=${BENCH_IMAGE:-/var/tmp/kite-bench-1g.img}
 SIZE=$((1024 * 1024 * 1024))
 
@@ -44,7 +44,7 @@ timed() {
 	/usr/bin/time -f "%U %S" -o "$tmp/$out.time" "$@" >"$tmp/$out" 2>"$tmp/$out.err"
 	local rc=$?
 	awk '{ printf "%.3f\n", $1 + $2 }' "$tmp/$out.time" >"$tmp/$out.cpu"
-	[ $rc = 0 ] || { echo "   FAILED: $*"; sed 's/^/     | /' "$tmp/$out.err" | tail -3; }
+	[ $rc = 0 ] || { echo "   FAILED: $*"; sed 's/^/     | /' "$tmp/$out.err" | tail -3; } >&2
 	return $rc
 }
 
@@ -71,47 +71,59 @@ run_qemu() {  # mode qd count
 		'/Run completed in/ { printf "%.0f %d %s\n", n / $4, n, cpu }' "$tmp/qemu"
 }
 
-row() {  # label "IOPS OPS CPU" [peer-label "IOPS OPS CPU"]
-	local label=$1 r=$2 peer=${3:-} p=${4:-}
-	awk -v label="$label" -v r="$r" -v peer="$peer" -v p="$p" 'BEGIN {
-		split(r, a, " "); us = a[2] ? a[3] / a[2] * 1e6 : 0
-		line = sprintf("   %-22s %9.0f IOPS %7.2f us CPU/IO", label, a[1], us)
-		if (peer != "") {
-			split(p, b, " "); pus = b[2] ? b[3] / b[2] * 1e6 : 0
-			line = line sprintf("   %5.2fx IOPS, %5.2fx CPU/IO vs %s",
-				b[1] ? a[1] / b[1] : 0, pus ? us / pus : 0, peer)
+# row LABEL FILE [PEER-LABEL PEER-FILE]: FILE holds one "IOPS OPS CPU" line
+# per round. Prints the median IOPS and CPU per I/O and, against a peer,
+# the median of the per-round ratios: rounds alternate, so each ratio
+# compares two runs a few seconds apart, which the disk's drift spoils
+# far less than it spoils a best-of or a mean.
+row() {
+	local label=$1 f=$2 peer=${3:-} pf=${4:-/dev/null}
+	awk -v label="$label" -v peer="$peer" '
+		function median(v, n,   i, j, t) {
+			for (i = 2; i <= n; i++)
+				for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+			return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
 		}
-		print line
-	}'
+		FNR == NR { k++; iops[k] = $1; us[k] = $2 ? $3 / $2 * 1e6 : 0; next }
+		{ p++; piops[p] = $1; pus[p] = $2 ? $3 / $2 * 1e6 : 0 }
+		END {
+			for (i = 1; i <= k; i++) { a[i] = iops[i]; b[i] = us[i] }
+			line = sprintf("   %-22s %9.0f IOPS %7.2f us CPU/IO", label, median(a, k), median(b, k))
+			if (peer != "" && p == k) {
+				for (i = 1; i <= k; i++) {
+					r[i] = piops[i] ? iops[i] / piops[i] : 0
+					c[i] = pus[i] ? us[i] / pus[i] : 0
+				}
+				line = line sprintf("   %5.2fx IOPS, %5.2fx CPU/IO vs %s", median(r, k), median(c, k), peer)
+			}
+			print line
+		}' "$f" "$pf"
 }
 
-# better "IOPS OPS CPU" "IOPS OPS CPU": the one with more IOPS.
-better() {
-	awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ");
-		print (y[1] + 0 > x[1] + 0) ? b : a }'
-}
-
-echo "   4 KiB, O_DIRECT, 1 GiB file $IMG, ${T} s per run, best of $R"
+echo "   4 KiB, O_DIRECT, 1 GiB file $IMG, ${T} s per run, $R alternating rounds;"
+echo "   medians, and the median of per-round ratios (> 1x IOPS, < 1x CPU: kite ahead)"
 for mode in randread randwrite; do
 	seq=${mode#rand}
 	for qd in 1 32; do
 		echo "   -- $mode, queue depth $qd"
-		fa="0 0 0" ka="0 0 0" fu="0 0 0" ku="0 0 0" ks="0 0 0" qb="0 0 0"
+		d=$tmp/$mode-$qd
+		mkdir -p "$d"
 		for _ in $(seq "$R"); do
-			fa=$(better "$fa" "$(run_fio libaio "$mode" "$qd")")
-			ka=$(better "$ka" "$(run_kite aio "$mode" "$qd")")
-			fu=$(better "$fu" "$(run_fio io_uring "$mode" "$qd")")
-			ku=$(better "$ku" "$(run_kite uring "$mode" "$qd")")
-			ks=$(better "$ks" "$(run_kite aio "$seq" "$qd")")
+			run_fio libaio "$mode" "$qd" >>"$d/fa"
+			run_kite aio "$mode" "$qd" >>"$d/ka"
+			run_fio io_uring "$mode" "$qd" >>"$d/fu"
+			run_kite uring "$mode" "$qd" >>"$d/ku"
+			run_kite aio "$seq" "$qd" >"$d/ks1"
+			cat "$d/ks1" >>"$d/ks"
 			# As many requests as kite did, so both run about T seconds.
-			count=$(awk '{ print ($2 > 1000 ? $2 : 1000) }' <<<"$ks")
-			qb=$(better "$qb" "$(run_qemu "$seq" "$qd" "$count")")
+			count=$(awk '{ print ($2 > 1000 ? $2 : 1000) }' "$d/ks1")
+			run_qemu "$seq" "$qd" "$count" >>"$d/qb"
 		done
-		row "fio libaio" "$fa"
-		row "kite io aio" "$ka" "fio libaio" "$fa"
-		row "fio io_uring" "$fu"
-		row "kite io uring" "$ku" "fio io_uring" "$fu"
-		row "qemu-img bench ($seq)" "$qb"
-		row "kite io aio ($seq)" "$ks" "qemu-img bench" "$qb"
+		row "fio libaio" "$d/fa"
+		row "kite io aio" "$d/ka" "fio libaio" "$d/fa"
+		row "fio io_uring" "$d/fu"
+		row "kite io uring" "$d/ku" "fio io_uring" "$d/fu"
+		row "qemu-img bench ($seq)" "$d/qb"
+		row "kite io aio ($seq)" "$d/ks" "qemu-img bench" "$d/qb"
 	done
 done

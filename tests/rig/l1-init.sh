@@ -19,6 +19,8 @@ export PATH=/rig/bin:/bin:/sbin:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t tmpfs -o size=64m tmp /tmp
+# Pseudo-terminals, for rigrun -T (the winch case).
+mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts
 
 for m in $(cat /rig/l1-modules); do
 	insmod "$m" || echo "RIG-L1 insmod $m failed"
@@ -178,9 +180,12 @@ rig_case_boot() {	# rig_case_boot NAME TIMEOUT CPUS MEM
 	if [ -z "$date" ] || [ "$date" -lt $((t0 - 2)) ] || [ "$date" -gt $((t1 + 2)) ]; then
 		why="$why date=$date(want $t0..$t1)"
 	fi
+	# kite's SMBIOS names it in the guest's DMI (no "DMI not present").
+	dmi=$(l2_field "$1" dmi)
+	[ "$RIG_INNER" != kite ] || [ "$dmi" = kite ] || why="$why dmi=$dmi(want kite)"
 	tr -d '\r' <"/tmp/$1.log" | grep -q '^RIG-L2 modules ok' || why="$why no-modules-marker"
 	tr -d '\r' <"/tmp/$1.log" | grep -q '^RIG-L2 modules.* failed' && why="$why virtio-modules-failed"
-	rig_result "$1" "cpus=$cpus memtotal_kb=$mem date=$date l1=$t0..$t1 init_ms=$(sed -n 's/^RIGRUN-MARK RIG-L2-INIT //p' "/tmp/$1.res")"
+	rig_result "$1" "cpus=$cpus memtotal_kb=$mem date=$date dmi=$dmi l1=$t0..$t1 init_ms=$(sed -n 's/^RIGRUN-MARK RIG-L2-INIT //p' "/tmp/$1.res")"
 }
 
 # The guest's own `reboot` (busybox init shutting down, kernel's default
@@ -595,7 +600,7 @@ l2_line() {	# l2_line NAME PREFIX: the guest's first console line starting with 
 # transport, reads random bytes from the hwrng, the disk's first line
 # (random, written here) and size, and writes a line the image must hold
 # after the VMM exits 0.
-rig_case_mini_devs() {	# rig_case_mini_devs NAME TIMEOUT TRANSPORT CPUS
+rig_case_mini_devs() {	# rig_case_mini_devs NAME TIMEOUT TRANSPORT CPUS [intx]
 	why=
 	if [ ! -r $MINI_BZIMAGE ]; then
 		why=" no-$MINI_BZIMAGE"; rig_result "$1" "-"; return
@@ -604,8 +609,19 @@ rig_case_mini_devs() {	# rig_case_mini_devs NAME TIMEOUT TRANSPORT CPUS
 	want=kite-mini-$1-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	dd if=/dev/zero of=$img bs=1M count=8 2>/dev/null
 	echo "$want" | dd of=$img conv=notrunc 2>/dev/null
-	rig_mini_run "$1" "$2" $MINI_BZIMAGE "$4" 256M "$L2_CMDLINE rig.test=devs" "$3" $img
+	# intx: no MSI, so the devices interrupt through INTA#, which this
+	# kernel (no ACPI) routes from the MP table's PCI entries.
+	extra=; [ "${5:-}" = intx ] && extra=pci=nomsi
+	rig_mini_run "$1" "$2" $MINI_BZIMAGE "$4" 256M "$L2_CMDLINE rig.test=devs $extra" "$3" $img
 	rig_common "$1" 0
+	irqs=$(l2_line "$1" "RIG-L2 irqs")
+	if [ "${5:-}" = intx ]; then
+		for i in ${irqs#RIG-L2 irqs}; do
+			case $i in *:IO-APIC:0) why="$why no-interrupts($i)" ;; *:IO-APIC:*) ;;
+			*) why="$why not-intx($i)" ;; esac
+		done
+		[ "$irqs" != "RIG-L2 irqs" ] || why="$why no-virtio-irqs"
+	fi
 	cpus=$(l2_field "$1" cpus)
 	[ "$cpus" = "$4" ] || why="$why cpus=$cpus(want $4)"
 	l2_line "$1" "RIG-L2 modules built-in" >/dev/null || why="$why not-the-mini-kernel"
@@ -622,7 +638,27 @@ rig_case_mini_devs() {	# rig_case_mini_devs NAME TIMEOUT TRANSPORT CPUS
 	got=$(dd if=$img bs=4096 skip=1 count=1 2>/dev/null | head -n1)
 	[ "$got" = "guest-saw $want" ] || why="$why image-at-4096=$got"
 	rm -f $img
-	rig_result "$1" "${virtio#RIG-L2 virtio } ${rng#RIG-L2 } init_ms=$(sed -n 's/^RIGRUN-MARK RIG-L2-INIT //p' "/tmp/$1.res")"
+	rig_result "$1" "${virtio#RIG-L2 virtio } ${rng#RIG-L2 } ${irqs#RIG-L2 } init_ms=$(sed -n 's/^RIGRUN-MARK RIG-L2-INIT //p' "/tmp/$1.res")"
+}
+
+# A terminal resize reaches the guest: kite runs on a pseudo-terminal
+# (rigrun -T, 24 x 80) with --console virtio; once the guest printed
+# hvc0's size (which Linux may leave at 0 0 until the first change),
+# rigrun resizes the terminal to 50 x 132 (SIGWINCH to kite), and Linux's
+# virtio_console must then see that size on hvc0: kite updated the
+# device's cols/rows and raised a config change interrupt.
+rig_case_winch() {	# rig_case_winch NAME TIMEOUT
+	name=$1 secs=$2
+	eval "set -- $(rig_vmm_cmd 1 256M "$L2_CMDLINE rig.test=winch")"
+	rigrun -t "$secs" -m RIG-L2-INIT -o "/tmp/$name.log" -p "  $name| " \
+		-r "/tmp/$name.res" -T -W "RIG-L2 winch before=" -- "$@" --console virtio
+	cat "/tmp/$name.res"
+	rig_common "$name" 0
+	before=$(l2_line "$name" "RIG-L2 winch before=")
+	after=$(l2_line "$name" "RIG-L2 winch after=")
+	[ -n "$before" ] || why="$why no-before-marker"
+	[ "$after" = "RIG-L2 winch after=50 132" ] || why="$why after=${after#RIG-L2 winch after=}"
+	rig_result "$name" "hvc0 ${before#RIG-L2 winch } ${after#RIG-L2 winch }"
 }
 
 # The mini kernel's vmlinux (an ELF: kite boots it through its PVH entry)

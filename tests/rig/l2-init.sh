@@ -47,8 +47,13 @@
 #                          the VMM's counters on each) and is followed by
 #                          "RIG-L2 cost RW qdQD ios= irq_dev= irq_loc= irq_all="
 #                          (the guest's side of the same window)
-#   rig.test=devs    report the virtio devices, the hwrng and vda's first
-#                    line, write a line to vda, then reboot (mini kernel)
+#   rig.test=devs    report the virtio devices, the hwrng, vda's first line
+#                    and the virtio interrupts (chip, count), write a line
+#                    to vda, then reboot (mini kernel)
+#   rig.test=winch   with --console virtio on a terminal: hvc0's size
+#                    (`RIG-L2 winch before=ROWS COLS`), then, within 30 s,
+#                    the size after the host terminal was resized
+#                    (`RIG-L2 winch after=ROWS COLS`)
 /bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
 echo "RIG-L2-INIT"
@@ -64,7 +69,8 @@ done
 
 cpus=$(grep -c '^processor' /proc/cpuinfo)
 mem=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)
-echo "RIG-L2 cpus=$cpus memtotal_kb=$mem date=$(date +%s) uptime=$(cut -d' ' -f1 /proc/uptime)"
+dmi=$(tr -d ' ' </sys/class/dmi/id/sys_vendor 2>/dev/null)
+echo "RIG-L2 cpus=$cpus memtotal_kb=$mem date=$(date +%s) uptime=$(cut -d' ' -f1 /proc/uptime) dmi=${dmi:-none}"
 
 # The virtio drivers are modules in Debian's kernel; this order satisfies
 # their dependencies (generated from modules.dep when the initrd is built).
@@ -261,6 +267,13 @@ fio_run() {
 	done
 }
 
+# hvc0's "ROWS COLS"; Linux leaves it 0 x 0 until the first change, which
+# busybox stty reports as an error: "none".
+hvc_size() {
+	s=$(stty -F /dev/hvc0 size 2>/dev/null)
+	echo "${s:-none}"
+}
+
 case $test in
 blk-rw) blk_rw ;;
 blk-readback) blk_readback ;;
@@ -288,6 +301,20 @@ script)
 	echo "RIG-L2 demo: uname -a; nproc; free -m; date -u"
 	uname -a; nproc; free -m; date -u
 	;;
+winch)
+	# Kept open: hvc applies a resize only to an open tty.
+	exec 3<>/dev/hvc0
+	before=$(hvc_size)
+	echo "RIG-L2 winch before=$before"
+	i=0 now=$before
+	while [ "$now" = "$before" ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		now=$(hvc_size)
+		i=$((i + 1))
+	done
+	echo "RIG-L2 winch after=$now"
+	exec 3<&-
+	;;
 devs)
 	# The virtio devices the guest found (id@transport), the hwrng in use
 	# and 16 bytes from it, vda's first line and size; then it writes
@@ -303,6 +330,11 @@ devs)
 		"bytes=$(dd if=/dev/hwrng bs=16 count=1 2>/dev/null | od -An -tx1 | tr -d ' \n')"
 	line=$(head -n1 /dev/vda 2>/dev/null | tr -dc 'a-zA-Z0-9-')
 	echo "RIG-L2 vda line=$line sectors=$(cat /sys/block/vda/size 2>/dev/null)"
+	# How each virtio interrupt arrives: " name:chip:count" per line.
+	echo "RIG-L2 irqs$(grep virtio /proc/interrupts | awk '{
+		s = 0
+		for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i
+		printf " %s:%s:%d", $NF, $i, s }')"
 	[ -b /dev/vda ] &&
 		printf 'guest-saw %s\n' "$line" | dd of=/dev/vda bs=4096 seek=1 conv=notrunc,fsync 2>/dev/null &&
 		echo "RIG-L2 vda written"

@@ -361,9 +361,11 @@ rig_boot_l1() {
 			tail -n +1 -f --pid="$RIG_QEMU_PID" "$log" &
 			RIG_TAIL_PID=$!
 		fi
-		rig_watch_stall "$RIG_QEMU_PID" "$log" "${RIG_STALL_SECS:-0}"
+		local stalled=0
+		rig_watch_stall "$RIG_QEMU_PID" "$log" "${RIG_STALL_SECS:-0}" || stalled=1
 		wait "$RIG_QEMU_PID"
 		rc=$?
+		[ $stalled = 1 ] && rc=124	# stopped for silence: a timeout
 		RIG_QEMU_PID=
 		[ -n "${RIG_TAIL_PID:-}" ] && wait "$RIG_TAIL_PID"
 		RIG_TAIL_PID=

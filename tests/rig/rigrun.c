@@ -8,14 +8,18 @@
  * how long it may run with nothing left behind. So:
  *
  *   rigrun [-t SECS] [-m MARKER]... [-o LOG] [-p PREFIX] [-r RESULT]
- *          [-s SNAPFILE [-S FILE]...] -- CMD [ARG]...
+ *          [-s SNAPFILE [-S FILE]...] [-T [-W MARKER]] -- CMD [ARG]...
  *
  * runs CMD in its own process group with stdout+stderr on a pipe, copies
  * that output to our stdout (each line prefixed by PREFIX) and raw to LOG,
  * notes the first time each MARKER appears at the start of a line, and
  * after SECS sends SIGTERM to the whole group, SIGKILL two seconds later.
  * When CMD has exited, anything still alive in its group is killed and
- * reported as an orphan. The figures go to RESULT (default stderr):
+ * reported as an orphan. With -T, CMD runs on a pseudo-terminal instead
+ * (stdin, stdout and stderr; its own session, the terminal its controlling
+ * one, 24 rows x 80 columns), and -W resizes that terminal to 50 x 132 when
+ * a line starts with MARKER: the kernel then sends CMD SIGWINCH, as a
+ * terminal window does. The figures go to RESULT (default stderr):
  *
  *   RIGRUN status=N wall_ms=N user_ms=N sys_ms=N guest_ms=N maxrss_kb=N
  *          timed_out=0|1 orphans=0|1
@@ -50,6 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -120,6 +125,8 @@ struct copier {
 	int nr_markers;
 	long t0;
 	struct snapper *snap;
+	const char *winch;	/* -W: resize the terminal when a line starts so */
+	int tty_fd;		/* -T: the terminal's master side */
 };
 
 /* The first line of a small file, without its newline ("" if unreadable). */
@@ -251,6 +258,14 @@ static void snapshot(struct snapper *s, const char *label)
 	fflush(s->out);
 }
 
+static void set_size(int fd, unsigned short rows, unsigned short cols)
+{
+	struct winsize ws = { .ws_row = rows, .ws_col = cols };
+
+	if (ioctl(fd, TIOCSWINSZ, &ws))
+		perror("rigrun: TIOCSWINSZ");
+}
+
 static void check_markers(struct copier *c)
 {
 	int i;
@@ -262,6 +277,40 @@ static void check_markers(struct copier *c)
 		    !memcmp(c->line, c->markers[i].text, n))
 			c->markers[i].ms = now_ms() - c->t0;
 	}
+	if (c->winch && c->line_len == strlen(c->winch) &&
+	    !memcmp(c->line, c->winch, c->line_len)) {
+		set_size(c->tty_fd, 50, 132);
+		c->winch = NULL;
+	}
+}
+
+/* -T: a pseudo-terminal for CMD; returns the master side, *slave its path. */
+static int open_tty(char **slave)
+{
+	int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0 || grantpt(fd) || unlockpt(fd) || !(*slave = ptsname(fd))) {
+		perror("rigrun: pseudo-terminal");
+		exit(2);
+	}
+	set_size(fd, 24, 80);
+	return fd;
+}
+
+/* In the child: the terminal as stdin/out/err and controlling terminal. */
+static void child_tty(const char *slave)
+{
+	int fd;
+
+	setsid();
+	fd = open(slave, O_RDWR);
+	if (fd < 0 || ioctl(fd, TIOCSCTTY, 0)) {
+		perror("rigrun: child terminal");
+		_exit(127);
+	}
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
 }
 
 static void copy_out(struct copier *c, const char *buf, size_t len)
@@ -329,7 +378,7 @@ static long children_guest_ms(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: rigrun [-t SECS] [-m MARKER]... [-o LOG] [-p PREFIX] "
-		"[-r RESULT] [-s SNAPFILE [-S FILE]...] -- CMD [ARG]...\n");
+		"[-r RESULT] [-s SNAPFILE [-S FILE]...] [-T [-W MARKER]] -- CMD [ARG]...\n");
 	exit(2);
 }
 
@@ -338,7 +387,8 @@ int main(int argc, char **argv)
 	struct marker markers[MAX_MARKERS];
 	struct snapper snap = { 0 };
 	struct copier c = { .log_fd = -1, .at_line_start = true, .markers = markers,
-			    .snap = &snap };
+			    .snap = &snap, .tty_fd = -1 };
+	char *slave = NULL;
 	const char *result_path = NULL;
 	long timeout_s = 60, deadline, kill_at = -1;
 	bool timed_out = false, orphans = false, reaped = false, eof = false, killed = false;
@@ -348,7 +398,7 @@ int main(int argc, char **argv)
 	FILE *res;
 	pid_t pid;
 
-	while ((opt = getopt(argc, argv, "+t:m:o:p:r:s:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "+t:m:o:p:r:s:S:TW:")) != -1) {
 		switch (opt) {
 		case 't':
 			timeout_s = strtol(optarg, NULL, 10);
@@ -384,11 +434,17 @@ int main(int argc, char **argv)
 				usage();
 			snap.files[snap.nr_files++] = optarg;
 			break;
+		case 'T':
+			c.tty_fd = open_tty(&slave);
+			break;
+		case 'W':
+			c.winch = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (optind >= argc || timeout_s <= 0)
+	if (optind >= argc || timeout_s <= 0 || (c.winch && c.tty_fd < 0))
 		usage();
 
 	if (pipe2(pipefd, O_CLOEXEC) || pipe2(wakefd, O_CLOEXEC | O_NONBLOCK)) {
@@ -409,9 +465,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (pid == 0) {
-		setpgid(0, 0);
-		dup2(pipefd[1], 1);
-		dup2(pipefd[1], 2);
+		if (slave) {
+			child_tty(slave);
+		} else {
+			setpgid(0, 0);
+			dup2(pipefd[1], 1);
+			dup2(pipefd[1], 2);
+		}
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
@@ -419,9 +479,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rigrun: exec %s: %s\n", argv[optind], strerror(errno));
 		_exit(127);
 	}
-	setpgid(pid, pid);	/* both sides, so the group exists before any kill */
+	/* Both sides, so the group exists before any kill (setsid makes it with -T). */
+	if (!slave)
+		setpgid(pid, pid);
 	snap.pid = pid;
 	close(pipefd[1]);
+	if (slave) {		/* the output comes from the terminal */
+		close(pipefd[0]);
+		pipefd[0] = c.tty_fd;
+	}
 
 	/*
 	 * Copy output until the child is reaped and its output drained. A

@@ -6,7 +6,8 @@
 #   boot-1cpu-256M  boot-2cpu-256M  boot-2cpu-5G
 #       L2 reaches its init, sees the right CPU count, MemTotal (95% of
 #       the RAM less 48 MiB .. all of it) and wall-clock date (within L1's clock around the
-#       run), loads its virtio modules, then stops with `reboot -f` under
+#       run), has kite as its DMI vendor (SMBIOS; with kite only), loads its
+#       virtio modules, then stops with `reboot -f` under
 #       reboot=k (the guest's power-off: an i8042 reset) and the VMM exits 0
 #   reboot   the guest's init system runs `reboot` with the kernel's default
 #            reboot method (no reboot=k): the VMM exits 0
@@ -30,6 +31,8 @@
 #            guest finds both devices there, reads random bytes, reads the
 #            disk's first line (random) and size, writes a line that the
 #            image holds after the VMM exits 0 (not pci-boot with QEMU)
+#   pci-intx  pci-boot with pci=nomsi: both devices interrupt through
+#            INTA# on IOAPIC pins the MP table names (no ACPI in this kernel)
 #   pvh-vmlinux  the mini kernel's vmlinux boots through PVH to init
 #   blk-*-mmio  the blk cases on virtio-mmio (--transport mmio) with the
 #            mini kernel (virtio_blk built in: blk-reload binds the driver
@@ -48,8 +51,9 @@ inner=${KITE_RIG_INNER:-kite}
 secs=${KITE_RIG_CASE_TIMEOUT:-90}
 all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic
 	blk-rw blk-readback blk-ro blk-reload blk-mq"
+[ "$inner" = kite ] && all_cases+=" winch"
 # The mini kernel's cases (guest/linux; QEMU microvm has no PCI it finds).
-mini_cases="mmio-boot pci-boot pvh-vmlinux"
+mini_cases="mmio-boot pci-boot pci-intx pvh-vmlinux"
 [ "$inner" = qemu ] && mini_cases="mmio-boot pvh-vmlinux"
 all_cases+=" $mini_cases blk-rw-mmio blk-readback-mmio blk-ro-mmio blk-reload-mmio blk-mq-mmio"
 cases=${*:-$all_cases}
@@ -69,7 +73,7 @@ for c in $cases; do
 	boot-*cpu-*)
 		n=${c#boot-}; n=${n%%cpu-*}; m=${c##*-}
 		plan+=$'\n'"rig_case_boot $c $secs $n $m" ;;
-	reboot|panic|blk-rw|blk-readback|blk-ro|blk-reload|blk-mq)
+	reboot|panic|blk-rw|blk-readback|blk-ro|blk-reload|blk-mq|winch)
 		plan+=$'\n'"rig_case_${c//-/_} $c $secs" ;;
 	pci-boot|mmio-boot)
 		[ "$c" = pci-boot ] && [ "$inner" = qemu ] &&
@@ -78,6 +82,8 @@ for c in $cases; do
 	blk-*-mmio)
 		c0=${c%-mmio}
 		plan+=$'\n'"rig_mmio rig_case_${c0//-/_} $c $secs"; mini=1 ;;
+	pci-intx)
+		plan+=$'\n'"rig_case_mini_devs $c $secs pci 2 intx"; mini=1 ;;
 	pvh-vmlinux)
 		plan+=$'\n'"rig_case_mini_pvh $c $secs"; mini=1 ;;
 	*)

@@ -72,6 +72,11 @@ START_TEST(test_open_errors)
 	ck_assert_ptr_nonnull(strstr(err, "not a regular file or block device"));
 	o.readonly = true;
 	ck_assert_int_eq(disk_open(dir, &o, &d, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file or block device"));
+	/* Where O_DIRECT opens of a directory fail (tmpfs), the same reason. */
+	o.direct = true;
+	ck_assert_int_eq(disk_open(dir, &o, &d, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file or block device"));
 	free(missing);
 	free(dir);
 }

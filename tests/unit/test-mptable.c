@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "boot.h"
+#include "pci.h"
 #include "test.h"
 
 static u8 fp[16];
@@ -22,8 +23,8 @@ static u32 g32(const u8 *b, unsigned off) { u32 v; memcpy(&v, b + off, 4); retur
 
 static void check(unsigned cpus)
 {
-	unsigned n, i, cpu = 0, bus = 0, ioapic = 0, intsrc = 0, lint = 0;
-	bool isa_irq[16] = { false };
+	unsigned n, i, cpu = 0, bus = 0, ioapic = 0, intsrc = 0, pci = 0, lint = 0;
+	bool isa_irq[16] = { false }, pci_slot[PCI_MAX_SLOTS] = { false };
 	u8 *e, ioapic_id = 0xff;
 
 	memset(cfg, 0xee, sizeof(cfg));
@@ -58,8 +59,18 @@ static void check(unsigned cpus)
 			ioapic++;
 			break;
 		case 3:
-			ck_assert_uint_eq(e[4], 1);		/* ISA */
 			ck_assert_uint_eq(e[6], ioapic_id);
+			if (e[4] == 0) {			/* PCI: slot << 2 | INTA# */
+				unsigned slot = e[5] >> 2;
+
+				ck_assert_uint_eq(e[5] & 3, 0);
+				ck_assert(slot >= 1 && slot < PCI_MAX_SLOTS && !pci_slot[slot]);
+				ck_assert_uint_eq(e[7], pci_slot_gsi(slot));	/* as the _PRT */
+				pci_slot[slot] = true;
+				pci++;
+				break;
+			}
+			ck_assert_uint_eq(e[4], 1);		/* ISA */
 			ck_assert_uint_eq(e[7], e[5]);		/* pin == IRQ */
 			ck_assert_uint_lt(e[5], 16);
 			isa_irq[e[5]] = true;
@@ -79,6 +90,7 @@ static void check(unsigned cpus)
 	ck_assert_uint_eq(ioapic, 1);
 	ck_assert_uint_ge(ioapic_id, cpus);	/* no clash with APIC IDs */
 	ck_assert_uint_eq(intsrc, 15);
+	ck_assert_uint_eq(pci, PCI_MAX_SLOTS - 1);
 	ck_assert(!isa_irq[2]);
 	ck_assert(isa_irq[0] && isa_irq[1] && isa_irq[4] && isa_irq[8] && isa_irq[12]);
 	ck_assert_uint_eq(lint, 2);
@@ -95,7 +107,7 @@ START_TEST(bad_args)
 	ck_assert_int_eq(mptable_build(fp, cfg, mptable_size(2) - 1, 2), -ENOSPC);
 	/* 64 CPUs do not fit the 1 KiB at BOOT_MPTABLE: why cfg lives elsewhere. */
 	ck_assert_uint_gt(mptable_size(KITE_MAX_CPUS), BOOT_LOW_RAM_END - BOOT_MPTABLE);
-	ck_assert_uint_le(mptable_size(KITE_MAX_CPUS), BOOT_BIOS_END - BOOT_MPTABLE_CFG);
+	ck_assert_uint_le(mptable_size(KITE_MAX_CPUS), BOOT_SMBIOS - BOOT_MPTABLE_CFG);
 }
 END_TEST
 

@@ -7,11 +7,13 @@
  */
 #include <poll.h>
 #include <pthread.h>
+#include <pty.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 
 #include <linux/virtio_pci.h>
 
@@ -1631,6 +1633,104 @@ START_TEST(vpci_end_to_end_request)
 END_TEST
 
 /*
+ * virtio-console on virtio-pci follows the host terminal: a resize (the
+ * run loop's SIGWINCH path) changes cols/rows in the device config,
+ * bumps config_generation and raises ISR bit 1 and the config vector;
+ * without MSI-X, INTA#.
+ */
+static struct virtio_dev *pci_console;
+
+static int capture_pci(struct vm *vm, struct virtio_dev *vdev)
+{
+	int ret = virtio_pci_create(vm, vdev);
+
+	if (!ret)
+		pci_console = vdev;
+	return ret;
+}
+
+static u16 console_cfg16(u32 bar0, u32 off)
+{
+	return mmio_read(bar0 + 0x2000 + off, 2, NULL);
+}
+
+START_TEST(vpci_console_follows_terminal_size)
+{
+	struct winsize ws = { .ws_row = 40, .ws_col = 100 };
+	static struct vtest v;	/* only for the common config helpers */
+	int master, slave, msix_cap = 0, gsi = pci_slot_gsi(1);
+	u8 gen;
+	u64 n;
+
+	ck_assert_int_eq(openpty(&master, &slave, NULL, NULL, &ws), 0);
+	ck_assert_int_eq(virtio_console_create(&vm, -1, slave, capture_pci), 0);
+	v.pdev = virtio_pci_dev(pci_console);
+	ck_assert_ptr_nonnull(v.pdev);
+	v.bar0 = cfg32(1, PCI_BASE_ADDRESS_0) & PCI_BASE_ADDRESS_MEM_MASK;
+	for (u8 pos = cfg8(1, PCI_CAPABILITY_LIST); pos; pos = cfg8(1, pos + 1))
+		if (cfg8(1, pos) == PCI_CAP_ID_MSIX)
+			msix_cap = pos;
+
+	/* The driver: no MSI-X first (INTx), VIRTIO_CONSOLE_F_SIZE accepted. */
+	common_wr(&v, VIRTIO_PCI_COMMON_STATUS, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER, 1);
+	common_wr(&v, VIRTIO_PCI_COMMON_DFSELECT, 0, 4);
+	ck_assert(common_rd(&v, VIRTIO_PCI_COMMON_DF, 4) & 1);
+	write_driver_features(&v, VIRTIO_BIT(VIRTIO_F_VERSION_1) | 1);
+	common_wr(&v, VIRTIO_PCI_COMMON_STATUS, 0x0b, 1);
+	common_wr(&v, VIRTIO_PCI_COMMON_STATUS, 0x0f, 1);
+	ck_assert_uint_eq(status(&v), 0x0f);
+	ck_assert_uint_eq(console_cfg16(v.bar0, 0), 100);
+	ck_assert_uint_eq(console_cfg16(v.bar0, 2), 40);
+	gen = common_rd(&v, VIRTIO_PCI_COMMON_CFGGENERATION, 1);
+
+	ws = (struct winsize){ .ws_row = 50, .ws_col = 132 };
+	ck_assert_int_eq(ioctl(master, TIOCSWINSZ, &ws), 0);
+	vm_term_resized(&vm);
+	ck_assert_uint_eq(console_cfg16(v.bar0, 0), 132);
+	ck_assert_uint_eq(console_cfg16(v.bar0, 2), 50);
+	ck_assert_uint_ne(common_rd(&v, VIRTIO_PCI_COMMON_CFGGENERATION, 1), gen);
+	ck_assert_int_eq(line_level[gsi], 1);
+	ck_assert_uint_eq(mmio_read(v.bar0 + 0x1000, 1, NULL), VIRTIO_PCI_ISR_CONFIG);
+	ck_assert_int_eq(line_level[gsi], 0);
+
+	/* The same size again is no change: no interrupt. */
+	vm_term_resized(&vm);
+	ck_assert_int_eq(line_level[gsi], 0);
+	ck_assert_uint_eq(mmio_read(v.bar0 + 0x1000, 1, NULL), 0);
+
+	/* With MSI-X, the config vector fires. */
+	cfg_write(1, 0, msix_cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	{
+		u32 table = (cfg32(1, PCI_BASE_ADDRESS_1) & PCI_BASE_ADDRESS_MEM_MASK) +
+			    (cfg32(1, msix_cap + PCI_MSIX_TABLE) & ~7u);
+
+		mmio_write(table + PCI_MSIX_ENTRY_LOWER_ADDR, 0xfee00000, 4);
+		mmio_write(table + PCI_MSIX_ENTRY_DATA, 0x45, 4);
+		mmio_write(table + PCI_MSIX_ENTRY_VECTOR_CTRL, 0, 4);
+	}
+	common_wr(&v, VIRTIO_PCI_COMMON_MSIX, 0, 2);
+	gen = common_rd(&v, VIRTIO_PCI_COMMON_CFGGENERATION, 1);
+	ws = (struct winsize){ .ws_row = 24, .ws_col = 80 };
+	ck_assert_int_eq(ioctl(master, TIOCSWINSZ, &ws), 0);
+	vm_term_resized(&vm);
+	ck_assert_int_eq(read(v.pdev->msix->vecs[0].efd, &n, sizeof(n)), sizeof(n));
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(routes[v.pdev->msix->vecs[0].gsi - IRQ_FIRST_MSI_GSI].data, 0x45);
+	ck_assert_uint_eq(mmio_read(v.bar0 + 0x1000, 1, NULL), VIRTIO_PCI_ISR_CONFIG);
+	ck_assert_uint_ne(common_rd(&v, VIRTIO_PCI_COMMON_CFGGENERATION, 1), gen);
+	ck_assert_uint_eq(console_cfg16(v.bar0, 0), 80);
+	ck_assert_uint_eq(console_cfg16(v.bar0, 2), 24);
+
+	vt_remove(&v);
+	/* The device is gone, and with it the hook: a resize now does nothing. */
+	ck_assert_ptr_null(vm.term_resized);
+	vm_term_resized(&vm);
+	close(slave);
+	close(master);
+}
+END_TEST
+
+/*
  * vCPUs racing: one moves BAR 0 back and forth through config space
  * (which rewrites vm->mmio_bus), one hammers the BAR's common config, one
  * (a device worker) raises interrupts. The lock order (host, device,
@@ -1639,15 +1739,22 @@ END_TEST
 struct race {
 	struct vtest *v;
 	atomic_bool stop;
-	unsigned hits;
+	atomic_uint hits;
 };
 
 static void *race_mover(void *arg)
 {
 	struct race *r = arg;
 
-	for (int i = 0; i < 2000; i++)
-		cfg_write(1, 0, PCI_BASE_ADDRESS_0, i & 1 ? 0xe0000000 : 0xe1000000, 4);
+	/*
+	 * 2000 moves, and on until the reader has hit the BAR at least once
+	 * (under load it may not run before the first 2000 are done). Ends
+	 * at 0xe0000000: an even number of moves.
+	 */
+	for (int i = 0; i < 2000 || (!atomic_load(&r->hits) && i < 20000000); i += 2) {
+		cfg_write(1, 0, PCI_BASE_ADDRESS_0, 0xe1000000, 4);
+		cfg_write(1, 0, PCI_BASE_ADDRESS_0, 0xe0000000, 4);
+	}
 	atomic_store(&r->stop, true);
 	return NULL;
 }
@@ -1662,7 +1769,7 @@ static void *race_reader(void *arg)
 
 			if (bus_access(&vm.mmio_bus, base + VIRTIO_PCI_COMMON_NUMQ, &v, 2, false)) {
 				ck_assert_uint_eq(v, VT_QUEUES);
-				r->hits++;
+				atomic_fetch_add(&r->hits, 1);
 			}
 		}
 	}
@@ -1703,7 +1810,7 @@ START_TEST(vpci_bar_moves_race_accesses)
 	pthread_join(mover, NULL);
 	pthread_join(reader, NULL);
 	pthread_join(signaller, NULL);
-	ck_assert_uint_gt(r.hits, 0);
+	ck_assert_uint_gt(atomic_load(&r.hits), 0);
 	/* It ended at 0xe0000000 with its notify ioeventfds there, and only there. */
 	ck_assert_ptr_nonnull(ioevent_at(0xe0000000 + 0x3000));
 	ck_assert_ptr_nonnull(ioevent_at(0xe0000000 + 0x3004));
@@ -1884,6 +1991,7 @@ Suite *pci_suite(void)
 	tcase_add_test(vpci, vpci_garbage_config_space);
 	tcase_add_test(vpci, vpci_bar_moves_race_accesses);
 	tcase_add_test(vpci, vpci_end_to_end_request);
+	tcase_add_test(vpci, vpci_console_follows_terminal_size);
 	tcase_set_timeout(vpci, 30);
 	suite_add_tcase(s, vpci);
 	return s;

@@ -163,6 +163,81 @@ START_TEST(full_buffer_refuses_then_signals_room)
 }
 END_TEST
 
+static u8 tx_pattern(size_t i)
+{
+	return 'a' + (i * 7 + i / 26) % 26;
+}
+
+/*
+ * stdout full and nobody reading: THR stays empty (the guest is never
+ * held), output queues up to SERIAL_TX_BUF, the rest is counted as
+ * dropped, and the console loop is told to poll stdout for POLLOUT.
+ */
+START_TEST(full_stdout_never_holds_the_guest)
+{
+	const size_t pipe_size = 4096, total = pipe_size + SERIAL_TX_BUF + 1000;
+	static u8 got[4096 + SERIAL_TX_BUF + 1000];
+	struct pollfd pf;
+	size_t n = 0;
+
+	ck_assert_int_eq(fcntl(out[1], F_SETPIPE_SZ, pipe_size), (int)pipe_size);
+	out8(4, 0x08);
+	out8(1, 0x02);
+	serial8250_tx_poll(uart, &pf);
+	ck_assert_int_ne(pf.fd, out[1]);
+	ck_assert_uint_eq(pf.events, POLLIN);
+	ck_assert_int_eq(poll(&pf, 1, 0), 0);		/* nothing waits yet */
+	for (size_t i = 0; i < total; i++) {
+		ck_assert_uint_eq(in8(5) & 0x60, 0x60);
+		out8(0, tx_pattern(i));
+	}
+	ck_assert_int_eq(poll(&pf, 1, 0), 1);		/* the loop is woken ... */
+	serial8250_tx_poll(uart, &pf);
+	ck_assert_uint_eq(pf.events, POLLOUT);		/* ... and waits for stdout */
+	ck_assert_int_ne(pf.fd, out[1]);		/* (its own description) */
+	ck_assert_int_eq(poll(&pf, 1, 0), 0);
+	/* The THRE interrupt keeps coming, byte after byte. */
+	ck_assert_uint_eq(in8(2) & 0x0f, 0x02);
+	out8(0, '!');
+	ck_assert_int_eq(serial8250_irq_level(uart), 1);
+
+	/* The reader comes back: the console loop's flushes empty the ring in order. */
+	while (n < pipe_size + SERIAL_TX_BUF) {
+		ssize_t r = read(out[0], got + n, sizeof(got) - n);
+
+		if (r <= 0)
+			break;
+		n += r;
+		serial8250_tx_flush(uart);
+	}
+	ck_assert_uint_eq(n, pipe_size + SERIAL_TX_BUF);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(got[i] == tx_pattern(i), "byte %zu out of order", i);
+	serial8250_tx_poll(uart, &pf);
+	ck_assert_uint_eq(pf.events, POLLIN);
+	/* 1000 pattern bytes and the '!' found the ring full. */
+	ck_assert_uint_eq(serial8250_tx_drain(uart, 10, 1000), 1001);
+	/* Room again: output flows straight through. */
+	out8(0, 'z');
+	ck_assert_int_eq(read(out[0], got, 8), 1);
+	ck_assert_uint_eq(got[0], 'z');
+}
+END_TEST
+
+/* At exit nobody reads: the bounded drain drops what is left and says how much. */
+START_TEST(drain_at_exit_is_bounded)
+{
+	const size_t pipe_size = 4096;
+	static u8 got[4096];
+
+	ck_assert_int_eq(fcntl(out[1], F_SETPIPE_SZ, pipe_size), (int)pipe_size);
+	for (size_t i = 0; i < pipe_size + 300; i++)
+		out8(0, 'x');
+	ck_assert_uint_eq(serial8250_tx_drain(uart, 20, 1000), 300);
+	ck_assert_int_eq(read(out[0], got, sizeof(got)), (int)pipe_size);
+}
+END_TEST
+
 static Suite *serial_suite(void)
 {
 	Suite *s = suite_create("serial");
@@ -176,6 +251,9 @@ static Suite *serial_suite(void)
 	tcase_add_test(tc, fifo_bits_dlab_scratch_and_ier_mask);
 	tcase_add_test(tc, loopback_wires_modem_lines_and_data);
 	tcase_add_test(tc, full_buffer_refuses_then_signals_room);
+	tcase_add_test(tc, full_stdout_never_holds_the_guest);
+	tcase_add_test(tc, drain_at_exit_is_bounded);
+	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -7,6 +7,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 
@@ -416,6 +417,136 @@ START_TEST(test_console_size)
 }
 END_TEST
 
+/*
+ * Flow control: stdout (a 4 KiB pipe) full, the device stops taking
+ * transmit chains and leaves them with the guest; once the pipe is read
+ * it goes on where it stopped, and every byte arrives, in order.
+ */
+START_TEST(test_console_output_flow_control)
+{
+	enum { CHAINS = 4, LEN = 2000 };	/* 8 descriptors: the whole ring */
+	u64 b = base_of(1), msg = tvm_alloc(&T, CHAINS * LEN, 8);
+	static char got[CHAINS * LEN], *text;
+	struct tring rx, tx;
+	size_t n = 0;
+	u16 used;
+
+	ck_assert_int_eq(fcntl(out_pipe[1], F_SETPIPE_SZ, 4096), 4096);
+	text = tvm_hva(&T, msg);
+	for (int i = 0; i < CHAINS * LEN; i++)
+		text[i] = 'A' + (i * 3 + i / 26) % 26;
+	console_up(b, &rx, &tx);
+	for (int c = 0; c < CHAINS; c++) {
+		/* Two segments a chain, the device-readable kind. */
+		struct tseg segs[2] = {
+			{ msg + c * LEN, LEN / 2, false }, { msg + c * LEN + LEN / 2, LEN / 2, false },
+		};
+
+		tring_add(&tx, segs, 2);
+	}
+	wr(b, VIRTIO_MMIO_REG_QUEUE_NOTIFY, 1);
+	ck_assert(tring_wait_used(&tx, 1, 5000));
+	usleep(50000);
+	used = tring_used_pending(&tx);
+	/* Some went out, the rest waits with the guest (the pipe holds 4 KiB). */
+	ck_assert_uint_lt(used, CHAINS);
+	usleep(50000);
+	ck_assert_uint_eq(tring_used_pending(&tx), used);
+	/* A kick while blocked changes nothing. */
+	wr(b, VIRTIO_MMIO_REG_QUEUE_NOTIFY, 1);
+	usleep(20000);
+	ck_assert_uint_eq(tring_used_pending(&tx), used);
+
+	/* Reading the pipe lets the device go on, by itself (POLLOUT). */
+	while (n < sizeof(got)) {
+		struct pollfd pfd = { .fd = out_pipe[0], .events = POLLIN };
+		ssize_t r;
+
+		ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
+		r = read(out_pipe[0], got + n, 1000);
+		ck_assert_int_gt(r, 0);
+		n += r;
+	}
+	ck_assert(tring_wait_used(&tx, CHAINS, 5000));
+	ck_assert_mem_eq(got, text, sizeof(got));
+	for (int c = 0; c < CHAINS; c++)
+		ck_assert_uint_eq(tring_get_used(&tx).len, 0);
+
+	/* Blocked again, a reset still finds the worker ready to stop. */
+	tring_add(&tx, &(struct tseg){ msg, 4096, false }, 1);
+	tring_add(&tx, &(struct tseg){ msg, 4096, false }, 1);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_NOTIFY, 1);
+	ck_assert(tring_wait_used(&tx, 1, 5000));
+	wr(b, VIRTIO_MMIO_REG_STATUS, 0);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_STATUS), 0);
+	/* And the device works again after it: a new driver, a fresh chain. */
+	while (read(out_pipe[0], got, sizeof(got)) > 0)
+		;
+	console_up(b, &rx, &tx);
+	tring_add(&tx, &(struct tseg){ msg, 10, false }, 1);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_NOTIFY, 1);
+	ck_assert(tring_wait_used(&tx, 1, 5000));
+	ck_assert_int_eq(read(out_pipe[0], got, sizeof(got)), 10);
+	ck_assert_mem_eq(got, text, 10);
+}
+END_TEST
+
+/*
+ * A terminal resize (the run loop calls vm_term_resized on SIGWINCH)
+ * reaches the driver: new cols/rows in config space, a new
+ * ConfigGeneration, and InterruptStatus bit 1 with an interrupt.
+ */
+START_TEST(test_console_resize)
+{
+	struct winsize ws = { .ws_row = 40, .ws_col = 100 };
+	int master, slave, n = nr_devs, irq_fd;
+	struct tring rx, tx;
+	u32 gen;
+	u64 b, cnt;
+	u16 cols = 0, rows = 0;
+
+	ck_assert_int_eq(openpty(&master, &slave, NULL, NULL, &ws), 0);
+	ck_assert_int_eq(virtio_console_create(&T.vm, -1, slave, capture_mmio), 0);
+	b = base_of(n);
+	irq_fd = virtio_mmio_irq_fd(devs[n]);
+	tring_init(&rx, &T, 8);
+	tring_init(&tx, &T, 8);
+	negotiate(b, version_1() | 1);		/* VIRTIO_CONSOLE_F_SIZE */
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_STATUS), S_ACK | S_DRIVER | S_FEAT);
+	setup_queue(b, 0, &rx);
+	setup_queue(b, 1, &tx);
+	wr(b, VIRTIO_MMIO_REG_STATUS, S_ACK | S_DRIVER | S_FEAT | S_OK);
+	gen = rd(b, VIRTIO_MMIO_REG_CONFIG_GENERATION);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_INTERRUPT_STATUS), 0);
+
+	ws = (struct winsize){ .ws_row = 50, .ws_col = 132 };
+	ck_assert_int_eq(ioctl(master, TIOCSWINSZ, &ws), 0);
+	vm_term_resized(&T.vm);
+	ck_assert(bus_access(&T.vm.mmio_bus, b + VIRTIO_MMIO_REG_CONFIG, &cols, 2, false));
+	ck_assert(bus_access(&T.vm.mmio_bus, b + VIRTIO_MMIO_REG_CONFIG + 2, &rows, 2, false));
+	ck_assert_uint_eq(cols, 132);
+	ck_assert_uint_eq(rows, 50);
+	ck_assert_uint_ne(rd(b, VIRTIO_MMIO_REG_CONFIG_GENERATION), gen);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_INTERRUPT_STATUS), 2);
+	ck_assert_int_eq(read(irq_fd, &cnt, sizeof(cnt)), sizeof(cnt));
+	ck_assert_uint_eq(cnt, 1);
+	wr(b, VIRTIO_MMIO_REG_INTERRUPT_ACK, 2);
+
+	/* No change, no interrupt. */
+	gen = rd(b, VIRTIO_MMIO_REG_CONFIG_GENERATION);
+	vm_term_resized(&T.vm);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_INTERRUPT_STATUS), 0);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_CONFIG_GENERATION), gen);
+	ck_assert_int_eq(read(irq_fd, &cnt, sizeof(cnt)), -1);
+
+	tvm_exit(&T);		/* before the pty goes */
+	ck_assert_ptr_null(T.vm.term_resized);
+	tvm_init(&T, 1);	/* for the fixture's teardown */
+	close(slave);
+	close(master);
+}
+END_TEST
+
 static Suite *mmio_suite(void)
 {
 	Suite *s = suite_create("virtio-mmio");
@@ -433,6 +564,8 @@ static Suite *mmio_suite(void)
 	tcase_add_test(tc, test_console_output);
 	tcase_add_test(tc, test_console_input);
 	tcase_add_test(tc, test_console_size);
+	tcase_add_test(tc, test_console_output_flow_control);
+	tcase_add_test(tc, test_console_resize);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
