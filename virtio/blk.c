@@ -479,6 +479,11 @@ static int blk_activate(struct virtio_dev *vdev)
 	for (unsigned i = 0; blk->poll_fd >= 0 && i < blk->nr_queues && !blk->poll_vq; i++)
 		if (vdev->vqs[i].ready)
 			blk->poll_vq = &vdev->vqs[i];
+	/* No queue, no worker to poll: the engine keeps its completions. */
+	if (blk->poll_fd >= 0 && !blk->poll_vq) {
+		disk_poller_detach(blk->disk);
+		blk->poll_fd = -1;
+	}
 	return 0;
 }
 
