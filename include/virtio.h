@@ -154,6 +154,7 @@ struct virtq {
 	pthread_mutex_t used_lock;	/* pushes may come from several threads */
 
 	int kick_fd;		/* eventfd the transport binds to an ioeventfd */
+	short wait_revents;	/* (worker) what ops->queue_wait's fd reported at this wakeup */
 	void *priv;		/* the device's per-queue state */
 };
 
@@ -258,7 +259,8 @@ struct virtio_dev_ops {
 	 * Optional: a host fd the work on vq is waiting for (the console's
 	 * stdout when it is full), with the poll events in *events, or -1.
 	 * Asked on the worker thread before it sleeps; when the fd is ready
-	 * the worker calls queue_notify again, as for a kick.
+	 * the worker calls queue_notify again, as for a kick, with the poll
+	 * revents in vq->wait_revents (0 when the call is for anything else).
 	 */
 	int (*queue_wait)(struct virtio_dev *vdev, struct virtq *vq, short *events);
 	/* Teardown, after reset: free what the device allocated. */

@@ -448,8 +448,11 @@ static void blk_queue_notify(struct virtio_dev *vdev, struct virtq *vq)
 
 	if (!bq)
 		return;
-	/* Completions first: they free requests and may answer the guest. */
-	if (vq == blk->poll_vq)
+	/*
+	 * Completions first: they free requests and may answer the guest.
+	 * Only when their fd fired: a kick alone would cost an empty read.
+	 */
+	if (vq == blk->poll_vq && vq->wait_revents)
 		disk_poller_run(blk->disk);
 	do {
 		blk_queue_drain(blk, bq, &pushed);

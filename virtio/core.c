@@ -117,8 +117,11 @@ static void worker_service(struct virtio_worker *w)
 	}
 }
 
-/* Fill pfd with the host fds the worker's queues wait for; returns how many. */
-static unsigned worker_waits(struct virtio_worker *w, struct pollfd *pfd)
+/*
+ * Fill pfd with the host fds the worker's queues wait for, and owner[k]
+ * with the queue pfd[k] is for; returns how many.
+ */
+static unsigned worker_waits(struct virtio_worker *w, struct pollfd *pfd, unsigned *owner)
 {
 	struct virtio_dev *vdev = w->vdev;
 	unsigned n = 0;
@@ -130,10 +133,22 @@ static unsigned worker_waits(struct virtio_worker *w, struct pollfd *pfd)
 		short events = 0;
 		int fd = virtq_live(vq) ? vdev->ops->queue_wait(vdev, vq, &events) : -1;
 
-		if (fd >= 0)
+		if (fd >= 0) {
+			owner[n] = i;
 			pfd[n++] = (struct pollfd){ .fd = fd, .events = events };
+		}
 	}
 	return n;
+}
+
+/* Tell each queue what its wait fd reported this time (0: not ready, or none). */
+static void worker_set_revents(struct virtio_worker *w, const struct pollfd *pfd,
+			       const unsigned *owner, unsigned n)
+{
+	for (unsigned i = w->first; i < w->first + w->nr; i++)
+		w->vdev->vqs[i].wait_revents = 0;
+	for (unsigned k = 0; k < n; k++)
+		w->vdev->vqs[owner[k]].wait_revents = pfd[k].revents;
 }
 
 static void *worker_main(void *arg)
@@ -141,17 +156,21 @@ static void *worker_main(void *arg)
 	struct virtio_worker *w = arg;
 	/* The kick, the stop, and one host fd per queue at most. */
 	struct pollfd *pfd = calloc(2 + w->nr, sizeof(*pfd));
+	unsigned *owner = calloc(w->nr, sizeof(*owner));
 
-	if (!pfd) {
+	if (!pfd || !owner) {
+		free(pfd);
+		free(owner);
 		virtio_dev_needs_reset(w->vdev, "worker: out of memory");
 		return NULL;
 	}
 	pfd[0] = (struct pollfd){ .fd = w->kick_fd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = w->vdev->stop_fd, .events = POLLIN };
 	/* Buffers the driver added before DRIVER_OK never got a kick we saw. */
+	worker_set_revents(w, pfd, owner, 0);
 	worker_service(w);
 	for (;;) {
-		unsigned n = 2 + worker_waits(w, pfd + 2);
+		unsigned n = 2 + worker_waits(w, pfd + 2, owner);
 		bool ready;
 
 		if (poll(pfd, n, -1) < 0) {
@@ -168,10 +187,12 @@ static void *worker_main(void *arg)
 		ready = pfd[0].revents;
 		for (unsigned i = 2; i < n; i++)
 			ready |= pfd[i].revents;
+		worker_set_revents(w, pfd + 2, owner, n - 2);
 		if (ready)
 			worker_service(w);
 	}
 	free(pfd);
+	free(owner);
 	return NULL;
 }
 
