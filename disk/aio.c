@@ -38,12 +38,17 @@ struct aio {
 	int ctl_fd;		/* wakes the completion thread: stop, stall, mode */
 	pthread_t thread;
 	atomic_bool stop;
-	pthread_mutex_t reap_lock;	/* one reader of the ring at a time */
 
-	/* Who reaps (external: the poller). want: asked; seen: the thread's ack. */
+	/*
+	 * Who reaps (external: the poller). want: asked, read lock-free by
+	 * the thread on every turn; seen: its acknowledgement, which
+	 * set_mode() waits for under mode_lock. The handshake alone makes
+	 * one reaper at a time: no lock on the completion path.
+	 */
+	atomic_bool want_external;
 	pthread_mutex_t mode_lock;
 	pthread_cond_t mode_cond;
-	bool want_external, seen_external;
+	bool seen_external;
 };
 
 /* The kernel's completion ring, mapped at the io_context_t address. */
@@ -154,7 +159,6 @@ static void reap(struct disk *disk)
 	struct io_event ev[DISK_REAP_CHUNK];
 	unsigned n, i;
 
-	pthread_mutex_lock(&a->reap_lock);
 	while ((n = ring_peek(a, ev, ARRAY_SIZE(ev)))) {
 		disk_plug(disk);
 		for (i = 0; i < n; i++) {
@@ -166,31 +170,30 @@ static void reap(struct disk *disk)
 		disk_queue_done(disk, n);
 		disk_unplug(disk);
 	}
-	pthread_mutex_unlock(&a->reap_lock);
 }
 
-/* Take up a mode change; true if the poller reaps. */
-static bool thread_mode(struct aio *a)
+/* Take up a mode change (*seen: the thread's copy); true if the poller reaps. */
+static bool thread_mode(struct aio *a, bool *seen)
 {
-	bool ext;
+	bool want = atomic_load(&a->want_external);
 
-	pthread_mutex_lock(&a->mode_lock);
-	ext = a->want_external;
-	if (a->seen_external != ext) {
-		a->seen_external = ext;
+	if (want != *seen) {
+		pthread_mutex_lock(&a->mode_lock);
+		a->seen_external = *seen = want;
 		pthread_cond_broadcast(&a->mode_cond);
+		pthread_mutex_unlock(&a->mode_lock);
 	}
-	pthread_mutex_unlock(&a->mode_lock);
-	return ext;
+	return want;
 }
 
 static void *aio_thread(void *arg)
 {
 	struct disk *disk = arg;
 	struct aio *a = disk->engine;
+	bool seen = false;
 
 	while (!atomic_load(&a->stop)) {
-		bool ext = thread_mode(a);
+		bool ext = thread_mode(a, &seen);
 		struct pollfd pfd[2] = {
 			{ .fd = a->ctl_fd, .events = POLLIN },
 			{ .fd = ext ? -1 : a->efd, .events = POLLIN },
@@ -236,7 +239,7 @@ static void set_mode(struct aio *a, bool external)
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 5;
 	pthread_mutex_lock(&a->mode_lock);
-	a->want_external = external;
+	atomic_store(&a->want_external, external);
 	poke(a);
 	while (a->seen_external != external && ret != ETIMEDOUT)
 		ret = pthread_cond_timedwait(&a->mode_cond, &a->mode_lock, &until);
@@ -293,7 +296,6 @@ static int aio_init(struct disk *disk, char *err, size_t errlen)
 			 ret == -EAGAIN ? " (fs.aio-max-nr reached; lower the depth)" : "");
 		goto close;
 	}
-	pthread_mutex_init(&a->reap_lock, NULL);
 	pthread_mutex_init(&a->mode_lock, NULL);
 	pthread_cond_init(&a->mode_cond, NULL);
 	disk->engine = a;
@@ -302,7 +304,6 @@ static int aio_init(struct disk *disk, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot start aio thread: %s", strerror(-ret));
 		io_destroy(a->ctx);
 		disk->engine = NULL;
-		pthread_mutex_destroy(&a->reap_lock);
 		pthread_mutex_destroy(&a->mode_lock);
 		pthread_cond_destroy(&a->mode_cond);
 		goto close;
@@ -327,7 +328,6 @@ static void aio_exit(struct disk *disk)
 	io_destroy(a->ctx);
 	close(a->efd);
 	close(a->ctl_fd);
-	pthread_mutex_destroy(&a->reap_lock);
 	pthread_mutex_destroy(&a->mode_lock);
 	pthread_cond_destroy(&a->mode_cond);
 	free(a);
