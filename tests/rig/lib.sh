@@ -203,6 +203,16 @@ rig_libs() {
 	ldconfig -p 2>/dev/null | awk '/libgcc_s.so.1 .*x86-64/ { print $NF; exit }'
 }
 
+# rig_copy_libs ROOT LIB...: each library at its own path under ROOT.
+rig_copy_libs() {
+	local root=$1 l
+	shift
+	for l in "$@"; do
+		mkdir -p "$root$(dirname "$l")"
+		cp -L "$l" "$root$l"
+	done
+}
+
 # rig_bin_segment NAME BINARY [EXTRA_DIR_FILES...]: BINARY as
 # /rig/bin/NAME plus its libraries at their own paths. Prints the path.
 rig_bin_segment() {
@@ -214,10 +224,7 @@ rig_bin_segment() {
 		d=$(mktemp -d "$RIG_TMP/stage.XXXXXX")
 		mkdir -p "$d/rig/bin"
 		cp "$bin" "$d/rig/bin/$name"
-		for l in $libs; do
-			mkdir -p "$d$(dirname "$l")"
-			cp -L "$l" "$d$l"
-		done
+		rig_copy_libs "$d" $libs
 		rig_cpio "$d" "$seg"
 		rm -rf "$d"
 	fi
@@ -237,10 +244,7 @@ rig_qemu_segment() {
 	d=$(mktemp -d "$RIG_TMP/stage.XXXXXX")
 	mkdir -p "$d/usr/bin" "$d/usr/share/qemu"
 	cp "$q" "$d/usr/bin/"
-	for l in $libs; do
-		mkdir -p "$d$(dirname "$l")"
-		cp -L "$l" "$d$l"
-	done
+	rig_copy_libs "$d" $libs
 	for f in $RIG_QEMU_FIRMWARE; do
 		[ -e "/usr/share/qemu/$f" ] && cp -L "/usr/share/qemu/$f" "$d/usr/share/qemu/"
 	done
@@ -268,10 +272,7 @@ rig_fio_segment() {
 	mkdir -p "$d/fs/usr/bin" "$d/fs/dev" "$d/fs/proc" "$d/fs/sys" "$d/fs/tmp" "$d/fs/disk" \
 		"$d/seg/rig"
 	cp "$f" "$d/fs/usr/bin/fio"
-	for l in $libs; do
-		mkdir -p "$d/fs$(dirname "$l")"
-		cp -L "$l" "$d/fs$l"
-	done
+	rig_copy_libs "$d/fs" $libs
 	sz=$(du -sm "$d/fs" | cut -f1)
 	mke2fs -q -F -t ext2 -m 0 -d "$d/fs" "$d/seg/rig/fio.img" $((sz + sz / 4 + 8))M >/dev/null ||
 		{ rm -rf "$d"; rig_die "mke2fs -d failed for the fio image"; }
