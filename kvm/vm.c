@@ -4,7 +4,6 @@
  * an in-kernel irqchip and PIT, and tear it all down again.
  */
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,14 +119,10 @@ static void *slow_setup(void *arg)
 	return NULL;
 }
 
+/* The thread inherits the signals vm_create blocked (vm_block_signals). */
 static void start_slow_setup(struct vm *vm)
 {
-	sigset_t all, old;
-
-	sigfillset(&all);	/* signals are the main thread's */
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	vm->setup_pending = !pthread_create(&vm->setup_thread, NULL, slow_setup, vm);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!vm->setup_pending)
 		slow_setup(vm);
 }
