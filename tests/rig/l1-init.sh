@@ -108,13 +108,13 @@ rig_vmm_run() {	# ... [DISK...]: see rig_vmm_cmd
 	name=$1 secs=$2
 	shift 2
 	eval "set -- $(rig_vmm_cmd "$@")"
-	rig_case_rigrun "$@"
+	rig_l2_run "$@"
 }
 
-# rig_case_rigrun CMD...: run the VMM command under rigrun for case $name,
+# rig_l2_run CMD...: run the VMM command under rigrun for case $name,
 # bounded by $secs (both set by the caller); sets t0/t1, prints rigrun's
 # figures.
-rig_case_rigrun() {
+rig_l2_run() {
 	t0=$(date +%s)
 	# RIG_SNAP=FILE: snapshots of the VMM's counters on the guest's
 	# RIG-SNAP lines, with the trace histograms of rig_trace_on.
@@ -589,7 +589,7 @@ rig_mini_cmd() {
 rig_mini_run() {	# rig_mini_run NAME TIMEOUT ARGS...: as rig_vmm_run
 	name=$1 secs=$2
 	eval "set -- $(shift 2; rig_mini_cmd "$@")"
-	rig_case_rigrun "$@"
+	rig_l2_run "$@"
 }
 
 l2_line() {	# l2_line NAME PREFIX: the guest's first console line starting with PREFIX
