@@ -17,10 +17,12 @@
  * as on the serial console (term.h); vm_run() puts the terminal in raw
  * mode. With this console, the run loop must leave stdin to us.
  *
- * On a terminal the device offers VIRTIO_CONSOLE_F_SIZE, and follows
- * resizes: the run loop takes SIGWINCH and calls vm->term_resized, which
- * updates cols/rows and raises the configuration change interrupt; Linux
- * then re-reads them and resizes hvc0.
+ * On a terminal the device offers VIRTIO_CONSOLE_F_SIZE, raises one
+ * configuration change at DRIVER_OK (console_activate) so the driver
+ * reads the initial size, and follows resizes: the run loop takes
+ * SIGWINCH and calls vm->term_resized, which updates cols/rows and raises
+ * the configuration change interrupt; Linux then re-reads them and
+ * resizes hvc0.
  */
 #include <poll.h>
 #include <stdlib.h>
@@ -269,6 +271,16 @@ static int console_activate(struct virtio_dev *vdev)
 	struct virtio_console *con = vdev->priv;
 	int ret;
 
+	/*
+	 * Linux's virtio_console reads cols/rows only when it handles a
+	 * configuration change, never at probe: hvc0 would stay 0x0 until
+	 * the first resize. So tell the driver once, now that it is up. A
+	 * change that arrives while Linux is still probing is held by its
+	 * virtio core and delivered when the probe is done, when the port
+	 * exists. Through the core, so on every transport.
+	 */
+	if (vdev->features & VIRTIO_BIT(VIRTIO_CONSOLE_F_SIZE))
+		virtio_config_changed(vdev);
 	if (con->in_fd < 0 || con->in_eof || !vdev->vqs[RXQ].ready)
 		return 0;
 	efd_drain(con->rx_stop_fd);

@@ -1633,10 +1633,11 @@ START_TEST(vpci_end_to_end_request)
 END_TEST
 
 /*
- * virtio-console on virtio-pci follows the host terminal: a resize (the
- * run loop's SIGWINCH path) changes cols/rows in the device config,
- * bumps config_generation and raises ISR bit 1 and the config vector;
- * without MSI-X, INTA#.
+ * virtio-console on virtio-pci follows the host terminal: DRIVER_OK
+ * raises a config change by itself (the driver reads the initial size
+ * then), and a resize (the run loop's SIGWINCH path) changes cols/rows in
+ * the device config, bumps config_generation and raises ISR bit 1 and the
+ * config vector; without MSI-X, INTA#.
  */
 static struct virtio_dev *pci_console;
 
@@ -1681,6 +1682,10 @@ START_TEST(vpci_console_follows_terminal_size)
 	ck_assert_uint_eq(status(&v), 0x0f);
 	ck_assert_uint_eq(console_cfg16(v.bar0, 0), 100);
 	ck_assert_uint_eq(console_cfg16(v.bar0, 2), 40);
+	/* DRIVER_OK raised a config change by itself, so Linux reads the size. */
+	ck_assert_int_eq(line_level[gsi], 1);
+	ck_assert_uint_eq(mmio_read(v.bar0 + 0x1000, 1, NULL), VIRTIO_PCI_ISR_CONFIG);
+	ck_assert_int_eq(line_level[gsi], 0);
 	gen = common_rd(&v, VIRTIO_PCI_COMMON_CFGGENERATION, 1);
 
 	ws = (struct winsize){ .ws_row = 50, .ws_col = 132 };

@@ -492,32 +492,98 @@ START_TEST(test_console_output_flow_control)
 END_TEST
 
 /*
+ * A console on a pty (40 x 100), brought up by a driver with features
+ * `features`; returns its base, the irq eventfd in *irq_fd, and the
+ * ConfigGeneration read just before DRIVER_OK in *gen.
+ */
+static u64 pty_console_up(int *master, int *slave, u64 features, int *irq_fd, u32 *gen)
+{
+	struct winsize ws = { .ws_row = 40, .ws_col = 100 };
+	static struct tring rx, tx;
+	unsigned n = nr_devs;
+	u64 b;
+
+	ck_assert_int_eq(openpty(master, slave, NULL, NULL, &ws), 0);
+	ck_assert_int_eq(virtio_console_create(&T.vm, -1, *slave, capture_mmio), 0);
+	b = base_of(n);
+	*irq_fd = virtio_mmio_irq_fd(devs[n]);
+	tring_init(&rx, &T, 8);
+	tring_init(&tx, &T, 8);
+	negotiate(b, features);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_STATUS), S_ACK | S_DRIVER | S_FEAT);
+	setup_queue(b, 0, &rx);
+	setup_queue(b, 1, &tx);
+	*gen = rd(b, VIRTIO_MMIO_REG_CONFIG_GENERATION);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_INTERRUPT_STATUS), 0);
+	wr(b, VIRTIO_MMIO_REG_STATUS, S_ACK | S_DRIVER | S_FEAT | S_OK);
+	return b;
+}
+
+static void pty_console_down(int master, int slave)
+{
+	tvm_exit(&T);		/* before the pty goes */
+	ck_assert_ptr_null(T.vm.term_resized);
+	tvm_init(&T, 1);	/* for the fixture's teardown */
+	close(slave);
+	close(master);
+}
+
+/*
+ * Linux's virtio_console reads cols/rows only on a configuration change,
+ * not at probe: so DRIVER_OK itself raises one (ConfigGeneration moves,
+ * InterruptStatus bit 1, one interrupt), with no resize (no SIGWINCH).
+ * A driver that did not take VIRTIO_CONSOLE_F_SIZE gets none.
+ */
+START_TEST(test_console_size_at_driver_ok)
+{
+	int master, slave, irq_fd;
+	u16 cols = 0, rows = 0;
+	u64 b, cnt;
+	u32 gen;
+
+	b = pty_console_up(&master, &slave, version_1() | 1, &irq_fd, &gen);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_STATUS), S_ACK | S_DRIVER | S_FEAT | S_OK);
+	ck_assert_uint_ne(rd(b, VIRTIO_MMIO_REG_CONFIG_GENERATION), gen);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_INTERRUPT_STATUS), 2);
+	ck_assert_int_eq(read(irq_fd, &cnt, sizeof(cnt)), sizeof(cnt));
+	ck_assert_uint_eq(cnt, 1);
+	ck_assert(bus_access(&T.vm.mmio_bus, b + VIRTIO_MMIO_REG_CONFIG, &cols, 2, false));
+	ck_assert(bus_access(&T.vm.mmio_bus, b + VIRTIO_MMIO_REG_CONFIG + 2, &rows, 2, false));
+	ck_assert_uint_eq(cols, 100);
+	ck_assert_uint_eq(rows, 40);
+	wr(b, VIRTIO_MMIO_REG_INTERRUPT_ACK, 2);
+
+	/* A new driver (after reset) without the size feature: no change. */
+	wr(b, VIRTIO_MMIO_REG_STATUS, 0);
+	negotiate(b, version_1());
+	gen = rd(b, VIRTIO_MMIO_REG_CONFIG_GENERATION);
+	wr(b, VIRTIO_MMIO_REG_STATUS, S_ACK | S_DRIVER | S_FEAT | S_OK);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_STATUS), S_ACK | S_DRIVER | S_FEAT | S_OK);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_CONFIG_GENERATION), gen);
+	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_INTERRUPT_STATUS), 0);
+	ck_assert_int_eq(read(irq_fd, &cnt, sizeof(cnt)), -1);
+	pty_console_down(master, slave);
+}
+END_TEST
+
+/*
  * A terminal resize (the run loop calls vm_term_resized on SIGWINCH)
  * reaches the driver: new cols/rows in config space, a new
  * ConfigGeneration, and InterruptStatus bit 1 with an interrupt.
  */
 START_TEST(test_console_resize)
 {
-	struct winsize ws = { .ws_row = 40, .ws_col = 100 };
-	int master, slave, n = nr_devs, irq_fd;
-	struct tring rx, tx;
+	struct winsize ws;
+	int master, slave, irq_fd;
 	u32 gen;
 	u64 b, cnt;
 	u16 cols = 0, rows = 0;
 
-	ck_assert_int_eq(openpty(&master, &slave, NULL, NULL, &ws), 0);
-	ck_assert_int_eq(virtio_console_create(&T.vm, -1, slave, capture_mmio), 0);
-	b = base_of(n);
-	irq_fd = virtio_mmio_irq_fd(devs[n]);
-	tring_init(&rx, &T, 8);
-	tring_init(&tx, &T, 8);
-	negotiate(b, version_1() | 1);		/* VIRTIO_CONSOLE_F_SIZE */
-	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_STATUS), S_ACK | S_DRIVER | S_FEAT);
-	setup_queue(b, 0, &rx);
-	setup_queue(b, 1, &tx);
-	wr(b, VIRTIO_MMIO_REG_STATUS, S_ACK | S_DRIVER | S_FEAT | S_OK);
+	b = pty_console_up(&master, &slave, version_1() | 1, &irq_fd, &gen);
+	/* DRIVER_OK's own change (test_console_size_at_driver_ok), acknowledged. */
+	ck_assert_int_eq(read(irq_fd, &cnt, sizeof(cnt)), sizeof(cnt));
+	wr(b, VIRTIO_MMIO_REG_INTERRUPT_ACK, 2);
 	gen = rd(b, VIRTIO_MMIO_REG_CONFIG_GENERATION);
-	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_INTERRUPT_STATUS), 0);
 
 	ws = (struct winsize){ .ws_row = 50, .ws_col = 132 };
 	ck_assert_int_eq(ioctl(master, TIOCSWINSZ, &ws), 0);
@@ -538,12 +604,7 @@ START_TEST(test_console_resize)
 	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_INTERRUPT_STATUS), 0);
 	ck_assert_uint_eq(rd(b, VIRTIO_MMIO_REG_CONFIG_GENERATION), gen);
 	ck_assert_int_eq(read(irq_fd, &cnt, sizeof(cnt)), -1);
-
-	tvm_exit(&T);		/* before the pty goes */
-	ck_assert_ptr_null(T.vm.term_resized);
-	tvm_init(&T, 1);	/* for the fixture's teardown */
-	close(slave);
-	close(master);
+	pty_console_down(master, slave);
 }
 END_TEST
 
@@ -565,6 +626,7 @@ static Suite *mmio_suite(void)
 	tcase_add_test(tc, test_console_input);
 	tcase_add_test(tc, test_console_size);
 	tcase_add_test(tc, test_console_output_flow_control);
+	tcase_add_test(tc, test_console_size_at_driver_ok);
 	tcase_add_test(tc, test_console_resize);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
