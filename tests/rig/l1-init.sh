@@ -642,10 +642,11 @@ rig_case_mini_devs() {	# rig_case_mini_devs NAME TIMEOUT TRANSPORT CPUS [intx]
 	rig_result "$1" "${virtio#RIG-L2 virtio } ${rng#RIG-L2 } ${irqs#RIG-L2 } init_ms=$(sed -n 's/^RIGRUN-MARK RIG-L2-INIT //p' "/tmp/$1.res")"
 }
 
-# A terminal resize reaches the guest: kite runs on a pseudo-terminal
-# (rigrun -T, 24 x 80) with --console virtio; once the guest printed
-# hvc0's size (which Linux may leave at 0 0 until the first change),
-# rigrun resizes the terminal to 50 x 132 (SIGWINCH to kite), and Linux's
+# The terminal's size reaches the guest: kite runs on a pseudo-terminal
+# (rigrun -T, 24 x 80) with --console virtio, and hvc0 must be 24 x 80
+# from the start (Linux reads cols/rows only on a config change: kite
+# raises one at DRIVER_OK). Once the guest printed that size, rigrun
+# resizes the terminal to 50 x 132 (SIGWINCH to kite), and Linux's
 # virtio_console must then see that size on hvc0: kite updated the
 # device's cols/rows and raised a config change interrupt.
 rig_case_winch() {	# rig_case_winch NAME TIMEOUT
@@ -657,7 +658,8 @@ rig_case_winch() {	# rig_case_winch NAME TIMEOUT
 	rig_common "$name" 0
 	before=$(l2_line "$name" "RIG-L2 winch before=")
 	after=$(l2_line "$name" "RIG-L2 winch after=")
-	[ -n "$before" ] || why="$why no-before-marker"
+	[ "$before" = "RIG-L2 winch before=24 80" ] ||
+		why="$why before=${before#RIG-L2 winch before=}"
 	[ "$after" = "RIG-L2 winch after=50 132" ] || why="$why after=${after#RIG-L2 winch after=}"
 	rig_result "$name" "hvc0 ${before#RIG-L2 winch } ${after#RIG-L2 winch }"
 }

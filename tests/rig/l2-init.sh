@@ -51,7 +51,8 @@
 #                    and the virtio interrupts (chip, count), write a line
 #                    to vda, then reboot (mini kernel)
 #   rig.test=winch   with --console virtio on a terminal: hvc0's size
-#                    (`RIG-L2 winch before=ROWS COLS`), then, within 30 s,
+#                    (`RIG-L2 winch before=ROWS COLS`, waiting up to 2 s
+#                    while it is 0 0), then, within 30 s,
 #                    the size after the host terminal was resized
 #                    (`RIG-L2 winch after=ROWS COLS`)
 /bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
@@ -304,7 +305,14 @@ script)
 winch)
 	# Kept open: hvc applies a resize only to an open tty.
 	exec 3<>/dev/hvc0
-	before=$(hvc_size)
+	# That first open applies the size hvc0 holds from a work item: give
+	# it 2 s. Without a config change at DRIVER_OK it stays 0 0 anyway.
+	before=$(hvc_size) i=0
+	while [ "$before" = "0 0" ] && [ $i -lt 20 ]; do
+		sleep 0.1
+		before=$(hvc_size)
+		i=$((i + 1))
+	done
 	echo "RIG-L2 winch before=$before"
 	i=0 now=$before
 	while [ "$now" = "$before" ] && [ $i -lt 300 ]; do
