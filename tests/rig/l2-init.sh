@@ -52,7 +52,7 @@
 #                    to vda, then reboot (mini kernel)
 #   rig.test=winch   with --console virtio on a terminal: hvc0's size
 #                    (`RIG-L2 winch before=ROWS COLS`, waiting up to 2 s
-#                    while it is 0 0), then, within 30 s,
+#                    while it has none), then, within 30 s,
 #                    the size after the host terminal was resized
 #                    (`RIG-L2 winch after=ROWS COLS`)
 /bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
@@ -306,9 +306,10 @@ winch)
 	# Kept open: hvc applies a resize only to an open tty.
 	exec 3<>/dev/hvc0
 	# That first open applies the size hvc0 holds from a work item: give
-	# it 2 s. Without a config change at DRIVER_OK it stays 0 0 anyway.
+	# it 2 s. Without a config change at DRIVER_OK it has none anyway
+	# (0 x 0, which busybox stty reports as an error: "none").
 	before=$(hvc_size) i=0
-	while [ "$before" = "0 0" ] && [ $i -lt 20 ]; do
+	while { [ "$before" = none ] || [ "$before" = "0 0" ]; } && [ $i -lt 20 ]; do
 		sleep 0.1
 		before=$(hvc_size)
 		i=$((i + 1))
