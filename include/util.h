@@ -37,6 +37,9 @@ typedef int64_t s64;
  * Diagnostics go to stderr as one line prefixed with "kite: ". pr_err is
  * for errors the caller will turn into a non-zero exit; pr_warn for things
  * that keep working; pr_debug only with KITE_DEBUG set in the environment.
+ * Any thread may call them: they never block for long on a stderr nobody
+ * reads (a line that cannot go out within a short bound, longer on the
+ * main thread, is dropped and counted; kvm/util.c says how).
  */
 void pr_err(const char *fmt, ...) __printf(1, 2);
 void pr_warn(const char *fmt, ...) __printf(1, 2);
@@ -54,6 +57,14 @@ static inline bool range_ok(u64 off, u64 len, u64 limit)
 {
 	return off <= limit && len <= limit - off;
 }
+
+/*
+ * A new open file description of fd's pipe, terminal or FIFO (through
+ * /proc/self/fd), O_WRONLY | O_NONBLOCK, leaving the flags of the
+ * description fd shares with others alone. -1 with errno when there is
+ * none (a socket, a pipe without a reader, no /proc).
+ */
+int fd_reopen_nonblock(int fd);
 
 /* read()/write() the whole buffer, retrying on EINTR and short transfers. */
 int read_full(int fd, void *buf, size_t len);

@@ -10,16 +10,6 @@
 
 #include "term.h"
 
-/* A description of fd's pipe or terminal of our own, non-blocking. */
-static int reopen_nonblock(int fd)
-{
-	char path[32];
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	/* O_NOCTTY: a terminal opened here must not become ours to control. */
-	return open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-}
-
 int term_out_open(struct term_out *o, int fd)
 {
 	struct stat st;
@@ -32,7 +22,7 @@ int term_out_open(struct term_out *o, int fd)
 		o->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 		return o->fd < 0 ? -errno : 0;
 	}
-	o->fd = reopen_nonblock(fd);
+	o->fd = fd_reopen_nonblock(fd);
 	if (o->fd >= 0)
 		return 0;
 	/*
