@@ -354,11 +354,10 @@ int serial8250_irq_level(struct serial8250 *s)
 
 void serial8250_tx_poll(struct serial8250 *s, struct pollfd *p)
 {
+	*p = (struct pollfd){ .fd = s->tx_efd, .events = POLLIN };
 	pthread_mutex_lock(&s->lock);
 	if (s->tx.len)
-		*p = (struct pollfd){ .fd = s->out.fd, .events = POLLOUT };
-	else
-		*p = (struct pollfd){ .fd = s->tx_efd, .events = POLLIN };
+		p->fd = term_out_wait(&s->out, &p->events);
 	pthread_mutex_unlock(&s->lock);
 }
 

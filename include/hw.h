@@ -34,8 +34,9 @@ size_t serial8250_rx_room(struct serial8250 *s);
 int serial8250_room_fd(struct serial8250 *s);
 /*
  * Transmit: what the console loop polls for. With output waiting, stdout
- * for POLLOUT; else an eventfd that becomes readable when output starts
- * waiting. On either, call serial8250_tx_flush (writes without blocking).
+ * for POLLOUT (or term_out_wait's retry timer); else an eventfd that
+ * becomes readable when output starts waiting. On any, call
+ * serial8250_tx_flush (writes without blocking).
  */
 struct pollfd;
 void serial8250_tx_poll(struct serial8250 *s, struct pollfd *p);

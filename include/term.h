@@ -43,15 +43,28 @@ struct term_out {
 	int fd;			/* -1: no output (writes fail with -EBADF) */
 	int restore_fd;		/* >= 0: the caller's fd whose flags we changed */
 	int restore_flags;
+	int retry_fd;		/* timerfd for a POLLOUT that takes nothing, or -1 */
+	bool retry;		/* the last write took nothing despite POLLOUT */
 };
 
 int term_out_open(struct term_out *o, int fd);
 void term_out_close(struct term_out *o);
 /*
- * Write what the host side takes now: bytes written (0 when it is full,
- * poll o->fd for POLLOUT), or -errno when the output is gone (EPIPE...).
+ * Write what the host side takes now: bytes written (0 when it is full:
+ * wait with term_out_wait), or -errno when the output is gone (EPIPE...).
  */
 ssize_t term_out_writev(struct term_out *o, const struct iovec *iov, int cnt);
+/*
+ * What to poll before writing again after a write that took nothing:
+ * returns the fd, with the events in *events. Normally o->fd for
+ * POLLOUT. But a terminal can report POLLOUT and still take nothing: n_tty
+ * reports it with room for one byte, and with ONLCR a "\n" needs room for
+ * "\r\n". Polling for POLLOUT then returns at once, for ever: a busy
+ * loop. So after such a write this is a timer that fires in
+ * TERM_OUT_RETRY_MS (POLLIN), and the writer retries then.
+ */
+#define TERM_OUT_RETRY_MS	10
+int term_out_wait(struct term_out *o, short *events);
 
 /*
  * A bounded byte ring in front of a term_out, for a device that cannot

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "term.h"
@@ -15,13 +16,16 @@ int term_out_open(struct term_out *o, int fd)
 	struct stat st;
 	int flags;
 
-	*o = (struct term_out){ .fd = -1, .restore_fd = -1 };
+	*o = (struct term_out){ .fd = -1, .restore_fd = -1, .retry_fd = -1 };
 	if (fd < 0 || fstat(fd, &st))
 		return -EBADF;
 	if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)) {
 		o->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 		return o->fd < 0 ? -errno : 0;
 	}
+	o->retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (o->retry_fd < 0)
+		return -errno;
 	o->fd = fd_reopen_nonblock(fd);
 	if (o->fd >= 0)
 		return 0;
@@ -51,21 +55,42 @@ void term_out_close(struct term_out *o)
 		fcntl(o->restore_fd, F_SETFL, o->restore_flags);
 	if (o->fd >= 0)
 		close(o->fd);
-	o->fd = o->restore_fd = -1;
+	if (o->retry_fd >= 0)
+		close(o->retry_fd);
+	o->fd = o->restore_fd = o->retry_fd = -1;
+}
+
+/* A write took nothing: does o->fd still say POLLOUT? Then arm the retry timer. */
+static void check_false_pollout(struct term_out *o)
+{
+	struct pollfd p = { .fd = o->fd, .events = POLLOUT };
+	struct itimerspec t = { .it_value.tv_nsec = TERM_OUT_RETRY_MS * 1000000L };
+
+	o->retry = o->retry_fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) &&
+		   !timerfd_settime(o->retry_fd, 0, &t, NULL);
 }
 
 ssize_t term_out_writev(struct term_out *o, const struct iovec *iov, int cnt)
 {
+	o->retry = false;
 	for (;;) {
 		ssize_t n = writev(o->fd, iov, cnt);
 
 		if (n >= 0)
 			return n;
-		if (errno == EAGAIN)
+		if (errno == EAGAIN) {
+			check_false_pollout(o);
 			return 0;
+		}
 		if (errno != EINTR)
 			return -errno;
 	}
+}
+
+int term_out_wait(struct term_out *o, short *events)
+{
+	*events = o->retry ? POLLIN : POLLOUT;
+	return o->retry ? o->retry_fd : o->fd;
 }
 
 int term_ring_init(struct term_ring *r, size_t size)
@@ -133,12 +158,13 @@ u64 term_ring_drain(struct term_ring *r, struct term_out *o, unsigned stall_ms,
 	u64 now = now_ns(), last = now, end = now + max_ms * 1000000ULL;
 
 	for (;;) {
-		struct pollfd p = { .fd = o->fd, .events = POLLOUT };
+		struct pollfd p;
 		size_t before = r->len;
 		u64 until;
 
 		if (term_ring_flush(r, o) != -EAGAIN)
 			break;
+		p.fd = term_out_wait(o, &p.events);
 		now = now_ns();
 		if (r->len < before)
 			last = now;

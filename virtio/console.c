@@ -97,11 +97,13 @@ static void efd_drain(int fd)
  * terminal), the chain stays where it got to and no further chain is
  * taken: the guest's hvc waits for its buffers, as virtio intends, and
  * nothing is lost. console_queue_wait() then hands the worker stdout to
- * poll for POLLOUT next to its kick and stop eventfds (the core's worker
- * model, no extra thread), and the worker calls console_tx() again when
- * stdout can take more. The worker sleeps only in poll(), so a reset or
- * vm_stop() always finds it ready to stop. When the output is gone
- * (EPIPE) chains are dropped, as before: the guest must not stall.
+ * poll for POLLOUT (or, through term_out_wait, a short timer when stdout
+ * says POLLOUT but takes nothing) next to its kick and stop eventfds (the
+ * core's worker model, no extra thread), and the worker calls
+ * console_tx() again when stdout can take more. The worker sleeps only
+ * in poll(), so a reset or vm_stop() always finds it ready to stop. When
+ * the output is gone (EPIPE) chains are dropped, as before: the guest
+ * must not stall.
  */
 
 /* iov[0..cnt) without its first `skip` bytes, into rest; returns the segments. */
@@ -171,8 +173,7 @@ static int console_queue_wait(struct virtio_dev *vdev, struct virtq *vq, short *
 
 	if (vq->index != TXQ || !con->tx.blocked)
 		return -1;
-	*events = POLLOUT;
-	return con->out.fd;
+	return term_out_wait(&con->out, events);
 }
 
 static void console_queue_notify(struct virtio_dev *vdev, struct virtq *vq)

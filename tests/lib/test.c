@@ -6,8 +6,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -179,4 +181,30 @@ void test_tmp_cleanup(void)
 	if (system(cmd))
 		fprintf(stderr, "could not remove %s\n", tmpdir);
 	tmpdir[0] = '\0';
+}
+
+int test_false_pollout_fd(void)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	u64 almost_full = ~0ULL - 2;
+
+	if (fd < 0 || write(fd, &almost_full, sizeof(almost_full)) != sizeof(almost_full))
+		abort();
+	return fd;
+}
+
+void test_false_pollout_clear(int fd)
+{
+	u64 v;
+
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		abort();
+}
+
+u64 test_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }

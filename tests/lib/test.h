@@ -43,6 +43,20 @@ void test_proc_free(struct test_proc *p);
  */
 void test_assert_one_line_error(const struct test_proc *p, const char *what);
 
+/*
+ * An output that reports POLLOUT yet takes nothing, as a terminal does
+ * when it has room for one byte and the next is a "\n" that ONLCR makes
+ * "\r\n" (n_tty; a pty, whose room comes in 256-byte steps, never shows
+ * it). Stood in for by an eventfd one short of full: POLLOUT, but a
+ * write of 8 bytes worth more than 1 (any text) fails with EAGAIN. Read
+ * it (test_false_pollout_clear) and it takes writes again.
+ */
+int test_false_pollout_fd(void);
+void test_false_pollout_clear(int fd);
+
+/* CPU time this process has used, in ns: a thread that spins shows here. */
+u64 test_cpu_ns(void);
+
 /* A file under a fresh private temp directory, removed by test_tmp_cleanup. */
 char *test_tmp_path(const char *name);
 void test_tmp_cleanup(void);

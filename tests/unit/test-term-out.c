@@ -299,6 +299,51 @@ START_TEST(drain_waits_for_a_slow_reader)
 }
 END_TEST
 
+/*
+ * An output that says POLLOUT but takes nothing (test.h): the writer is
+ * told to wait on a timer, not on POLLOUT (which would return at once, for
+ * ever: a busy loop), and retries when it fires. The drain at exit sleeps
+ * between tries instead of spinning through its stall bound.
+ */
+START_TEST(pollout_that_takes_nothing_waits_on_a_timer)
+{
+	int efd = test_false_pollout_fd(), fd;
+	struct iovec iov = { (char *)"\n\n\n\n\n\n\n\n", 8 };
+	struct pollfd pfd = { .fd = efd, .events = POLLOUT };
+	struct term_out o;
+	struct term_ring r;
+	short ev;
+	u64 cpu;
+
+	ck_assert_int_eq(term_out_open(&o, efd), 0);
+	ck_assert_int_eq(term_out_writev(&o, &iov, 1), 0);
+	ck_assert_int_eq(poll(&pfd, 1, 0), 1);		/* the premise: POLLOUT all the same */
+	fd = term_out_wait(&o, &ev);
+	ck_assert_int_ne(fd, o.fd);
+	pfd = (struct pollfd){ .fd = fd, .events = ev };
+	ck_assert_int_eq(poll(&pfd, 1, 0), 0);		/* not at once ... */
+	ck_assert_int_eq(poll(&pfd, 1, 5000), 1);	/* ... but soon */
+
+	/* Room again: the retry writes, and the wait is for POLLOUT again. */
+	test_false_pollout_clear(efd);
+	ck_assert_int_eq(term_out_writev(&o, &iov, 1), 8);
+	ck_assert_int_eq(term_out_wait(&o, &ev), o.fd);
+	ck_assert_int_eq(ev, POLLOUT);
+
+	/* The drain at exit: 300 ms without progress, asleep rather than busy. */
+	ck_assert_int_eq(term_ring_init(&r, 64), 0);
+	test_false_pollout_clear(efd);
+	ck_assert_int_eq(write(efd, &(u64){ ~0ULL - 2 }, 8), 8);
+	term_ring_put(&r, "\n\n\n\n\n\n\n\n", 8);
+	cpu = test_cpu_ns();
+	ck_assert_uint_eq(term_ring_drain(&r, &o, 300, 5000), 8);
+	ck_assert_uint_lt(test_cpu_ns() - cpu, 100 * 1000000ULL);
+	term_ring_free(&r);
+	term_out_close(&o);
+	close(efd);
+}
+END_TEST
+
 static Suite *term_out_suite(void)
 {
 	Suite *s = suite_create("term-out");
@@ -314,6 +359,7 @@ static Suite *term_out_suite(void)
 	tcase_add_test(tc, reader_gone_drops_everything_waiting);
 	tcase_add_test(tc, drain_gives_up_on_a_stalled_reader);
 	tcase_add_test(tc, drain_waits_for_a_slow_reader);
+	tcase_add_test(tc, pollout_that_takes_nothing_waits_on_a_timer);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;

@@ -492,6 +492,38 @@ START_TEST(test_console_output_flow_control)
 END_TEST
 
 /*
+ * stdout reports POLLOUT but takes nothing (a terminal with room for one
+ * byte before a "\n" it writes as "\r\n"; test.h): the transmit worker
+ * keeps the chain and sleeps, retrying on a short timer, instead of
+ * polling a POLLOUT that returns at once; when room comes, the chain goes.
+ */
+START_TEST(test_console_output_no_busy_retry)
+{
+	int efd = test_false_pollout_fd(), n = nr_devs;
+	u64 b, msg = tvm_alloc(&T, 8, 8), cpu;
+	struct tring rx, tx;
+
+	ck_assert_int_eq(virtio_console_create(&T.vm, -1, efd, capture_mmio), 0);
+	b = base_of(n);
+	console_up(b, &rx, &tx);
+	memcpy(tvm_hva(&T, msg), "\n\n\n\n\n\n\n\n", 8);
+	tring_add(&tx, &(struct tseg){ msg, 8, false }, 1);
+	wr(b, VIRTIO_MMIO_REG_QUEUE_NOTIFY, 1);
+	usleep(50000);
+	cpu = test_cpu_ns();
+	usleep(300000);
+	/* A busy worker would have burnt about 300 ms of CPU here. */
+	ck_assert_uint_lt(test_cpu_ns() - cpu, 100 * 1000000ULL);
+	ck_assert_uint_eq(tring_used_pending(&tx), 0);
+	test_false_pollout_clear(efd);
+	ck_assert(tring_wait_used(&tx, 1, 5000));
+	tvm_exit(&T);		/* before the eventfd goes */
+	tvm_init(&T, 1);	/* for the fixture's teardown */
+	close(efd);
+}
+END_TEST
+
+/*
  * A console on a pty (40 x 100), brought up by a driver with features
  * `features`; returns its base, the irq eventfd in *irq_fd, and the
  * ConfigGeneration read just before DRIVER_OK in *gen.
@@ -626,6 +658,7 @@ static Suite *mmio_suite(void)
 	tcase_add_test(tc, test_console_input);
 	tcase_add_test(tc, test_console_size);
 	tcase_add_test(tc, test_console_output_flow_control);
+	tcase_add_test(tc, test_console_output_no_busy_retry);
 	tcase_add_test(tc, test_console_size_at_driver_ok);
 	tcase_add_test(tc, test_console_resize);
 	tcase_set_timeout(tc, 30);
