@@ -104,7 +104,7 @@ static void vpr(const char *prefix, const char *fmt, va_list ap)
 	bool main_thread = gettid() == getpid();
 	u64 wait_ms = diag_stalled ? 0 : main_thread ? DIAG_MAIN_WAIT_MS : DIAG_WAIT_MS;
 	char line[1200];
-	int saved_errno = errno, len = 0, fd;
+	int saved_errno = errno, len = 0, n, fd;
 
 	pthread_mutex_lock(&diag_lock);
 	if (diag.dropped)
@@ -112,8 +112,8 @@ static void vpr(const char *prefix, const char *fmt, va_list ap)
 			       "kite: warning: %llu diagnostic messages dropped (stderr blocked)\n",
 			       (unsigned long long)diag.dropped);
 	len += snprintf(line + len, sizeof(line) - len, "kite: %s", prefix);
-	len += vsnprintf(line + len, sizeof(line) - len, fmt, ap);
-	len = MIN(len, (int)sizeof(line) - 2);	/* truncated: still one line */
+	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+	len = MIN(len + MAX(n, 0), (int)sizeof(line) - 2);	/* truncated: still one line */
 	line[len++] = '\n';
 	fd = diag_fd();
 	diag_stalled = fd < 0 || !diag_write(fd, line, len, now_ns() + wait_ms * 1000000ULL);
