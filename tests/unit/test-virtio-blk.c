@@ -48,11 +48,15 @@ static struct tring *cur = &R;
 
 /* Queue interrupts raised on a thread that is not one of the device's queue workers. */
 static atomic_uint irqs_off_worker;
+/* Queue interrupts by queue (the first two queues). */
+static atomic_uint irqs_on[2];
 
 static void blk_signal_queue(struct virtio_dev *vdev, struct virtq *vq)
 {
 	char name[16] = "";
 
+	if (vq->index < 2)
+		atomic_fetch_add(&irqs_on[vq->index], 1);
 	pthread_getname_np(pthread_self(), name, sizeof(name));
 	if (strncmp(name, "virtio-blk/", 11))	/* the worker names: "%.10s/%u" */
 		atomic_fetch_add(&irqs_off_worker, 1);
@@ -663,6 +667,60 @@ START_TEST(test_completion_thread)
 }
 END_TEST
 
+/*
+ * The poller tells the guest of a whole reap with one interrupt per queue
+ * it completed requests on. Buffered aio completes inside io_submit, so N
+ * writes the driver made available before DRIVER_OK are, for the poller's
+ * own queue, one submission and one reap of N completions: one interrupt,
+ * where completing them one by one raised N (no EVENT_IDX here, so every
+ * notify interrupts). The second queue's worker submits while the first
+ * one's reaps, so its completions come in several reaps; their interrupts
+ * must still come, and only on their own queue.
+ */
+START_TEST(test_interrupt_per_reap)
+{
+	enum { N = 64, AIO_WRITEBACK = 1 };
+	static struct tring R2;
+	struct breq b;
+
+	if (!blk_up(AIO_WRITEBACK, "", 2))
+		return;
+	ck_assert(tdev_negotiate(V, V->device_features & ~VIRTIO_BIT(VIRTIO_F_EVENT_IDX)) &
+		  VIRTIO_STATUS_FEATURES_OK);
+	tring_init(&R, &T, QSIZE);
+	tring_init(&R2, &T, QSIZE);
+	ck_assert_int_eq(tring_attach(&R, V, 0), 0);
+	ck_assert_int_eq(tring_attach(&R2, V, 1), 0);
+	use_indirect = true;
+	for (unsigned i = 0; i < N; i++)
+		breq_build(&b, T_OUT, 8ULL * i, 4096, 1, NULL);
+	atomic_store(&irqs_on[0], 0);
+	atomic_store(&irqs_on[1], 0);
+	tdev_driver_ok(V);
+	ck_assert(tring_wait_used(&R, N, WAIT_MS));
+	for (int ms = 0; !atomic_load(&irqs_on[0]) && ms < WAIT_MS; ms++)
+		usleep(1000);
+	usleep(20 * 1000);	/* room for interrupts that should not come */
+	ck_assert_uint_eq(atomic_load(&irqs_on[0]), 1);
+	ck_assert_uint_eq(atomic_load(&irqs_on[1]), 0);
+
+	atomic_store(&irqs_on[0], 0);
+	cur = &R2;
+	for (unsigned i = 0; i < N; i++)
+		breq_build(&b, T_OUT, 8ULL * (N + i), 4096, 1, NULL);
+	virtio_queue_kick(V, 1);
+	ck_assert(tring_wait_used(&R2, N, WAIT_MS));
+	for (int ms = 0; !atomic_load(&irqs_on[1]) && ms < WAIT_MS; ms++)
+		usleep(1000);
+	usleep(20 * 1000);
+	ck_assert_uint_ge(atomic_load(&irqs_on[1]), 1);
+	ck_assert_uint_le(atomic_load(&irqs_on[1]), N);
+	ck_assert_uint_eq(atomic_load(&irqs_on[0]), 0);
+	cur = &R;
+	blk_down();
+}
+END_TEST
+
 START_TEST(test_bad_spec)
 {
 	tvm_init(&T, 1);
@@ -689,6 +747,7 @@ static Suite *blk_suite(void)
 	tcase_add_loop_test(tc, test_multiqueue, 0, ne);
 	tcase_add_test(tc, test_random_requests);
 	tcase_add_loop_test(tc, test_completion_thread, 0, ne);
+	tcase_add_test(tc, test_interrupt_per_reap);
 	tcase_add_test(tc, test_bad_spec);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
