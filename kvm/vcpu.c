@@ -4,6 +4,7 @@
  * running KVM_RUN and dispatching exits, and the diagnostic dump.
  */
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,50 +177,74 @@ void vcpu_destroy(struct vcpu *vcpu)
 	vcpu->fd = -1;
 }
 
-static void dump_insn(struct vcpu *vcpu, const struct kvm_regs *r, const struct kvm_sregs *s)
+/* snprintf at buf + *len, keeping *len within size (what does not fit is cut). */
+static void __printf(4, 5) dump_add(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len >= size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len = MIN(*len + n, size);
+}
+
+static void dump_insn(struct vcpu *vcpu, const struct kvm_regs *r, const struct kvm_sregs *s,
+		      char *buf, size_t size, size_t *len)
 {
 	struct kvm_translation tr = { .linear_address = s->cs.base + r->rip };
 	const u8 *p;
 	int i;
 
 	if (ioctl(vcpu->fd, KVM_TRANSLATE, &tr) < 0 || !tr.valid) {
-		fprintf(stderr, "  code: (RIP not mapped)\n");
+		dump_add(buf, size, len, "  code: (RIP not mapped)");
 		return;
 	}
 	p = guest_ptr(vcpu->vm, tr.physical_address, 16);
 	if (!p) {
-		fprintf(stderr, "  code: (RIP at 0x%llx is outside RAM)\n", tr.physical_address);
+		dump_add(buf, size, len, "  code: (RIP at 0x%llx is outside RAM)",
+			 tr.physical_address);
 		return;
 	}
-	fprintf(stderr, "  code at 0x%llx:", tr.physical_address);
+	dump_add(buf, size, len, "  code at 0x%llx:", tr.physical_address);
 	for (i = 0; i < 16; i++)
-		fprintf(stderr, " %02x", p[i]);
-	fprintf(stderr, "\n");
+		dump_add(buf, size, len, " %02x", p[i]);
 }
 
+/*
+ * The guest decides when this runs (a triple fault, say), so it goes out
+ * as one diagnostic: pr_info never blocks the vCPU thread for long on a
+ * stderr nobody reads, and the lines arrive together.
+ */
 void vcpu_dump(struct vcpu *vcpu, const char *why)
 {
+	char buf[900];
+	size_t len = 0;
 	struct kvm_regs r;
 	struct kvm_sregs s;
 
-	fprintf(stderr, "kite: vCPU %u: %s\n", vcpu->id, why);
 	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 || ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0) {
-		fprintf(stderr, "  (cannot read registers: %s)\n", strerror(errno));
+		pr_info("vCPU %u: %s\n  (cannot read registers: %s)", vcpu->id, why,
+			strerror(errno));
 		return;
 	}
-	fprintf(stderr,
-		"  rip %016llx rsp %016llx rflags %08llx\n"
-		"  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
-		"  rsi %016llx rdi %016llx rbp %016llx\n"
-		"  r8  %016llx r9  %016llx r10 %016llx r11 %016llx\n"
-		"  r12 %016llx r13 %016llx r14 %016llx r15 %016llx\n"
-		"  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx efer %llx\n"
-		"  cs %04x base %llx  ss %04x  ds %04x\n",
-		r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp,
-		r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15,
-		s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector, s.cs.base,
-		s.ss.selector, s.ds.selector);
-	dump_insn(vcpu, &r, &s);
+	dump_add(buf, sizeof(buf), &len,
+		 "  rip %016llx rsp %016llx rflags %08llx\n"
+		 "  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
+		 "  rsi %016llx rdi %016llx rbp %016llx\n"
+		 "  r8  %016llx r9  %016llx r10 %016llx r11 %016llx\n"
+		 "  r12 %016llx r13 %016llx r14 %016llx r15 %016llx\n"
+		 "  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx efer %llx\n"
+		 "  cs %04x base %llx  ss %04x  ds %04x\n",
+		 r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp,
+		 r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15,
+		 s.cr0, s.cr2, s.cr3, s.cr4, s.efer, s.cs.selector, s.cs.base,
+		 s.ss.selector, s.ds.selector);
+	dump_insn(vcpu, &r, &s, buf, sizeof(buf), &len);
+	pr_info("vCPU %u: %s\n%s", vcpu->id, why, buf);
 }
 
 static void handle_io(struct vcpu *vcpu)
@@ -242,7 +267,7 @@ static void handle_system_event(struct vcpu *vcpu)
 		vm_stop(vcpu->vm, KITE_EXIT_GUEST_OFF);
 		break;
 	default:
-		fprintf(stderr, "kite: vCPU %u: guest reported a crash (system event %u)\n",
+		pr_info("vCPU %u: guest reported a crash (system event %u)",
 			vcpu->id, vcpu->run->system_event.type);
 		vm_stop(vcpu->vm, KITE_EXIT_GUEST_FATAL);
 	}

@@ -7,7 +7,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -135,6 +137,51 @@ START_TEST(triple_fault_is_reported)
 	ck_assert_ptr_nonnull(strstr(p.err, "rip "));
 	ck_assert_ptr_nonnull(strstr(p.err, ": 0f 0b"));
 	test_proc_free(&p);
+	free(g);
+}
+END_TEST
+
+/*
+ * The guest chooses when the register dump is written: with stderr a full
+ * pipe nobody reads, the vCPU thread must not block on it (it did, with
+ * stdio: kite then hung for good). kite stops on the triple fault as usual.
+ */
+START_TEST(triple_fault_with_stderr_blocked)
+{
+	char *g = guest("triple");
+	char junk[4096] = { 0 };
+	int err[2], null = open("/dev/null", O_RDWR | O_CLOEXEC), st = -1;
+	u64 end;
+	pid_t pid;
+
+	ck_assert_int_ge(null, 0);
+	/* Filled without blocking; kite then gets it blocking, as a shell's pipe is. */
+	ck_assert_int_eq(pipe2(err, O_CLOEXEC | O_NONBLOCK), 0);
+	while (write(err[1], junk, sizeof(junk)) > 0)
+		;
+	ck_assert_int_eq(fcntl(err[1], F_SETFL, 0), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(err[1], 2);
+		execl(test_kite_path(), "kite", "run", "--kernel", g, (char *)NULL);
+		_exit(127);
+	}
+	close(err[1]);
+	for (end = now_ns() + 30000000000ULL; now_ns() < end; usleep(10000))
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+	if (now_ns() >= end) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		ck_abort_msg("kite hung writing to a blocked stderr");
+	}
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 3);
+	close(err[0]);
+	close(null);
 	free(g);
 }
 END_TEST
@@ -335,6 +382,7 @@ static Suite *guests_suite(void)
 	tcase_add_test(tc, console_input_by_interrupt);
 	tcase_add_test(tc, ctrl_a_x_quits);
 	tcase_add_test(tc, triple_fault_is_reported);
+	tcase_add_test(tc, triple_fault_with_stderr_blocked);
 	tcase_add_test(tc, sigterm_stops_cleanly);
 	tcase_add_test(tc, bad_input_is_one_line_error);
 	tcase_add_test(tc, mmio_devices_are_announced_and_dtb_written);
