@@ -122,7 +122,7 @@ struct blk_queue {
 	pthread_mutex_t lock;	/* free list: the worker takes, completions give back */
 	struct blk_req *free;
 	bool starved;		/* the worker stopped popping for want of a request */
-	bool unsignalled;	/* poller's: pushed completions, guest not told yet */
+	bool unsignalled;	/* reaper's: pushed completions, guest not told yet */
 	struct disk_batch batch;
 };
 
@@ -143,9 +143,11 @@ struct virtio_blk {
 	 */
 	int poll_fd;
 	struct virtq *poll_vq;
-	bool reaping;		/* poll_vq's worker is in disk_poller_run */
 	char name[24];
 };
+
+/* The device whose completions this thread is reaping (blk_reap), if any. */
+static __thread struct virtio_blk *reaping;
 
 /* ---- request pool ---- */
 
@@ -244,13 +246,17 @@ static void req_done(struct disk_req *dreq, ssize_t res)
 	if (!ok)
 		pr_debug("%s: request failed: %zd", req->bq->blk->name, res);
 	/*
-	 * On the poller, the guest hears of a whole reap at once (see
-	 * blk_reap). Only the poller's own thread sets `reaping`, and while
-	 * it polls no other thread runs completions.
+	 * In a reap, the guest hears of all its completions at once (see
+	 * blk_reap). Other threads complete requests too while the poller
+	 * reaps (the disk's helper thread, a failed submission): those
+	 * notify at once, or the reap could miss their flag.
 	 */
-	if (req->bq->blk->reaping)
+	if (reaping == req->bq->blk) {
 		req->bq->unsignalled = true;
-	req_finish(req, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR, !req->bq->blk->reaping);
+		req_finish(req, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR, false);
+		return;
+	}
+	req_finish(req, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR, true);
 }
 
 /* ---- parsing ---- */
@@ -456,9 +462,9 @@ static void blk_queue_drain(struct virtio_blk *blk, struct blk_queue *bq, bool *
  */
 static void blk_reap(struct virtio_blk *blk)
 {
-	blk->reaping = true;
+	reaping = blk;
 	disk_poller_run(blk->disk);
-	blk->reaping = false;
+	reaping = NULL;
 	for (unsigned i = 0; i < blk->nr_queues; i++) {
 		struct blk_queue *bq = &blk->queues[i];
 

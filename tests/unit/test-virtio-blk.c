@@ -50,6 +50,8 @@ static struct tring *cur = &R;
 static atomic_uint irqs_off_worker;
 /* Queue interrupts by queue (the first two queues). */
 static atomic_uint irqs_on[2];
+/* Queue 0's used index as of its latest interrupt. */
+static atomic_uint irq_used_idx;
 
 static void blk_signal_queue(struct virtio_dev *vdev, struct virtq *vq)
 {
@@ -57,6 +59,8 @@ static void blk_signal_queue(struct virtio_dev *vdev, struct virtq *vq)
 
 	if (vq->index < 2)
 		atomic_fetch_add(&irqs_on[vq->index], 1);
+	if (vq->index == 0)
+		atomic_store(&irq_used_idx, __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE));
 	pthread_getname_np(pthread_self(), name, sizeof(name));
 	if (strncmp(name, "virtio-blk/", 11))	/* the worker names: "%.10s/%u" */
 		atomic_fetch_add(&irqs_off_worker, 1);
@@ -721,6 +725,45 @@ START_TEST(test_interrupt_per_reap)
 }
 END_TEST
 
+/*
+ * Whoever completes a request, an interrupt follows its used entry: the
+ * poller's reaps, the disk's helper thread (discards, on aio), inline
+ * completions. Rounds of writes and discards mixed, so that completions
+ * from other threads land while the poller reaps: after each round, the
+ * latest interrupt must have covered every used entry.
+ */
+START_TEST(test_interrupt_after_every_completion)
+{
+	enum { ROUNDS = 60, K = 6 };
+	struct breq b;
+	u16 total = 0;
+
+	if (!blk_up(_i, "", 1))
+		return;
+	ck_assert(tdev_negotiate(V, V->device_features & ~VIRTIO_BIT(VIRTIO_F_EVENT_IDX)) &
+		  VIRTIO_STATUS_FEATURES_OK);
+	tring_init(&R, &T, QSIZE);
+	ck_assert_int_eq(tring_attach(&R, V, 0), 0);
+	tdev_driver_ok(V);
+	for (int r = 0; r < ROUNDS; r++) {
+		for (int i = 0; i < K; i++) {
+			struct blk_range rg = { .sector = 8ULL * (r * K + i) % IMG_SECTORS, .num = 8 };
+
+			if (i % 2)
+				breq_build(&b, T_DISCARD, 0, 16, 1, &rg);
+			else
+				breq_build(&b, T_OUT, rg.sector, 4096, 1, NULL);
+		}
+		kick_wait(K);
+		total += K;
+		for (int ms = 0; (u16)atomic_load(&irq_used_idx) != total && ms < WAIT_MS; ms++)
+			usleep(1000);
+		ck_assert_uint_eq((u16)atomic_load(&irq_used_idx), total);
+	}
+	blk_down();
+}
+END_TEST
+
 START_TEST(test_bad_spec)
 {
 	tvm_init(&T, 1);
@@ -748,6 +791,7 @@ static Suite *blk_suite(void)
 	tcase_add_test(tc, test_random_requests);
 	tcase_add_loop_test(tc, test_completion_thread, 0, ne);
 	tcase_add_test(tc, test_interrupt_per_reap);
+	tcase_add_loop_test(tc, test_interrupt_after_every_completion, 0, ne);
 	tcase_add_test(tc, test_bad_spec);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
