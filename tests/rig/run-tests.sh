@@ -155,7 +155,12 @@ echo "rig: L1 $(sed -n 's/^RIG-L1 ready /ready at /p' "$RIG_TMP/console")s of it
 # L1 (the emulated L1 itself sometimes freezes); their verdicts replace the
 # "no result" failures. A case that ran and failed is never re-run.
 if [ -n "$missing" ] && [ "${KITE_RIG_RETRY:-0}" != 1 ] && grep -q '^RIG-L1 ready' "$RIG_TMP/console"; then
-	echo "rig: L1 stopped before:$missing; running them in a fresh L1"
+	# Why it stopped (a panic, a soft lockup, silence) is at the end of its
+	# console; the retry's L1 overwrites $log, so keep this one beside it.
+	cp "$RIG_TMP/console" "$log.stopped"
+	echo "rig: L1 stopped before:$missing; the end of its console ($log.stopped):"
+	grep -v '^  [a-z0-9-]*| ' "$RIG_TMP/console" | tail -n 6 | sed 's/^/  l1| /'
+	echo "rig: running them in a fresh L1"
 	retry=$(KITE_RIG_RETRY=1 "$0" $missing 2>&1)
 	echo "$retry" | grep -v -E '^rig: [0-9]+ passed, [0-9]+ failed' | sed 's/^/  retry| /'
 	sum=$(echo "$retry" | grep -E '^rig: [0-9]+ passed, [0-9]+ failed' | tail -n1)
