@@ -242,40 +242,38 @@ size_t iov_size(const struct iovec *iov, unsigned cnt)
 	return n;
 }
 
-size_t iov_to_buf(const struct iovec *iov, unsigned cnt, size_t off, void *buf, size_t len)
+/* Copy len bytes between buf and the iovec's bytes from off on: to_iov says which way. */
+static size_t iov_copy(const struct iovec *iov, unsigned cnt, size_t off, u8 *buf, size_t len,
+		       bool to_iov)
 {
 	size_t done = 0;
 
 	for (unsigned i = 0; i < cnt && done < len; i++) {
+		u8 *seg;
 		size_t n;
 
 		if (off >= iov[i].iov_len) {
 			off -= iov[i].iov_len;
 			continue;
 		}
+		seg = (u8 *)iov[i].iov_base + off;
 		n = MIN(iov[i].iov_len - off, len - done);
-		memcpy((u8 *)buf + done, (u8 *)iov[i].iov_base + off, n);
+		if (to_iov)
+			memcpy(seg, buf + done, n);
+		else
+			memcpy(buf + done, seg, n);
 		done += n;
 		off = 0;
 	}
 	return done;
 }
 
+size_t iov_to_buf(const struct iovec *iov, unsigned cnt, size_t off, void *buf, size_t len)
+{
+	return iov_copy(iov, cnt, off, buf, len, false);
+}
+
 size_t iov_from_buf(const struct iovec *iov, unsigned cnt, size_t off, const void *buf, size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned i = 0; i < cnt && done < len; i++) {
-		size_t n;
-
-		if (off >= iov[i].iov_len) {
-			off -= iov[i].iov_len;
-			continue;
-		}
-		n = MIN(iov[i].iov_len - off, len - done);
-		memcpy((u8 *)iov[i].iov_base + off, (const u8 *)buf + done, n);
-		done += n;
-		off = 0;
-	}
-	return done;
+	return iov_copy(iov, cnt, off, (u8 *)buf, len, true);
 }
