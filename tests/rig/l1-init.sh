@@ -21,6 +21,13 @@ mount -t sysfs sys /sys
 mount -t tmpfs -o size=64m tmp /tmp
 # Pseudo-terminals, for rigrun -T (the winch case).
 mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts
+# khugepaged off (it wakes after an hour): collapsing huge pages in a VMM's
+# guest RAM sends a TLB-flush IPI to the CPUs running its vCPUs, and under
+# TCG's emulated SVM a CPU inside L2 has been seen to leave one unanswered
+# for 79 s, until L1's soft-lockup panic (khugepaged in
+# smp_call_function_many_cond, tests/rig/README.md). Huge pages at fault
+# time stay on.
+echo 3600000 >/sys/kernel/mm/transparent_hugepage/khugepaged/scan_sleep_millisecs
 
 for m in $(cat /rig/l1-modules); do
 	insmod "$m" || echo "RIG-L1 insmod $m failed"
