@@ -66,19 +66,8 @@ static struct iocb *req_iocb(struct disk_req *req)
 
 static void poke(struct aio *a)
 {
-	u64 one = 1;
-
-	if (write(a->ctl_fd, &one, sizeof(one)) < 0)
+	if (efd_signal(a->ctl_fd))
 		pr_warn("disk: aio: eventfd write: %m");
-}
-
-/* One read takes an eventfd's whole count: a second would only say EAGAIN. */
-static void drain(int fd)
-{
-	u64 cnt;
-
-	if (read(fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
-		pr_warn("disk: aio: eventfd read: %m");
 }
 
 static unsigned aio_submit(struct disk *disk, struct disk_req **reqs, unsigned nr)
@@ -220,10 +209,10 @@ static void *aio_thread(void *arg)
 			continue;
 		}
 		if (n > 0 && pfd[0].revents)
-			drain(a->ctl_fd);
+			efd_drain(a->ctl_fd);
 		/* Drained before the ring is read: a later completion signals again. */
 		if (n > 0 && pfd[1].revents) {
-			drain(a->efd);
+			efd_drain(a->efd);
 			reap(disk);
 		}
 	}
@@ -268,7 +257,7 @@ static void aio_poller_run(struct disk *disk)
 {
 	struct aio *a = disk->engine;
 
-	drain(a->efd);
+	efd_drain(a->efd);
 	reap(disk);
 }
 

@@ -128,14 +128,6 @@ static u8 modem_status(const struct serial8250 *s)
 	       ((m & MCR_OUT1) ? MSR_RI : 0) | ((m & MCR_OUT2) ? MSR_DCD : 0);
 }
 
-static void efd_signal(int efd)
-{
-	u64 one = 1;
-
-	if (write(efd, &one, sizeof(one)) < 0)
-		pr_debug("serial: cannot signal the console loop");
-}
-
 /*
  * With bytes already waiting, the console loop is polling for POLLOUT and
  * will write this one after them; otherwise try now.
@@ -152,14 +144,14 @@ static void transmit(struct serial8250 *s, u8 c)
 	}
 	if (!term_ring_put(&s->tx, &c, 1) || !idle)
 		return;
-	if (term_ring_flush(&s->tx, &s->out) == -EAGAIN)
-		efd_signal(s->tx_efd);
+	if (term_ring_flush(&s->tx, &s->out) == -EAGAIN && efd_signal(s->tx_efd))
+		pr_debug("serial: cannot signal the console loop");
 }
 
 static void signal_room(struct serial8250 *s, bool was_full)
 {
-	if (was_full)
-		efd_signal(s->room_efd);
+	if (was_full && efd_signal(s->room_efd))
+		pr_debug("serial: cannot signal receive room");
 }
 
 static u8 reg_read(struct serial8250 *s, u64 off)
@@ -363,11 +355,8 @@ void serial8250_tx_poll(struct serial8250 *s, struct pollfd *p)
 
 void serial8250_tx_flush(struct serial8250 *s)
 {
-	u64 v;
-
 	/* Drained before the ring is looked at: a later signal is never lost. */
-	while (read(s->tx_efd, &v, sizeof(v)) == sizeof(v))
-		;
+	efd_drain(s->tx_efd);
 	pthread_mutex_lock(&s->lock);
 	term_ring_flush(&s->tx, &s->out);
 	pthread_mutex_unlock(&s->lock);

@@ -70,6 +70,14 @@ int fd_reopen_nonblock(int fd);
 int read_full(int fd, void *buf, size_t len);
 int write_full(int fd, const void *buf, size_t len);
 
+/*
+ * eventfd wake-ups. efd_signal adds 1 (the reader wakes): 0 or -errno.
+ * efd_drain takes the whole count of a non-blocking, non-semaphore
+ * eventfd in one read: nothing there is not an error.
+ */
+int efd_signal(int fd);
+void efd_drain(int fd);
+
 /* Monotonic clock in nanoseconds. */
 u64 now_ns(void);
 

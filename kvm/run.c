@@ -95,14 +95,6 @@ static void console_input(struct vm *vm, struct console *c)
 	c->off += serial8250_feed(c->uart, (u8 *)c->pending + c->off, c->npending - c->off);
 }
 
-static void drain(int fd)
-{
-	u64 v;
-
-	if (read(fd, &v, sizeof(v)) < 0)
-		return;		/* nonblocking: nothing there */
-}
-
 void vm_term_resized(struct vm *vm)
 {
 	if (vm->term_resized)
@@ -152,7 +144,7 @@ static void main_loop(struct vm *vm, int sigfd)
 		if (fds[4].revents)
 			serial8250_tx_flush(vm->serial);
 		if (fds[3].revents & POLLIN)
-			drain(fds[3].fd);
+			efd_drain(fds[3].fd);
 		if (fds[2].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL) || (fds[3].revents & POLLIN))
 			console_input(vm, &con);
 	}

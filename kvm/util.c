@@ -210,6 +210,21 @@ int write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int efd_signal(int fd)
+{
+	u64 one = 1;
+
+	return write(fd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+}
+
+void efd_drain(int fd)
+{
+	u64 v;
+
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		pr_warn("eventfd %d: read: %m", fd);
+}
+
 u64 now_ns(void)
 {
 	struct timespec ts;

@@ -72,22 +72,6 @@ struct virtio_console {
 	bool in_eof;
 };
 
-static void efd_signal(int fd)
-{
-	u64 one = 1;
-
-	if (write(fd, &one, sizeof(one)) != sizeof(one))
-		pr_debug("virtio-console: eventfd: %s", strerror(errno));
-}
-
-static void efd_drain(int fd)
-{
-	u64 v;
-
-	while (read(fd, &v, sizeof(v)) == sizeof(v))
-		;
-}
-
 /* ---- guest output ---- */
 
 /*
@@ -183,7 +167,8 @@ static void console_queue_notify(struct virtio_dev *vdev, struct virtq *vq)
 	if (vq->index == TXQ)
 		console_tx(con, vq);
 	else
-		efd_signal(con->rx_kick_fd);	/* new receive buffers */
+		if (efd_signal(con->rx_kick_fd))	/* new receive buffers */
+			pr_debug("virtio-console: eventfd: %m");
 }
 
 /* ---- guest input ---- */
@@ -301,7 +286,8 @@ static void console_reset(struct virtio_dev *vdev)
 	con->tx.busy = con->tx.blocked = false;
 	if (!con->rx_running)
 		return;
-	efd_signal(con->rx_stop_fd);
+	if (efd_signal(con->rx_stop_fd))
+		pr_debug("virtio-console: eventfd: %m");
 	pthread_join(con->rx_thread, NULL);
 	efd_drain(con->rx_stop_fd);
 	efd_drain(con->rx_kick_fd);

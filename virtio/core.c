@@ -96,15 +96,6 @@ int virtio_transport_attach(struct virtio_dev *vdev, const struct virtio_transpo
 
 /* ---- workers ---- */
 
-/* One read takes an eventfd's whole count (no EFD_SEMAPHORE): no need for a second. */
-static void drain_eventfd(int fd)
-{
-	u64 v;
-
-	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		pr_debug("eventfd read: %s", strerror(errno));
-}
-
 static void worker_service(struct virtio_worker *w)
 {
 	struct virtio_dev *vdev = w->vdev;
@@ -182,7 +173,7 @@ static void *worker_main(void *arg)
 		if (pfd[1].revents)
 			break;
 		if (pfd[0].revents)
-			drain_eventfd(w->kick_fd);
+			efd_drain(w->kick_fd);
 		/* A kick, or a host fd a queue was waiting for: service again. */
 		ready = pfd[0].revents;
 		for (unsigned i = 2; i < n; i++)
@@ -207,7 +198,7 @@ static void workers_stop(struct virtio_dev *vdev)
 		pr_err("%s: cannot stop workers: %s", vdev->name, strerror(errno));
 	for (unsigned i = 0; i < vdev->nr_workers; i++)
 		pthread_join(vdev->workers[i].thread, NULL);
-	drain_eventfd(vdev->stop_fd);
+	efd_drain(vdev->stop_fd);
 	free(vdev->workers);
 	vdev->workers = NULL;
 	vdev->nr_workers = 0;
