@@ -261,23 +261,6 @@ static void req_done(struct disk_req *dreq, ssize_t res)
 
 /* ---- parsing ---- */
 
-/* Drop `len` bytes from the front of iov[0..*cnt): returns the new start. */
-static struct iovec *iov_skip_front(struct iovec *iov, unsigned *cnt, size_t len)
-{
-	while (*cnt && len) {
-		size_t n = MIN(len, iov->iov_len);
-
-		iov->iov_base = (u8 *)iov->iov_base + n;
-		iov->iov_len -= n;
-		len -= n;
-		if (!iov->iov_len) {
-			iov++;
-			(*cnt)--;
-		}
-	}
-	return iov;
-}
-
 /* Is [sector, sector + bytes / 512) inside the disk? bytes is a multiple of 512. */
 static bool sectors_ok(struct virtio_blk *blk, u64 sector, u64 bytes)
 {

@@ -90,22 +90,6 @@ struct virtio_console {
  * must not stall.
  */
 
-/* iov[0..cnt) without its first `skip` bytes, into rest; returns the segments. */
-static int iov_skip(const struct iovec *iov, unsigned cnt, size_t skip, struct iovec *rest)
-{
-	int n = 0;
-
-	for (unsigned i = 0; i < cnt; i++) {
-		if (skip >= iov[i].iov_len) {
-			skip -= iov[i].iov_len;
-			continue;
-		}
-		rest[n++] = (struct iovec){ (u8 *)iov[i].iov_base + skip, iov[i].iov_len - skip };
-		skip = 0;
-	}
-	return n;
-}
-
 /* Write what stdout takes of the current chain; false while some is left. */
 static bool tx_write(struct virtio_console *con)
 {
@@ -113,8 +97,12 @@ static bool tx_write(struct virtio_console *con)
 
 	while (tx->done < tx->elem.out_len) {
 		struct iovec rest[CONSOLE_MAX_SEGS];
-		int cnt = iov_skip(tx->iov, tx->elem.nr_out, tx->done, rest);
-		ssize_t n = term_out_writev(&con->out, rest, cnt);
+		unsigned cnt = tx->elem.nr_out;
+		ssize_t n;
+
+		/* The chain stays as popped: what is left of it, in a copy. */
+		memcpy(rest, tx->iov, cnt * sizeof(rest[0]));
+		n = term_out_writev(&con->out, iov_skip_front(rest, &cnt, tx->done), cnt);
 
 		if (n < 0)
 			return true;	/* output gone: drop the rest */

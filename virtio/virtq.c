@@ -242,6 +242,23 @@ size_t iov_size(const struct iovec *iov, unsigned cnt)
 	return n;
 }
 
+/* Drop `len` bytes from the front of iov[0..*cnt): returns the new start. */
+struct iovec *iov_skip_front(struct iovec *iov, unsigned *cnt, size_t len)
+{
+	while (*cnt && len) {
+		size_t n = MIN(len, iov->iov_len);
+
+		iov->iov_base = (u8 *)iov->iov_base + n;
+		iov->iov_len -= n;
+		len -= n;
+		if (!iov->iov_len) {
+			iov++;
+			(*cnt)--;
+		}
+	}
+	return iov;
+}
+
 /* Copy len bytes between buf and the iovec's bytes from off on: to_iov says which way. */
 static size_t iov_copy(const struct iovec *iov, unsigned cnt, size_t off, u8 *buf, size_t len,
 		       bool to_iov)
