@@ -47,9 +47,7 @@ static const char kick_tag;
 
 static void kick_thread(struct uring *u)
 {
-	u64 one = 1;
-
-	if (!atomic_exchange(&u->kicked, true) && write(u->kick_efd, &one, sizeof(one)) < 0)
+	if (!atomic_exchange(&u->kicked, true) && efd_signal(u->kick_efd))
 		pr_warn("disk: uring: eventfd write: %m");
 }
 
@@ -178,16 +176,13 @@ static void *uring_thread(void *arg)
 	}
 	while (!atomic_load(&u->stop)) {
 		if (!u->poll_armed) {
-			u64 cnt;
-
 			/*
 			 * The poll fired: reset the eventfd before re-arming
 			 * (always: a kicker may be between its flag and its
 			 * write), then take what woke us in disk_kick below.
 			 */
 			atomic_store(&u->kicked, false);
-			if (read(u->kick_efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
-				pr_warn("disk: uring: eventfd read: %m");
+			efd_drain(u->kick_efd);
 			arm_kick(u);
 		}
 		disk_kick(disk);
