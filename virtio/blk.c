@@ -232,7 +232,7 @@ static void req_finish(struct blk_req *req, u8 status, bool notify)
 static void req_done(struct disk_req *dreq, ssize_t res)
 {
 	struct blk_req *req = container_of(dreq, struct blk_req, dreq);
-	bool ok = res >= 0;
+	bool ok = res >= 0, defer;
 
 	/* Reads and writes must transfer everything they asked for. */
 	if (ok && (dreq->op == DISK_OP_READ || dreq->op == DISK_OP_WRITE))
@@ -251,12 +251,10 @@ static void req_done(struct disk_req *dreq, ssize_t res)
 	 * reaps (the disk's helper thread, a failed submission): those
 	 * notify at once, or the reap could miss their flag.
 	 */
-	if (reaping == req->bq->blk) {
+	defer = reaping == req->bq->blk;
+	if (defer)
 		req->bq->unsignalled = true;
-		req_finish(req, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR, false);
-		return;
-	}
-	req_finish(req, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR, true);
+	req_finish(req, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR, !defer);
 }
 
 /* ---- parsing ---- */
