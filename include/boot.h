@@ -182,8 +182,12 @@ int boot_setup_long64(struct vcpu *vcpu, const struct boot_entry *entry);
 #define ACPI_SLP_TYP_S5		5
 int acpi_build(u8 *buf, u64 len, unsigned nr_cpus, const u8 *aml, u64 aml_len,
 	       u64 *rsdp);
-/* Sum of all bytes == 0, as every ACPI table must be. */
-u8 acpi_checksum(const u8 *p, u64 len);
+/*
+ * The byte that makes p[0..len) sum to 0 mod 256 (with the checksum field
+ * 0 while it is computed), as ACPI, MP and SMBIOS tables must; over a
+ * finished table, 0.
+ */
+u8 boot_checksum(const u8 *p, u64 len);
 int acpi_setup(struct vm *vm, u64 *rsdp);
 /*
  * A device that an ACPI guest finds only through the DSDT (the PCI host

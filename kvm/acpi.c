@@ -76,15 +76,6 @@ static void put16(u8 *p, u16 v) { memcpy(p, &v, 2); }
 static void put32(u8 *p, u32 v) { memcpy(p, &v, 4); }
 static void put64(u8 *p, u64 v) { memcpy(p, &v, 8); }
 
-u8 acpi_checksum(const u8 *p, u64 len)
-{
-	u8 sum = 0;
-
-	while (len--)
-		sum += *p++;
-	return -sum;
-}
-
 /* Reserve len bytes, aligned; returns NULL when the area is full. */
 static u8 *alloc(struct acpi_buf *b, u64 len, u64 align)
 {
@@ -127,7 +118,7 @@ static void seal(u8 *t)
 
 	memcpy(&len, t + 4, 4);
 	t[9] = 0;
-	t[9] = acpi_checksum(t, len);
+	t[9] = boot_checksum(t, len);
 }
 
 /*
@@ -400,8 +391,8 @@ int acpi_build(u8 *buf, u64 len, unsigned nr_cpus, const u8 *aml, u64 aml_len,
 	rsdp[15] = 2;			/* ACPI 2.0+: use the XSDT */
 	put32(rsdp + 20, 36);
 	put64(rsdp + 24, gpa(&b, xsdt));
-	rsdp[8] = acpi_checksum(rsdp, 20);
-	rsdp[32] = acpi_checksum(rsdp, 36);
+	rsdp[8] = boot_checksum(rsdp, 20);
+	rsdp[32] = boot_checksum(rsdp, 36);
 	*rsdp_gpa = gpa(&b, rsdp);
 	return 0;
 }

@@ -230,3 +230,12 @@ int boot_setup_bsp(struct vcpu *vcpu, const struct boot_entry *entry)
 	}
 	return 0;
 }
+
+u8 boot_checksum(const u8 *p, u64 len)
+{
+	u8 sum = 0;
+
+	while (len--)
+		sum += *p++;
+	return -sum;
+}

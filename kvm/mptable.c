@@ -45,15 +45,6 @@
 static void put16(u8 *p, u16 v) { memcpy(p, &v, 2); }
 static void put32(u8 *p, u32 v) { memcpy(p, &v, 4); }
 
-static u8 checksum(const u8 *p, u64 len)
-{
-	u8 sum = 0;
-
-	while (len--)
-		sum += *p++;
-	return -sum;
-}
-
 u64 mptable_size(unsigned nr_cpus)
 {
 	/* header, CPUs, 2 buses, IOAPIC, 15 ISA IRQs, PCI INTA#s, 2 local interrupts */
@@ -141,7 +132,7 @@ int mptable_build(u8 *fp, u8 *cfg, u64 cfg_len, unsigned nr_cpus)
 	memcpy(cfg + 16, "KITEVMM     ", 12);
 	put16(cfg + 34, entries);
 	put32(cfg + 36, LAPIC_BASE);
-	cfg[7] = checksum(cfg, len);
+	cfg[7] = boot_checksum(cfg, len);
 
 	memset(fp, 0, 16);
 	memcpy(fp, "_MP_", 4);
@@ -149,7 +140,7 @@ int mptable_build(u8 *fp, u8 *cfg, u64 cfg_len, unsigned nr_cpus)
 	fp[8] = 1;		/* length in 16-byte units */
 	fp[9] = MP_SPEC_REV;
 	/* feature bytes 0: the configuration table is present, virtual wire */
-	fp[10] = checksum(fp, 16);
+	fp[10] = boot_checksum(fp, 16);
 	return 0;
 }
 

@@ -121,15 +121,6 @@ static void tail(struct smbios_writer *w)
 		end_structure(w);
 }
 
-static u8 checksum(const u8 *p, u64 len)
-{
-	u8 sum = 0;
-
-	while (len--)
-		sum += *p++;
-	return -sum;
-}
-
 int smbios_build(u8 *buf, u64 len, u64 gpa, const u8 uuid[16])
 {
 	struct smbios_writer w = { .buf = buf, .len = len, .used = SMBIOS_ENTRY_LEN };
@@ -154,7 +145,7 @@ int smbios_build(u8 *buf, u64 len, u64 gpa, const u8 uuid[16])
 	memcpy(ep + 12, &table_len, 4);
 	gpa += SMBIOS_ENTRY_LEN;
 	memcpy(ep + 16, &gpa, 8);
-	ep[5] = checksum(ep, SMBIOS_ENTRY_LEN);
+	ep[5] = boot_checksum(ep, SMBIOS_ENTRY_LEN);
 	return 0;
 }
 

@@ -30,7 +30,7 @@ static u8 *sdt(u64 gpa, const char *sig)
 
 	ck_assert_int_eq(memcmp(t, sig, 4), 0);
 	at(gpa, len);
-	ck_assert_uint_eq(acpi_checksum(t, len), 0);
+	ck_assert_uint_eq(boot_checksum(t, len), 0);
 	return t;
 }
 
@@ -59,8 +59,8 @@ static u8 *build(unsigned cpus)
 	ck_assert_uint_eq(rsdp_gpa % 16, 0);
 	rsdp = at(rsdp_gpa, 36);
 	ck_assert_int_eq(memcmp(rsdp, "RSD PTR ", 8), 0);
-	ck_assert_uint_eq(acpi_checksum(rsdp, 20), 0);
-	ck_assert_uint_eq(acpi_checksum(rsdp, 36), 0);
+	ck_assert_uint_eq(boot_checksum(rsdp, 20), 0);
+	ck_assert_uint_eq(boot_checksum(rsdp, 36), 0);
 	ck_assert_uint_eq(rsdp[15], 2);
 	return sdt(g64(rsdp, 24), "XSDT");
 }

@@ -193,7 +193,7 @@ START_TEST(device_aml_in_the_dsdt)
 	ck_assert_int_eq(memcmp(fadt, "FACP", 4), 0);
 	dsdt = ram(g32(fadt, 40), 36);
 	ck_assert_ptr_nonnull(memmem(dsdt, g32(dsdt, 4), "_SB_\x08KI", 7));
-	ck_assert_uint_eq(acpi_checksum(dsdt, g32(dsdt, 4)), 0);
+	ck_assert_uint_eq(boot_checksum(dsdt, g32(dsdt, 4)), 0);
 	ck_assert_int_eq(acpi_add_dsdt_aml(&vm, big_aml), 0);
 	ck_assert_int_eq(acpi_setup(&vm, &rsdp), -ENOSPC);
 }
