@@ -247,6 +247,32 @@ void vcpu_dump(struct vcpu *vcpu, const char *why)
 	pr_info("vCPU %u: %s\n%s", vcpu->id, why, buf);
 }
 
+/*
+ * On AMD (SVM) KVM reinitializes the vCPU when it intercepts a shutdown:
+ * the state is undefined after one, so by the time we see the exit the
+ * registers are the reset vector's. A dump of those would send whoever
+ * debugs the guest to 0xfffffff0; say so instead. (Intel keeps the state.)
+ */
+static bool vcpu_was_reset(struct vcpu *vcpu)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 || ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0)
+		return false;
+	return r.rip == 0xfff0 && s.cs.base == 0xffff0000 && !(s.cr0 & 1)	/* CR0.PE */;
+}
+
+static void vcpu_dump_shutdown(struct vcpu *vcpu)
+{
+	if (vcpu_was_reset(vcpu))
+		pr_info("vCPU %u: guest triple-faulted (shutdown)\n"
+			"  (no registers to show: KVM reset the vCPU at the shutdown, as it "
+			"does on AMD SVM)", vcpu->id);
+	else
+		vcpu_dump_shutdown(vcpu);
+}
+
 static void handle_io(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -294,7 +320,7 @@ static bool handle_exit(struct vcpu *vcpu)
 		vm_stop(vcpu->vm, KITE_EXIT_GUEST_OFF);
 		return false;
 	case KVM_EXIT_SHUTDOWN:
-		vcpu_dump(vcpu, "guest triple-faulted (shutdown)");
+		vcpu_dump_shutdown(vcpu);
 		vm_stop(vcpu->vm, KITE_EXIT_TRIPLE_FAULT);
 		return false;
 	case KVM_EXIT_SYSTEM_EVENT:

@@ -125,6 +125,21 @@ START_TEST(ctrl_a_x_quits)
 }
 END_TEST
 
+/* The host's KVM runs guests with AMD SVM (the rig's L1 does). */
+static bool cpu_has_svm(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[4096];
+	bool svm = false;
+
+	ck_assert_ptr_nonnull(f);
+	while (!svm && fgets(line, sizeof(line), f))
+		svm = !strncmp(line, "flags", 5) &&
+		      (strstr(line, " svm ") || strstr(line, " svm\n"));
+	fclose(f);
+	return svm;
+}
+
 START_TEST(triple_fault_is_reported)
 {
 	struct test_proc p;
@@ -133,9 +148,15 @@ START_TEST(triple_fault_is_reported)
 	ck_assert_int_eq(kite(&p, NULL, "--kernel", g, NULL, NULL, NULL, NULL), 3);
 	ck_assert_ptr_nonnull(strstr(p.out, "about to triple fault\n"));
 	ck_assert_ptr_nonnull(strstr(p.err, "triple-faulted"));
-	/* The diagnostic shows registers and the faulting bytes (ud2). */
-	ck_assert_ptr_nonnull(strstr(p.err, "rip "));
-	ck_assert_ptr_nonnull(strstr(p.err, ": 0f 0b"));
+	if (cpu_has_svm()) {
+		/* AMD's KVM resets the vCPU at a shutdown: nothing to dump. */
+		ck_assert_msg(strstr(p.err, "KVM reset the vCPU at the shutdown"), "%s", p.err);
+		ck_assert_msg(!strstr(p.err, "rip "), "%s", p.err);
+	} else {
+		/* The diagnostic shows registers and the faulting bytes (ud2). */
+		ck_assert_msg(strstr(p.err, "rip "), "%s", p.err);
+		ck_assert_msg(strstr(p.err, ": 0f 0b"), "%s", p.err);
+	}
 	test_proc_free(&p);
 	free(g);
 }

@@ -11,6 +11,7 @@
 #   RIG-L1 ready UPTIME            /dev/kvm is there
 #   RIG-RESULT NAME PASS|FAIL DETAIL
 #   RIG-BENCH VMM RUN status=N init_ms=N wall_ms=N user_ms=N sys_ms=N guest_ms=N ...
+#   RIG-PROG NAME status=N timed_out=0|1 orphans=0|1   (a host test program)
 #   RIG-L1 done
 /bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
@@ -684,6 +685,22 @@ rig_case_mini_pvh() {	# rig_case_mini_pvh NAME TIMEOUT
 	[ "$cpus" = 1 ] || why="$why cpus=$cpus(want 1)"
 	l2_line "$1" "RIG-L2 modules built-in" >/dev/null || why="$why not-the-mini-kernel"
 	rig_result "$1" "cpus=$cpus memtotal_kb=$(l2_field "$1" memtotal_kb) uptime=$(l2_field "$1" uptime) init_ms=$(sed -n 's/^RIGRUN-MARK RIG-L2-INIT //p' "/tmp/$1.res")"
+}
+
+# A test program built on the host (tests/kvm, packed by
+# rig_tests_segment) run here because L1 has the /dev/kvm the host lacks:
+# its output on the console as "  prog:NAME| ...", then
+# "RIG-PROG NAME status=N timed_out=0|1 orphans=0|1" (rigrun's figures).
+# The host's tests/run-tests.sh counts it like a program run on the host.
+# CK_LOG_FILE_NAME=- logs each test to stdout as it ends, so a long program
+# keeps the console alive for the stall watchdog.
+rig_prog() {	# rig_prog NAME TIMEOUT
+	name=prog-$1
+	(cd /tmp && O=/rig/build KITE=/rig/bin/kite CK_LOG_FILE_NAME=- \
+		rigrun -t "$2" -o "/tmp/$name.log" -p "  prog:$1| " -r "/tmp/$name.res" \
+		-- "/rig/tests/$1" </dev/null)
+	echo "RIG-PROG $1 status=$(res_field "$name" status)" \
+		"timed_out=$(res_field "$name" timed_out) orphans=$(res_field "$name" orphans)"
 }
 
 # One boot for the benchmark (1 vCPU, 256 MiB, quiet): figures only, no

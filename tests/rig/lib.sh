@@ -231,6 +231,34 @@ rig_bin_segment() {
 	echo "$seg"
 }
 
+# rig_tests_segment PROGRAM...: host-built test programs (tests/kvm) for
+# L1, where /dev/kvm is: each as /rig/tests/NAME, the test guests they
+# boot ($O/guest/*.elf) as /rig/build/guest/, and the host tools they run
+# that busybox lacks or differs in (coreutils timeout --preserve-status,
+# util-linux setpriv), each with its libraries. Sets RIG_SEG_TESTS.
+rig_tests_segment() {
+	local top=$(cd "$RIG_SRC/../.." && pwd) o tools libs key d p t
+	o=${O:-build}
+	case $o in /*) ;; *) o=$top/$o ;; esac
+	tools=$(command -v timeout setpriv) || rig_die "no timeout or setpriv on the host"
+	libs=$(for p in "$@" $tools; do rig_libs "$p"; done | sort -u)
+	key=$(rig_key "tests" "$@" $tools $libs "$o"/guest/*.elf)
+	RIG_SEG_TESTS=$RIG_CACHE/seg-tests-$key.cpio
+	[ -s "$RIG_SEG_TESTS" ] && return
+	d=$(mktemp -d "$RIG_TMP/stage.XXXXXX")
+	mkdir -p "$d/rig/tests" "$d/rig/build/guest" "$d/usr/bin"
+	for p in "$@"; do
+		cp "$p" "$d/rig/tests/" || rig_die "cannot pack $p for L1"
+	done
+	cp "$o"/guest/*.elf "$d/rig/build/guest/" || rig_die "no test guests in $o/guest (make guests)"
+	for t in $tools; do
+		cp "$t" "$d/usr/bin/"
+	done
+	rig_copy_libs "$d" $libs
+	rig_cpio "$d" "$RIG_SEG_TESTS"
+	rm -rf "$d"
+}
+
 # rig_qemu_segment: QEMU for inside L1 (inner VMM and bench peer), with
 # its libraries and the firmware microvm loads. Sets RIG_SEG_QEMU.
 rig_qemu_segment() {
@@ -289,7 +317,7 @@ rig_prune() {
 }
 
 # rig_prepare [qemu] [fio]: everything but the plan; "qemu" adds QEMU for
-# L1, "fio" the fio image. The kite under test is $KITE (default: ./kite
+# L1, "fio" the fio image; test programs for L1 are in RIG_TEST_PROGS. The kite under test is $KITE (default: ./kite
 # of this tree).
 rig_prepare() {
 	[ -n "${RIG_TMP:-}" ] || rig_tmp_init
@@ -312,6 +340,10 @@ rig_prepare() {
 		fio) rig_fio_segment; RIG_SEGS+=("$RIG_SEG_FIO") ;;
 		esac
 	done
+	if [ -n "${RIG_TEST_PROGS:-}" ]; then
+		rig_tests_segment $RIG_TEST_PROGS
+		RIG_SEGS+=("$RIG_SEG_TESTS")
+	fi
 	touch "${RIG_SEGS[@]}" "$RIG_L2_INITRD" "$RIG_RIGRUN"
 	rig_prune
 }

@@ -39,8 +39,17 @@
 #            again instead of insmod; blk-mq cannot count interrupts per
 #            queue, mmio has one per device)
 #
+# Test programs: an argument that is a path (it has a slash) names a test
+# program built on the host (tests/kvm/test-*) that runs in the same L1,
+# before the cases, because L1 has the /dev/kvm this host may lack
+# (tests/run-tests.sh sends them here then). Its output and exit status go
+# to $KITE_RIG_PROG_OUT/NAME.log and NAME.rc for the caller to count as
+# it counts programs run on the host; the rig's own summary counts cases
+# only. Each program is bounded by KITE_RIG_PROG_TIMEOUT (600 s).
+#
 # Each case is bounded (KITE_RIG_CASE_TIMEOUT, default 90 s) and must leave
-# no process behind. Arguments select cases by name; KITE_RIG_VERBOSE=1
+# no process behind. Arguments select cases by name (`all`: every case);
+# KITE_RIG_VERBOSE=1
 # boots the guest without `quiet` and shows each failing case's whole log. Prints one line per
 # case and "rig: N passed, N failed"; exits 77 (skip) only without
 # qemu-system-x86_64. The L1 console log is kept in $RIG_CACHE/last-tests.log.
@@ -56,7 +65,18 @@ all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic
 mini_cases="mmio-boot pci-boot pci-intx pvh-vmlinux"
 [ "$inner" = qemu ] && mini_cases="mmio-boot pvh-vmlinux"
 all_cases+=" $mini_cases blk-rw-mmio blk-readback-mmio blk-ro-mmio blk-reload-mmio blk-mq-mmio"
-cases=${*:-$all_cases}
+progs= cases=
+for a in "${@:-all}"; do
+	case $a in
+	*/*) [ -x "$a" ] || { echo "rig: no test program $a"; exit 2; }
+	     progs+=" $a" ;;
+	all) cases+=" $all_cases" ;;
+	*) cases+=" $a" ;;
+	esac
+done
+prog_secs=${KITE_RIG_PROG_TIMEOUT:-600}
+prog_out=${KITE_RIG_PROG_OUT:-$RIG_CACHE/last-progs}
+mkdir -p "$prog_out"
 
 if ! command -v qemu-system-x86_64 >/dev/null 2>&1; then
 	echo "SKIP: no qemu-system-x86_64 for the nested rig (make deps)"
@@ -68,6 +88,9 @@ mini=
 # The guest kernel boots quiet (its console costs seconds here); for
 # debugging a failing case, KITE_RIG_VERBOSE=1 shows its whole log.
 [ "${KITE_RIG_VERBOSE:-0}" = 1 ] && plan+=$'\n''L2_CMDLINE=$L2_CMDLINE_VERBOSE'
+for p in $progs; do
+	plan+=$'\n'"rig_prog ${p##*/} $prog_secs"
+done
 for c in $cases; do
 	case $c in
 	boot-*cpu-*)
@@ -91,12 +114,16 @@ for c in $cases; do
 	esac
 done
 ncases=$(wc -w <<<"$cases")
+nprogs=$(wc -w <<<"$progs")
 
 # A rig that cannot be built (no network for the kernel, say) fails
 # every case, with the reason, and still gives the summary line.
 rig_die() {
 	echo "rig: error: $*"
-	for c in $cases; do echo "  FAIL  $c: the rig could not be built"; done
+	for c in $cases $progs; do echo "  FAIL  $c: the rig could not be built"; done
+	for p in $progs; do
+		echo "rig: error: $*" >"$prog_out/${p##*/}.log"; echo 1 >"$prog_out/${p##*/}.rc"
+	done
 	echo "rig: 0 passed, $ncases failed"
 	exit 1
 }
@@ -112,16 +139,39 @@ if [ -n "$mini" ]; then
 		echo "rig: the mini kernel (guest/linux/build.sh) failed to build"
 	fi
 fi
+export RIG_TEST_PROGS=$progs
 if [ "$inner" = qemu ]; then rig_prepare qemu; else rig_prepare; fi
-echo "rig: inner VMM $inner${KITE:+ ($KITE)}, cases: $cases"
+echo "rig: inner VMM $inner${KITE:+ ($KITE)}, cases:$cases${progs:+, programs:$progs}"
 log=$RIG_CACHE/last-tests.log
 # Silent for longer than a case may take: L1 froze (see rig_watch_stall).
+# A test program prints as each of its tests ends; its slowest test is
+# bounded by its own Check timeout, well under a case's allowance.
 RIG_STALL_SECS=${KITE_RIG_STALL:-$((secs * 2 + 60))} \
-	rig_boot_l1 "$plan" $((ncases * (secs + 10) + 60)) "$log" quiet
+	rig_boot_l1 "$plan" $((ncases * (secs + 10) + nprogs * (prog_secs + 10) + 60)) "$log" quiet
 rc=$?
 tr -d '\r' <"$RIG_L1_LOG" >"$RIG_TMP/console"
 
-passed=0 failed=0 missing=
+passed=0 failed=0 missing= prog_failed=0
+# A program's console lines become its log; its status (a timeout or a
+# process left behind fails it whatever it printed) its .rc, for the caller.
+for p in $progs; do
+	n=${p##*/}
+	line=$(grep -m1 "^RIG-PROG $n " "$RIG_TMP/console")
+	if [ -z "$line" ]; then
+		echo "  FAIL  $n: no result from L1 (qemu exit $rc)"
+		missing="$missing $p"
+		continue
+	fi
+	st=$(sed -n 's/.* status=\([0-9]*\).*/\1/p' <<<"$line")
+	why=
+	case $line in *timed_out=1*) why="$why timed out after ${prog_secs}s in L1" ;; esac
+	case $line in *orphans=1*) why="$why left processes behind" ;; esac
+	{ sed -n "s/^  prog:$n| //p" "$RIG_TMP/console"; [ -z "$why" ] || echo "rig:$why"; } \
+		>"$prog_out/$n.log"
+	{ [ -z "$why" ] && echo "${st:-1}"; } >"$prog_out/$n.rc" || echo 1 >"$prog_out/$n.rc"
+	[ "$(cat "$prog_out/$n.rc")" = 0 ] || prog_failed=$((prog_failed + 1))
+	echo "  PROG  $n: status ${st:--}${why:+,$why} ($(grep -E '^[^ ]+: [0-9]+ passed' "$prog_out/$n.log" | tail -n1))"
+done
 for c in $cases; do
 	line=$(grep -m1 "^RIG-RESULT $c " "$RIG_TMP/console")
 	if [ -z "$line" ]; then
@@ -164,7 +214,7 @@ if [ -n "$missing" ] && [ "${KITE_RIG_RETRY:-0}" != 1 ] && grep -q '^RIG-L1 read
 	retry=$(KITE_RIG_RETRY=1 "$0" $missing 2>&1)
 	echo "$retry" | grep -v -E '^rig: [0-9]+ passed, [0-9]+ failed' | sed 's/^/  retry| /'
 	sum=$(echo "$retry" | grep -E '^rig: [0-9]+ passed, [0-9]+ failed' | tail -n1)
-	set -- $missing
+	set -- $(tr ' ' '\n' <<<"$missing" | grep -v /)	# cases; programs left their files
 	failed=$((failed - $#))
 	if [ -n "$sum" ]; then
 		passed=$((passed + $(sed -E 's/rig: ([0-9]+) passed.*/\1/' <<<"$sum")))
@@ -174,4 +224,6 @@ if [ -n "$missing" ] && [ "${KITE_RIG_RETRY:-0}" != 1 ] && grep -q '^RIG-L1 read
 	fi
 fi
 echo "rig: $passed passed, $failed failed"
-[ $failed = 0 ]
+# The caller that asked for the programs' files counts them; run by hand,
+# a failed program fails the run too.
+[ $failed = 0 ] && { [ -n "${KITE_RIG_PROG_OUT:-}" ] || [ $prog_failed = 0 ]; }
