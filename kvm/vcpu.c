@@ -260,7 +260,7 @@ static bool vcpu_was_reset(struct vcpu *vcpu)
 
 	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) < 0 || ioctl(vcpu->fd, KVM_GET_SREGS, &s) < 0)
 		return false;
-	return r.rip == 0xfff0 && s.cs.base == 0xffff0000 && !(s.cr0 & 1)	/* CR0.PE */;
+	return r.rip == 0xfff0 && s.cs.base == 0xffff0000 && !(s.cr0 & 1 /* CR0.PE */);
 }
 
 static void vcpu_dump_shutdown(struct vcpu *vcpu)
@@ -270,7 +270,7 @@ static void vcpu_dump_shutdown(struct vcpu *vcpu)
 			"  (no registers to show: KVM reset the vCPU at the shutdown, as it "
 			"does on AMD SVM)", vcpu->id);
 	else
-		vcpu_dump_shutdown(vcpu);
+		vcpu_dump(vcpu, "guest triple-faulted (shutdown)");
 }
 
 static void handle_io(struct vcpu *vcpu)
