@@ -74,7 +74,7 @@ if [ $rig_on = 1 ]; then
 	log=$(mktemp) progs=$(mktemp -d)
 	[ ${#l1_progs[@]} = 0 ] ||
 		echo "  (no usable /dev/kvm here: ${#l1_progs[@]} KVM test programs run in the rig's L1)"
-	KITE_RIG_PROG_OUT=$progs timeout -k 5 2400 "$here/rig/run-tests.sh" "${l1_progs[@]}" all \
+	KITE_RIG_PROG_OUT=$progs timeout -k 5 3600 "$here/rig/run-tests.sh" "${l1_progs[@]}" all \
 		>"$log" 2>&1
 	rc=$?
 	cat "$log" | grep -v -E '^[^ ]+: [0-9]+ passed, [0-9]+ failed' | sed 's/^/    rig| /' | tail -n 60

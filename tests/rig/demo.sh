@@ -5,7 +5,8 @@
 # Installs what it needs (scripts/deps.sh), fetches Debian's cloud kernel
 # and builds a busybox initramfs for it (cached, see lib.sh), then:
 #   - with hardware virtualization (vmx/svm) and /dev/kvm: kite runs here;
-#   - otherwise inside the nested rig: QEMU (TCG, emulated SVM) boots L1,
+#   - otherwise (no /dev/kvm at all, or a software KVM such as PVM)
+#     inside the nested rig: QEMU (TCG, emulated SVM) boots L1,
 #     whose console is your terminal, and kite runs there in the
 #     foreground, so what you type goes to the guest's shell.
 # Leave the guest's shell with `exit` (the guest reboots, kite exits 0),
@@ -44,7 +45,12 @@ if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
 	exit $rc
 fi
 
-echo "demo: no hardware virtualization here: kite runs inside the nested rig (QEMU TCG, emulated SVM)"
+if [ -c /dev/kvm ]; then
+	echo "demo: /dev/kvm here has no hardware virtualization (a software KVM such as PVM):" \
+		"kite runs inside the nested rig (QEMU TCG, emulated SVM)"
+else
+	echo "demo: no /dev/kvm here: kite runs inside the nested rig (QEMU TCG, emulated SVM)"
+fi
 inner=${KITE_RIG_INNER:-kite}
 rig_tmp_init
 if [ "$inner" = qemu ]; then rig_prepare qemu; else rig_prepare; fi

@@ -12,6 +12,7 @@
 #   RIG-RESULT NAME PASS|FAIL DETAIL
 #   RIG-BENCH VMM RUN status=N init_ms=N wall_ms=N user_ms=N sys_ms=N guest_ms=N ...
 #   RIG-PROG NAME status=N timed_out=0|1 orphans=0|1   (a host test program)
+#   RIG-STARTUP kite|qemu FIGURES  (bench-startup)
 #   RIG-L1 done
 /bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
@@ -716,6 +717,22 @@ rig_bench() {	# rig_bench INNER RUN TIMEOUT
 		"sys_ms=$(res_field "$n" sys_ms) guest_ms=$(res_field "$n" guest_ms)" \
 		"maxrss_kb=$(res_field "$n" maxrss_kb)" \
 		"l2_uptime=$(l2_field "$n" uptime)"
+}
+
+# bench-startup (tests/bench) here, when the host has no /dev/kvm: RUNS
+# rounds of kite then QEMU microvm booting the test guest GUEST, each
+# under startclock (in /rig/files with the guest); one line per run:
+# "RIG-STARTUP kite|qemu" and the figures, as the host would print them.
+rig_startup() {	# rig_startup RUNS GUEST QEMU_ARG...
+	runs=$1 g=$2 i=0
+	shift 2
+	while [ $i -lt "$runs" ]; do
+		echo "RIG-STARTUP kite $(KITE_STATS=1 /rig/files/startclock kite run --kernel "$g" \
+			--mem 64M </dev/null 2>&1 >/dev/null | grep -E 'startclock:|kite-stats:' | tr '\n' ' ')"
+		echo "RIG-STARTUP qemu $(/rig/files/startclock qemu-system-x86_64 "$@" "$g" \
+			</dev/null 2>&1 >/dev/null | grep 'startclock:')"
+		i=$((i + 1))
+	done
 }
 
 # Run the VMM as the console's foreground program (interactive use and

@@ -45,7 +45,7 @@
 # (tests/run-tests.sh sends them here then). Its output and exit status go
 # to $KITE_RIG_PROG_OUT/NAME.log and NAME.rc for the caller to count as
 # it counts programs run on the host; the rig's own summary counts cases
-# only. Each program is bounded by KITE_RIG_PROG_TIMEOUT (600 s).
+# only. Each program is bounded by KITE_RIG_PROG_TIMEOUT (300 s).
 #
 # Each case is bounded (KITE_RIG_CASE_TIMEOUT, default 90 s) and must leave
 # no process behind. Arguments select cases by name (`all`: every case);
@@ -74,7 +74,7 @@ for a in "${@:-all}"; do
 	*) cases+=" $a" ;;
 	esac
 done
-prog_secs=${KITE_RIG_PROG_TIMEOUT:-600}
+prog_secs=${KITE_RIG_PROG_TIMEOUT:-300}
 prog_out=${KITE_RIG_PROG_OUT:-$RIG_CACHE/last-progs}
 mkdir -p "$prog_out"
 
