@@ -120,22 +120,48 @@ static int place_initrd(struct vm *vm, const char *path, u64 max_addr, struct bo
 	return 0;
 }
 
+unsigned boot_pvh_regions(struct vm *vm, u64 cmdline_len, struct boot_region *out)
+{
+	const struct boot_region r[BOOT_PVH_REGIONS] = {
+		{ "boot GDT", BOOT_GDT_ADDR, BOOT_GDT_ADDR + GDT_ENTRIES * 8 },
+		{ "PVH start info", BOOT_START_INFO, BOOT_START_INFO + BOOT_START_INFO_SIZE },
+		/* place_cmdline() refuses a longer one: never more than its area. */
+		{ "command line", BOOT_CMDLINE,
+		  BOOT_CMDLINE + MIN(cmdline_len + 1, BOOT_CMDLINE_MAX) },
+		{ "MP floating pointer", BOOT_MPTABLE, BOOT_MPTABLE + 16 },
+		{ "ACPI tables", BOOT_ACPI, BOOT_ACPI_END },
+		{ "MP table", BOOT_MPTABLE_CFG, BOOT_MPTABLE_CFG + mptable_size(vm->nr_cpus) },
+		{ "SMBIOS tables", BOOT_SMBIOS, BOOT_SMBIOS_END },
+	};
+
+	memcpy(out, r, sizeof(r));
+	return ARRAY_SIZE(r);
+}
+
 static int load_pvh(struct vm *vm, const struct vm_config *cfg, void *buf, u64 size,
 		    struct boot_entry *entry)
 {
+	struct boot_region taken[BOOT_PVH_REGIONS];
 	struct boot_payload p = { 0 };
-	char err[160], *cmdline;
+	char err[256], *cmdline;
+	unsigned nr_taken;
 	u32 rip;
 	int ret;
 
-	if (elf_pvh_parse(buf, size, &rip, err, sizeof(err)) ||
-	    elf_pvh_load(vm, buf, size, &p.kernel_end, err, sizeof(err))) {
-		pr_err("kernel '%s': %s", cfg->kernel, err);
-		return -EINVAL;
-	}
 	cmdline = boot_cmdline(vm, cfg);
 	if (!cmdline)
 		return -ENOMEM;
+	/*
+	 * The tables, command line and start info are written after the
+	 * kernel: the loader refuses a segment in their way up front.
+	 */
+	nr_taken = boot_pvh_regions(vm, strlen(cmdline), taken);
+	if (elf_pvh_parse(buf, size, &rip, err, sizeof(err)) ||
+	    elf_pvh_load(vm, buf, size, taken, nr_taken, &p.kernel_end, err, sizeof(err))) {
+		pr_err("kernel '%s': %s", cfg->kernel, err);
+		free(cmdline);
+		return -EINVAL;
+	}
 	ret = place_cmdline(vm, cmdline, BOOT_CMDLINE_MAX, &p);
 	free(cmdline);
 	if (!ret)

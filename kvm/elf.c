@@ -143,28 +143,79 @@ int elf_pvh_parse(const void *buf, u64 size, u32 *entry, char *err, size_t errle
 	return 0;
 }
 
-int elf_pvh_load(struct vm *vm, const void *buf, u64 size, u64 *end, char *err, size_t errlen)
+static u64 ram_top(struct vm *vm)
+{
+	u64 high = vm_high_ram_size(vm);
+
+	return high ? MMIO_HOLE_END + high : vm_low_ram_end(vm);
+}
+
+/*
+ * May segment i go where it asks? It must lie in one RAM bank and clear
+ * of avoid[]: kite writes those after the kernel is loaded, so an overlap
+ * would be silently overwritten. Each error names both ranges.
+ */
+static int check_segment(struct vm *vm, u32 i, const struct phdr *p,
+			 const struct boot_region *avoid, unsigned nr_avoid,
+			 char *err, size_t errlen)
+{
+	u64 start = p->paddr, end;
+	unsigned j;
+
+	if (p->memsz > ~0ULL - start)
+		return fail(err, errlen, "ELF segment %u at 0x%llx (+0x%llx) wraps around the address space",
+			    i, (unsigned long long)start, (unsigned long long)p->memsz);
+	end = start + p->memsz;
+	if (start < MMIO_HOLE_END && end > MMIO_HOLE_START)
+		return fail(err, errlen, "ELF segment %u [0x%llx, 0x%llx) overlaps the 32-bit MMIO hole [0x%llx, 0x%llx)",
+			    i, (unsigned long long)start, (unsigned long long)end,
+			    MMIO_HOLE_START, MMIO_HOLE_END);
+	if (!guest_range_ok(vm, start, p->memsz))
+		return fail(err, errlen, "ELF segment %u [0x%llx, 0x%llx) is beyond guest RAM, which ends at 0x%llx: give more --mem",
+			    i, (unsigned long long)start, (unsigned long long)end,
+			    (unsigned long long)ram_top(vm));
+	for (j = 0; j < nr_avoid; j++) {
+		const struct boot_region *r = &avoid[j];
+
+		if (start < r->end && end > r->start)
+			return fail(err, errlen, "ELF segment %u [0x%llx, 0x%llx) overlaps kite's %s [0x%llx, 0x%llx)",
+				    i, (unsigned long long)start, (unsigned long long)end,
+				    r->name, (unsigned long long)r->start,
+				    (unsigned long long)r->end);
+	}
+	return 0;
+}
+
+int elf_pvh_load(struct vm *vm, const void *buf, u64 size,
+		 const struct boot_region *avoid, unsigned nr_avoid, u64 *end,
+		 char *err, size_t errlen)
 {
 	struct elf_info e;
+	struct phdr p;
 	int ret = read_ehdr(buf, size, &e, err, errlen);
 	u32 i;
 
 	if (ret)
 		return ret;
-	*end = 0;
+	/* Check every segment before copying any: a refused ELF leaves RAM alone. */
 	for (i = 0; i < e.phnum; i++) {
-		struct phdr p;
-		u8 *dst;
-
 		read_phdr(&e, i, &p);
 		if (p.type != PT_LOAD)
 			continue;
 		if (!range_ok(p.offset, p.filesz, size) || p.filesz > p.memsz)
 			return fail(err, errlen, "ELF segment %u is malformed", i);
-		dst = guest_ptr(vm, p.paddr, p.memsz);
-		if (!dst || p.paddr < BOOT_HIGH_START)
-			return fail(err, errlen, "ELF segment at 0x%llx (+0x%llx) does not fit in guest RAM above 1M",
-				    (unsigned long long)p.paddr, (unsigned long long)p.memsz);
+		ret = check_segment(vm, i, &p, avoid, nr_avoid, err, errlen);
+		if (ret)
+			return ret;
+	}
+	*end = 0;
+	for (i = 0; i < e.phnum; i++) {
+		u8 *dst;
+
+		read_phdr(&e, i, &p);
+		if (p.type != PT_LOAD)
+			continue;
+		dst = guest_ptr(vm, p.paddr, p.memsz);	/* in RAM: checked above */
 		memcpy(dst, e.buf + p.offset, p.filesz);
 		memset(dst + p.filesz, 0, p.memsz - p.filesz);
 		*end = MAX(*end, p.paddr + p.memsz);
