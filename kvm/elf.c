@@ -80,6 +80,21 @@ static void read_phdr(const struct elf_info *e, u32 i, struct phdr *p)
 	}
 }
 
+/*
+ * A PT_LOAD with memsz 0 has nothing to load (linkers do emit them; QEMU
+ * skips them too), wherever it claims to be.
+ */
+static bool loadable(const struct phdr *p)
+{
+	return p->type == PT_LOAD && p->memsz;
+}
+
+/* Are its file bytes in the file? Its offset means nothing without any. */
+static bool in_file(const struct phdr *p, u64 size)
+{
+	return !p->filesz || range_ok(p->offset, p->filesz, size);
+}
+
 /* Search one PT_NOTE segment for the PVH entry. Returns 1 if found. */
 static int find_pvh_note(const u8 *notes, u64 len, u32 *entry)
 {
@@ -113,7 +128,7 @@ static int find_pvh_note(const u8 *notes, u64 len, u32 *entry)
 int elf_pvh_parse(const void *buf, u64 size, u32 *entry, char *err, size_t errlen)
 {
 	struct elf_info e;
-	bool found = false, loadable = false;
+	bool found = false, any_load = false;
 	int ret = read_ehdr(buf, size, &e, err, errlen);
 	u32 i;
 
@@ -123,19 +138,19 @@ int elf_pvh_parse(const void *buf, u64 size, u32 *entry, char *err, size_t errle
 		struct phdr p;
 
 		read_phdr(&e, i, &p);
-		if (p.type != PT_LOAD && p.type != PT_NOTE)
+		if (!loadable(&p) && p.type != PT_NOTE)
 			continue;
-		if (!range_ok(p.offset, p.filesz, size))
+		if (!in_file(&p, size))
 			return fail(err, errlen, "ELF segment %u lies beyond the end of the file (truncated?)", i);
-		if (p.type == PT_LOAD) {
+		if (loadable(&p)) {
 			if (p.filesz > p.memsz)
 				return fail(err, errlen, "ELF segment %u is larger in the file than in memory", i);
-			loadable = true;
-		} else if (!found) {
+			any_load = true;
+		} else if (!found && p.filesz) {
 			found = find_pvh_note(e.buf + p.offset, p.filesz, entry);
 		}
 	}
-	if (!loadable)
+	if (!any_load)
 		return fail(err, errlen, "ELF has nothing to load");
 	if (!found)
 		return fail(err, errlen, "ELF has no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY); "
@@ -200,9 +215,9 @@ int elf_pvh_load(struct vm *vm, const void *buf, u64 size,
 	/* Check every segment before copying any: a refused ELF leaves RAM alone. */
 	for (i = 0; i < e.phnum; i++) {
 		read_phdr(&e, i, &p);
-		if (p.type != PT_LOAD)
+		if (!loadable(&p))
 			continue;
-		if (!range_ok(p.offset, p.filesz, size) || p.filesz > p.memsz)
+		if (!in_file(&p, size) || p.filesz > p.memsz)
 			return fail(err, errlen, "ELF segment %u is malformed", i);
 		ret = check_segment(vm, i, &p, avoid, nr_avoid, err, errlen);
 		if (ret)
@@ -213,7 +228,7 @@ int elf_pvh_load(struct vm *vm, const void *buf, u64 size,
 		u8 *dst;
 
 		read_phdr(&e, i, &p);
-		if (p.type != PT_LOAD)
+		if (!loadable(&p))
 			continue;
 		dst = guest_ptr(vm, p.paddr, p.memsz);	/* in RAM: checked above */
 		memcpy(dst, e.buf + p.offset, p.filesz);

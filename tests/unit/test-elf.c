@@ -341,6 +341,47 @@ START_TEST(segment_over_kite_structure_is_refused)
 }
 END_TEST
 
+/*
+ * A PT_LOAD with memsz 0 is no segment at all, wherever it points (here:
+ * beyond RAM, its offset past the end of the file); a bss-only one
+ * (filesz 0) needs no file offset either.
+ */
+START_TEST(empty_segments_are_ignored)
+{
+	struct vm_config cfg;
+	struct vm vm;
+	struct img m;
+	char err[256];
+	u32 entry;
+	u64 end;
+	u8 *bss;
+	int is64;
+
+	bare_vm(&vm, &cfg, 4 * MiB);
+	for (is64 = 0; is64 < 2; is64++) {
+		build(&m, is64, PADDR);
+		set_load(&m, 0xfffff000, 64 * MiB, 0, 0);
+		ck_assert_msg(elf_pvh_parse(m.buf, m.size, &entry, err, sizeof(err)) == 0, "%s", err);
+		ck_assert_msg(load(&vm, &m, &end, err, sizeof(err)) == 0, "%s", err);
+		ck_assert_uint_eq(end, PADDR + CODE_SIZE + BSS_SIZE);
+
+		set_load(&m, 0xfffff000, 2 * MiB, 0, 0x100);
+		bss = guest_ptr(&vm, 2 * MiB, 0x100);
+		memset(bss, 0xee, 0x100);
+		ck_assert_msg(elf_pvh_parse(m.buf, m.size, &entry, err, sizeof(err)) == 0, "%s", err);
+		ck_assert_msg(load(&vm, &m, &end, err, sizeof(err)) == 0, "%s", err);
+		ck_assert_uint_eq(bss[0], 0);
+		ck_assert_uint_eq(bss[0xff], 0);
+		ck_assert_uint_eq(end, 2 * MiB + 0x100);
+	}
+	/* Empty segments alone are nothing to load. */
+	build(&m, true, PADDR);
+	ph64(&m, 0)->p_memsz = ph64(&m, 0)->p_filesz = 0;
+	expect_bad(&m, "nothing to load");
+	vm_destroy(&vm);
+}
+END_TEST
+
 /* Not in RAM: past its end, across the 32-bit hole, around 2^64. */
 START_TEST(segment_outside_ram_is_refused)
 {
@@ -399,6 +440,7 @@ static Suite *elf_suite(void)
 	tcase_add_test(tc, segments_next_to_kite_structures_load);
 	tcase_add_test(tc, segment_over_kite_structure_is_refused);
 	tcase_add_test(tc, segment_outside_ram_is_refused);
+	tcase_add_test(tc, empty_segments_are_ignored);
 	tcase_add_test(tc, real_test_guest_parses);
 	suite_add_tcase(s, tc);
 	return s;
