@@ -408,19 +408,117 @@ START_TEST(segment_outside_ram_is_refused)
 }
 END_TEST
 
+static char *guest_path(const char *name)
+{
+	char *path;
+
+	if (asprintf(&path, "%s/guest/%s.elf", test_build_dir(), name) < 0)
+		ck_abort();
+	return path;
+}
+
 START_TEST(real_test_guest_parses)
 {
-	char *path, err[160];
+	char *path = guest_path("hello"), err[160];
 	void *buf;
 	u64 size;
 	u32 entry;
 
-	if (asprintf(&path, "%s/guest/hello.elf", test_build_dir()) < 0)
-		ck_abort();
 	ck_assert_int_eq(boot_read_file(path, 1 << 20, &buf, &size), 0);
 	ck_assert_int_eq(elf_pvh_parse(buf, size, &entry, err, sizeof(err)), 0);
 	ck_assert_uint_ge(entry, 0x100000);
 	ck_assert_uint_lt(entry, 0x100000 + size);
+	free(buf);
+	free(path);
+}
+END_TEST
+
+/* Is [gpa, gpa + 1) one of the ELF's segments? */
+static bool in_segment(const u8 *elf, u64 gpa)
+{
+	const Elf32_Ehdr *h = (const Elf32_Ehdr *)elf;
+	const Elf32_Phdr *ph = (const Elf32_Phdr *)(elf + h->e_phoff);
+	unsigned i;
+
+	for (i = 0; i < h->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && gpa - ph[i].p_paddr < ph[i].p_memsz)
+			return true;
+	return false;
+}
+
+/*
+ * guest/hello-ld.elf, linked by plain ld -Ttext=0x100000, boots through
+ * the whole PVH path (as kite run does it, minus KVM): its headers land
+ * at 0xff000, its text at 1 MiB. Every byte below 1 MiB that changed is
+ * the ELF's or in a range boot_pvh_regions() declares, so the list the
+ * loader checks against cannot fall behind what kite writes.
+ */
+START_TEST(usual_ld_link_boots)
+{
+	struct boot_region taken[BOOT_PVH_REGIONS];
+	struct vm_config cfg = { 0 };
+	struct boot_entry entry;
+	struct vm vm;
+	char *path = guest_path("hello-ld");
+	const Elf32_Phdr *ph;
+	unsigned n, i;
+	void *buf;
+	u64 size, gpa;
+	u8 *low;
+
+	ck_assert_int_eq(boot_read_file(path, 1 << 20, &buf, &size), 0);
+	ph = (const Elf32_Phdr *)((u8 *)buf + ((Elf32_Ehdr *)buf)->e_phoff);
+	/* What makes it "usual": the headers are the first PT_LOAD, below 1 MiB. */
+	ck_assert_uint_eq(ph[0].p_type, PT_LOAD);
+	ck_assert_uint_eq(ph[0].p_offset, 0);
+	ck_assert_uint_lt(ph[0].p_paddr, BOOT_HIGH_START);
+
+	cfg.kernel = path;
+	ck_assert_int_eq(vm_init_bare(&vm, &cfg), 0);
+	ck_assert_int_eq(vm_init_memory(&vm, 256 * MiB), 0);
+	vm.nr_cpus = 1;
+	low = guest_ptr(&vm, 0, BOOT_HIGH_START);
+	memset(low, 0xa5, BOOT_HIGH_START);
+	ck_assert_int_eq(boot_load_kernel(&vm, &cfg, &entry), 0);
+	ck_assert_int_eq(entry.mode, BOOT_MODE_PROTECTED32);
+	ck_assert_uint_eq(entry.rip, ((Elf32_Ehdr *)buf)->e_entry);
+	ck_assert_mem_eq(low + ph[0].p_paddr, buf, ph[0].p_filesz);
+	ck_assert_mem_eq(guest_ptr(&vm, ph[1].p_paddr, ph[1].p_filesz),
+			 (u8 *)buf + ph[1].p_offset, ph[1].p_filesz);
+
+	n = boot_pvh_regions(&vm, strlen(BOOT_DEFAULT_CMDLINE), taken);
+	for (gpa = 0; gpa < BOOT_HIGH_START; gpa++) {
+		if (low[gpa] == 0xa5 || in_segment(buf, gpa))
+			continue;
+		for (i = 0; i < n && !(gpa >= taken[i].start && gpa < taken[i].end); i++)
+			;
+		ck_assert_msg(i < n, "kite wrote 0x%llx, in no boot_pvh_regions() range",
+			      (unsigned long long)gpa);
+	}
+	vm_destroy(&vm);
+	free(buf);
+	free(path);
+}
+END_TEST
+
+/*
+ * Under ld's default script the Xen note gets a PT_LOAD of its own at
+ * 0x8048000 + headers (~128 MiB): with less RAM kite says so, naming it.
+ */
+START_TEST(usual_ld_link_note_beyond_small_ram)
+{
+	struct vm_config cfg;
+	struct vm vm;
+	char *path = guest_path("hello-ld"), err[256];
+	void *buf;
+	u64 size, end;
+
+	ck_assert_int_eq(boot_read_file(path, 1 << 20, &buf, &size), 0);
+	bare_vm(&vm, &cfg, 64 * MiB);
+	ck_assert_int_eq(elf_pvh_load(&vm, buf, size, NULL, 0, &end, err, sizeof(err)), -EINVAL);
+	ck_assert_msg(strstr(err, "ELF segment 4 [0x8048") &&
+		      strstr(err, "is beyond guest RAM, which ends at 0x4000000"), "%s", err);
+	vm_destroy(&vm);
 	free(buf);
 	free(path);
 }
@@ -442,6 +540,8 @@ static Suite *elf_suite(void)
 	tcase_add_test(tc, segment_outside_ram_is_refused);
 	tcase_add_test(tc, empty_segments_are_ignored);
 	tcase_add_test(tc, real_test_guest_parses);
+	tcase_add_test(tc, usual_ld_link_boots);
+	tcase_add_test(tc, usual_ld_link_note_beyond_small_ram);
 	suite_add_tcase(s, tc);
 	return s;
 }
