@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,21 +18,31 @@
 #define GDT_ENTRIES	5	/* null, unused, code, data, TSS */
 #define BOOT_SEL_TSS	0x20
 
-int boot_read_file(const char *path, u64 max_size, void **buf, u64 *size)
+/* Open path for reading; it must be a regular file. Returns the fd or -errno. */
+static int open_regular(const char *path, struct stat *st)
 {
-	struct stat st;
-	void *b;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
 		pr_err("cannot open '%s': %s", path, strerror(errno));
 		return -errno;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) || !S_ISREG(st->st_mode)) {
 		pr_err("'%s' is not a regular file", path);
 		close(fd);
 		return -EINVAL;
 	}
+	return fd;
+}
+
+int boot_read_file(const char *path, u64 max_size, void **buf, u64 *size)
+{
+	struct stat st;
+	void *b;
+	int fd = open_regular(path, &st), ret;
+
+	if (fd < 0)
+		return fd;
 	if ((u64)st.st_size > max_size) {
 		pr_err("'%s' (%lld bytes) is larger than guest RAM allows", path,
 		       (long long)st.st_size);
@@ -48,6 +59,36 @@ int boot_read_file(const char *path, u64 max_size, void **buf, u64 *size)
 	if (ret) {
 		pr_err("cannot read '%s': %s", path, strerror(-ret));
 		free(b);
+		return ret;
+	}
+	*buf = b;
+	*size = st.st_size;
+	return 0;
+}
+
+/*
+ * The kernel is mapped, not read: a vmlinux with its debug info can be
+ * larger than guest RAM although only its PT_LOAD segments go there
+ * (QEMU maps it too), and only the pages the loaders touch are read.
+ */
+static int map_kernel(const char *path, void **buf, u64 *size)
+{
+	struct stat st;
+	void *b;
+	int fd = open_regular(path, &st), ret;
+
+	if (fd < 0)
+		return fd;
+	if (!st.st_size) {
+		pr_err("kernel '%s' is empty", path);
+		close(fd);
+		return -EINVAL;
+	}
+	b = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	ret = b == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (ret) {
+		pr_err("cannot map '%s': %s", path, strerror(-ret));
 		return ret;
 	}
 	*buf = b;
@@ -177,11 +218,11 @@ static int load_pvh(struct vm *vm, const struct vm_config *cfg, void *buf, u64 s
 
 int boot_load_kernel(struct vm *vm, const struct vm_config *cfg, struct boot_entry *entry)
 {
-	void *buf;
-	u64 size;
+	void *buf = NULL;
+	u64 size = 0;
 	int ret;
 
-	ret = boot_read_file(cfg->kernel, vm->ram_size, &buf, &size);
+	ret = map_kernel(cfg->kernel, &buf, &size);
 	if (ret)
 		return ret;
 	if (size >= 4 && !memcmp(buf, "\177ELF", 4)) {
@@ -193,7 +234,7 @@ int boot_load_kernel(struct vm *vm, const struct vm_config *cfg, struct boot_ent
 		       cfg->kernel);
 		ret = -EINVAL;
 	}
-	free(buf);
+	munmap(buf, size);
 	return ret;
 }
 

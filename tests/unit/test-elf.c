@@ -4,7 +4,9 @@
  * then every way a file can be malformed, and loading into a VM's RAM.
  */
 #include <elf.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "boot.h"
 #include "test.h"
@@ -524,6 +526,44 @@ START_TEST(usual_ld_link_note_beyond_small_ram)
 }
 END_TEST
 
+/*
+ * Only an ELF's PT_LOAD segments go into RAM: the file may be larger (a
+ * vmlinux with debug info is), as QEMU and Firecracker allow. Here
+ * hello.elf with 64 MiB of (sparse) padding boots in 8 MiB of RAM.
+ */
+START_TEST(kernel_file_larger_than_ram_boots)
+{
+	struct vm_config cfg;
+	struct boot_entry entry;
+	struct vm vm;
+	char *path = guest_path("hello"), *big = test_tmp_path("big.elf");
+	void *buf;
+	u64 size;
+	int fd;
+
+	ck_assert_int_eq(boot_read_file(path, 1 << 20, &buf, &size), 0);
+	fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write_full(fd, buf, size), 0);
+	ck_assert_int_eq(ftruncate(fd, 64 * MiB), 0);
+	close(fd);
+	bare_vm(&vm, &cfg, 8 * MiB);
+	cfg.kernel = big;
+	ck_assert_int_eq(boot_load_kernel(&vm, &cfg, &entry), 0);
+	ck_assert_mem_eq(guest_ptr(&vm, PADDR, 16), (u8 *)buf + 0x1000, 16);
+
+	/* An empty file is still refused, not mapped. */
+	fd = open(big, O_WRONLY | O_TRUNC);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(boot_load_kernel(&vm, &cfg, &entry), -EINVAL);
+	vm_destroy(&vm);
+	free(buf);
+	free(big);
+	free(path);
+}
+END_TEST
+
 static Suite *elf_suite(void)
 {
 	Suite *s = suite_create("elf");
@@ -542,6 +582,7 @@ static Suite *elf_suite(void)
 	tcase_add_test(tc, real_test_guest_parses);
 	tcase_add_test(tc, usual_ld_link_boots);
 	tcase_add_test(tc, usual_ld_link_note_beyond_small_ram);
+	tcase_add_test(tc, kernel_file_larger_than_ram_boots);
 	suite_add_tcase(s, tc);
 	return s;
 }
