@@ -18,6 +18,10 @@
  *   0xf1000  BOOT_SMBIOS        SMBIOS 3.0 entry point and structures
  *   0xe0000 .. 0x100000         reserved in the memory map (kvm/memmap.c)
  *   0x100000 (1 MiB)            kernel
+ *
+ * A PVH ELF may also load segments below 1 MiB (ld -Ttext=0x100000 puts
+ * the ELF headers at 0xff000) wherever it is RAM and none of the above
+ * that its boot path writes: boot_pvh_regions() lists those.
  */
 #ifndef KITE_BOOT_H
 #define KITE_BOOT_H
@@ -26,6 +30,7 @@
 
 #define BOOT_GDT_ADDR		0x500ULL
 #define BOOT_START_INFO		0x6000ULL
+#define BOOT_START_INFO_SIZE	0x1000ULL
 #define BOOT_ZERO_PAGE		0x7000ULL
 #define BOOT_PML4		0x9000ULL
 #define BOOT_CMDLINE		0x20000ULL
@@ -71,6 +76,20 @@ struct boot_payload {
 /* pvh.c: write hvm_start_info (memory map, command line, initrd module). */
 int pvh_setup(struct vm *vm, const struct boot_payload *p);
 
+/* A range of guest memory kite writes while booting, by name. */
+struct boot_region {
+	const char *name;
+	u64 start, end;			/* [start, end) */
+};
+
+#define BOOT_PVH_REGIONS	7
+/*
+ * What the PVH path writes below 1 MiB after loading the kernel, with a
+ * command line of cmdline_len bytes (NUL excluded): out[] has room for
+ * BOOT_PVH_REGIONS. Returns how many it filled in.
+ */
+unsigned boot_pvh_regions(struct vm *vm, u64 cmdline_len, struct boot_region *out);
+
 /*
  * Place `size` bytes of initrd as high as possible in low RAM, below
  * `max_addr`, above `kernel_end`, page aligned. Returns the address or 0
@@ -89,10 +108,14 @@ char *boot_cmdline(struct vm *vm, const struct vm_config *cfg);
  */
 int elf_pvh_parse(const void *buf, u64 size, u32 *entry, char *err, size_t errlen);
 /*
- * Copy its PT_LOAD segments into guest RAM (bounds-checked, all above
- * 1 MiB); *end is the first byte after the highest segment.
+ * Copy its PT_LOAD segments into guest RAM at their p_paddr, wherever
+ * that is RAM and clear of avoid[] (what kite writes there itself); one
+ * bad segment and nothing is copied. *end is the first byte after the
+ * highest segment.
  */
-int elf_pvh_load(struct vm *vm, const void *buf, u64 size, u64 *end, char *err, size_t errlen);
+int elf_pvh_load(struct vm *vm, const void *buf, u64 size,
+		 const struct boot_region *avoid, unsigned nr_avoid, u64 *end,
+		 char *err, size_t errlen);
 
 /*
  * Load cfg->kernel (PVH ELF or bzImage, by content), the initrd and the

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,21 +18,31 @@
 #define GDT_ENTRIES	5	/* null, unused, code, data, TSS */
 #define BOOT_SEL_TSS	0x20
 
-int boot_read_file(const char *path, u64 max_size, void **buf, u64 *size)
+/* Open path for reading; it must be a regular file. Returns the fd or -errno. */
+static int open_regular(const char *path, struct stat *st)
 {
-	struct stat st;
-	void *b;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
 		pr_err("cannot open '%s': %s", path, strerror(errno));
 		return -errno;
 	}
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, st) || !S_ISREG(st->st_mode)) {
 		pr_err("'%s' is not a regular file", path);
 		close(fd);
 		return -EINVAL;
 	}
+	return fd;
+}
+
+int boot_read_file(const char *path, u64 max_size, void **buf, u64 *size)
+{
+	struct stat st;
+	void *b;
+	int fd = open_regular(path, &st), ret;
+
+	if (fd < 0)
+		return fd;
 	if ((u64)st.st_size > max_size) {
 		pr_err("'%s' (%lld bytes) is larger than guest RAM allows", path,
 		       (long long)st.st_size);
@@ -48,6 +59,36 @@ int boot_read_file(const char *path, u64 max_size, void **buf, u64 *size)
 	if (ret) {
 		pr_err("cannot read '%s': %s", path, strerror(-ret));
 		free(b);
+		return ret;
+	}
+	*buf = b;
+	*size = st.st_size;
+	return 0;
+}
+
+/*
+ * The kernel is mapped, not read: a vmlinux with its debug info can be
+ * larger than guest RAM although only its PT_LOAD segments go there
+ * (QEMU maps it too), and only the pages the loaders touch are read.
+ */
+static int map_kernel(const char *path, void **buf, u64 *size)
+{
+	struct stat st;
+	void *b;
+	int fd = open_regular(path, &st), ret;
+
+	if (fd < 0)
+		return fd;
+	if (!st.st_size) {
+		pr_err("kernel '%s' is empty", path);
+		close(fd);
+		return -EINVAL;
+	}
+	b = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	ret = b == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (ret) {
+		pr_err("cannot map '%s': %s", path, strerror(-ret));
 		return ret;
 	}
 	*buf = b;
@@ -120,22 +161,48 @@ static int place_initrd(struct vm *vm, const char *path, u64 max_addr, struct bo
 	return 0;
 }
 
+unsigned boot_pvh_regions(struct vm *vm, u64 cmdline_len, struct boot_region *out)
+{
+	const struct boot_region r[BOOT_PVH_REGIONS] = {
+		{ "boot GDT", BOOT_GDT_ADDR, BOOT_GDT_ADDR + GDT_ENTRIES * 8 },
+		{ "PVH start info", BOOT_START_INFO, BOOT_START_INFO + BOOT_START_INFO_SIZE },
+		/* place_cmdline() refuses a longer one: never more than its area. */
+		{ "command line", BOOT_CMDLINE,
+		  BOOT_CMDLINE + MIN(cmdline_len + 1, BOOT_CMDLINE_MAX) },
+		{ "MP floating pointer", BOOT_MPTABLE, BOOT_MPTABLE + 16 },
+		{ "ACPI tables", BOOT_ACPI, BOOT_ACPI_END },
+		{ "MP table", BOOT_MPTABLE_CFG, BOOT_MPTABLE_CFG + mptable_size(vm->nr_cpus) },
+		{ "SMBIOS tables", BOOT_SMBIOS, BOOT_SMBIOS_END },
+	};
+
+	memcpy(out, r, sizeof(r));
+	return ARRAY_SIZE(r);
+}
+
 static int load_pvh(struct vm *vm, const struct vm_config *cfg, void *buf, u64 size,
 		    struct boot_entry *entry)
 {
+	struct boot_region taken[BOOT_PVH_REGIONS];
 	struct boot_payload p = { 0 };
-	char err[160], *cmdline;
+	char err[256], *cmdline;
+	unsigned nr_taken;
 	u32 rip;
 	int ret;
 
-	if (elf_pvh_parse(buf, size, &rip, err, sizeof(err)) ||
-	    elf_pvh_load(vm, buf, size, &p.kernel_end, err, sizeof(err))) {
-		pr_err("kernel '%s': %s", cfg->kernel, err);
-		return -EINVAL;
-	}
 	cmdline = boot_cmdline(vm, cfg);
 	if (!cmdline)
 		return -ENOMEM;
+	/*
+	 * The tables, command line and start info are written after the
+	 * kernel: the loader refuses a segment in their way up front.
+	 */
+	nr_taken = boot_pvh_regions(vm, strlen(cmdline), taken);
+	if (elf_pvh_parse(buf, size, &rip, err, sizeof(err)) ||
+	    elf_pvh_load(vm, buf, size, taken, nr_taken, &p.kernel_end, err, sizeof(err))) {
+		pr_err("kernel '%s': %s", cfg->kernel, err);
+		free(cmdline);
+		return -EINVAL;
+	}
 	ret = place_cmdline(vm, cmdline, BOOT_CMDLINE_MAX, &p);
 	free(cmdline);
 	if (!ret)
@@ -151,11 +218,11 @@ static int load_pvh(struct vm *vm, const struct vm_config *cfg, void *buf, u64 s
 
 int boot_load_kernel(struct vm *vm, const struct vm_config *cfg, struct boot_entry *entry)
 {
-	void *buf;
-	u64 size;
+	void *buf = NULL;
+	u64 size = 0;
 	int ret;
 
-	ret = boot_read_file(cfg->kernel, vm->ram_size, &buf, &size);
+	ret = map_kernel(cfg->kernel, &buf, &size);
 	if (ret)
 		return ret;
 	if (size >= 4 && !memcmp(buf, "\177ELF", 4)) {
@@ -167,7 +234,7 @@ int boot_load_kernel(struct vm *vm, const struct vm_config *cfg, struct boot_ent
 		       cfg->kernel);
 		ret = -EINVAL;
 	}
-	free(buf);
+	munmap(buf, size);
 	return ret;
 }
 

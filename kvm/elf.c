@@ -80,6 +80,21 @@ static void read_phdr(const struct elf_info *e, u32 i, struct phdr *p)
 	}
 }
 
+/*
+ * A PT_LOAD with memsz 0 has nothing to load (linkers do emit them; QEMU
+ * skips them too), wherever it claims to be.
+ */
+static bool loadable(const struct phdr *p)
+{
+	return p->type == PT_LOAD && p->memsz;
+}
+
+/* Are its file bytes in the file? Its offset means nothing without any. */
+static bool in_file(const struct phdr *p, u64 size)
+{
+	return !p->filesz || range_ok(p->offset, p->filesz, size);
+}
+
 /* Search one PT_NOTE segment for the PVH entry. Returns 1 if found. */
 static int find_pvh_note(const u8 *notes, u64 len, u32 *entry)
 {
@@ -113,7 +128,7 @@ static int find_pvh_note(const u8 *notes, u64 len, u32 *entry)
 int elf_pvh_parse(const void *buf, u64 size, u32 *entry, char *err, size_t errlen)
 {
 	struct elf_info e;
-	bool found = false, loadable = false;
+	bool found = false, any_load = false;
 	int ret = read_ehdr(buf, size, &e, err, errlen);
 	u32 i;
 
@@ -123,19 +138,19 @@ int elf_pvh_parse(const void *buf, u64 size, u32 *entry, char *err, size_t errle
 		struct phdr p;
 
 		read_phdr(&e, i, &p);
-		if (p.type != PT_LOAD && p.type != PT_NOTE)
+		if (!loadable(&p) && p.type != PT_NOTE)
 			continue;
-		if (!range_ok(p.offset, p.filesz, size))
+		if (!in_file(&p, size))
 			return fail(err, errlen, "ELF segment %u lies beyond the end of the file (truncated?)", i);
-		if (p.type == PT_LOAD) {
+		if (loadable(&p)) {
 			if (p.filesz > p.memsz)
 				return fail(err, errlen, "ELF segment %u is larger in the file than in memory", i);
-			loadable = true;
-		} else if (!found) {
+			any_load = true;
+		} else if (!found && p.filesz) {
 			found = find_pvh_note(e.buf + p.offset, p.filesz, entry);
 		}
 	}
-	if (!loadable)
+	if (!any_load)
 		return fail(err, errlen, "ELF has nothing to load");
 	if (!found)
 		return fail(err, errlen, "ELF has no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY); "
@@ -143,28 +158,79 @@ int elf_pvh_parse(const void *buf, u64 size, u32 *entry, char *err, size_t errle
 	return 0;
 }
 
-int elf_pvh_load(struct vm *vm, const void *buf, u64 size, u64 *end, char *err, size_t errlen)
+static u64 ram_top(struct vm *vm)
+{
+	u64 high = vm_high_ram_size(vm);
+
+	return high ? MMIO_HOLE_END + high : vm_low_ram_end(vm);
+}
+
+/*
+ * May segment i go where it asks? It must lie in one RAM bank and clear
+ * of avoid[]: kite writes those after the kernel is loaded, so an overlap
+ * would be silently overwritten. Each error names both ranges.
+ */
+static int check_segment(struct vm *vm, u32 i, const struct phdr *p,
+			 const struct boot_region *avoid, unsigned nr_avoid,
+			 char *err, size_t errlen)
+{
+	u64 start = p->paddr, end;
+	unsigned j;
+
+	if (p->memsz > ~0ULL - start)
+		return fail(err, errlen, "ELF segment %u at 0x%llx (+0x%llx) wraps around the address space",
+			    i, (unsigned long long)start, (unsigned long long)p->memsz);
+	end = start + p->memsz;
+	if (start < MMIO_HOLE_END && end > MMIO_HOLE_START)
+		return fail(err, errlen, "ELF segment %u [0x%llx, 0x%llx) overlaps the 32-bit MMIO hole [0x%llx, 0x%llx)",
+			    i, (unsigned long long)start, (unsigned long long)end,
+			    MMIO_HOLE_START, MMIO_HOLE_END);
+	if (!guest_range_ok(vm, start, p->memsz))
+		return fail(err, errlen, "ELF segment %u [0x%llx, 0x%llx) is beyond guest RAM, which ends at 0x%llx: give more --mem",
+			    i, (unsigned long long)start, (unsigned long long)end,
+			    (unsigned long long)ram_top(vm));
+	for (j = 0; j < nr_avoid; j++) {
+		const struct boot_region *r = &avoid[j];
+
+		if (start < r->end && end > r->start)
+			return fail(err, errlen, "ELF segment %u [0x%llx, 0x%llx) overlaps kite's %s [0x%llx, 0x%llx)",
+				    i, (unsigned long long)start, (unsigned long long)end,
+				    r->name, (unsigned long long)r->start,
+				    (unsigned long long)r->end);
+	}
+	return 0;
+}
+
+int elf_pvh_load(struct vm *vm, const void *buf, u64 size,
+		 const struct boot_region *avoid, unsigned nr_avoid, u64 *end,
+		 char *err, size_t errlen)
 {
 	struct elf_info e;
+	struct phdr p;
 	int ret = read_ehdr(buf, size, &e, err, errlen);
 	u32 i;
 
 	if (ret)
 		return ret;
+	/* Check every segment before copying any: a refused ELF leaves RAM alone. */
+	for (i = 0; i < e.phnum; i++) {
+		read_phdr(&e, i, &p);
+		if (!loadable(&p))
+			continue;
+		if (!in_file(&p, size) || p.filesz > p.memsz)
+			return fail(err, errlen, "ELF segment %u is malformed", i);
+		ret = check_segment(vm, i, &p, avoid, nr_avoid, err, errlen);
+		if (ret)
+			return ret;
+	}
 	*end = 0;
 	for (i = 0; i < e.phnum; i++) {
-		struct phdr p;
 		u8 *dst;
 
 		read_phdr(&e, i, &p);
-		if (p.type != PT_LOAD)
+		if (!loadable(&p))
 			continue;
-		if (!range_ok(p.offset, p.filesz, size) || p.filesz > p.memsz)
-			return fail(err, errlen, "ELF segment %u is malformed", i);
-		dst = guest_ptr(vm, p.paddr, p.memsz);
-		if (!dst || p.paddr < BOOT_HIGH_START)
-			return fail(err, errlen, "ELF segment at 0x%llx (+0x%llx) does not fit in guest RAM above 1M",
-				    (unsigned long long)p.paddr, (unsigned long long)p.memsz);
+		dst = guest_ptr(vm, p.paddr, p.memsz);	/* in RAM: checked above */
 		memcpy(dst, e.buf + p.offset, p.filesz);
 		memset(dst + p.filesz, 0, p.memsz - p.filesz);
 		*end = MAX(*end, p.paddr + p.memsz);

@@ -42,6 +42,11 @@ struct hvm_memmap_entry {
 #define PVH_MEMMAP_MAX		16
 #define PVH_MODLIST		(BOOT_START_INFO + 0x800)
 
+/* boot_pvh_regions() tells the ELF loader that this page is taken. */
+_Static_assert(PVH_MEMMAP + PVH_MEMMAP_MAX * sizeof(struct hvm_memmap_entry) <= PVH_MODLIST &&
+	       PVH_MODLIST + sizeof(struct hvm_modlist_entry) <=
+	       BOOT_START_INFO + BOOT_START_INFO_SIZE, "PVH start info overflows its page");
+
 int pvh_setup(struct vm *vm, const struct boot_payload *p)
 {
 	struct hvm_start_info *si = guest_ptr(vm, BOOT_START_INFO, sizeof(*si));

@@ -149,8 +149,12 @@ int parse_size(const char *s, u64 *out)
 
 	if (!s || !isdigit((unsigned char)*s))
 		return -EINVAL;
+	/*
+	 * Decimal, or hex after "0x". Not strtoull's base 0: that reads a
+	 * leading 0 as octal, so "010M" would be 8M (QEMU reads it as 10M).
+	 */
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, s[0] == '0' && toupper((unsigned char)s[1]) == 'X' ? 16 : 10);
 	if (errno)
 		return -EINVAL;
 	switch (toupper((unsigned char)*end)) {

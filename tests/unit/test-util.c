@@ -21,6 +21,13 @@ START_TEST(sizes)
 	ck_assert_uint_eq(v, 8 * KiB);
 	ck_assert_int_eq(parse_size("0x1000", &v), 0);
 	ck_assert_uint_eq(v, 4096);
+	/* Leading zeros are decimal, not octal. */
+	ck_assert_int_eq(parse_size("010M", &v), 0);
+	ck_assert_uint_eq(v, 10 * MiB);
+	ck_assert_int_eq(parse_size("08M", &v), 0);
+	ck_assert_uint_eq(v, 8 * MiB);
+	ck_assert_int_eq(parse_size("0", &v), 0);
+	ck_assert_uint_eq(v, 0);
 	ck_assert_int_eq(parse_size("", &v), -EINVAL);
 	ck_assert_int_eq(parse_size("abc", &v), -EINVAL);
 	ck_assert_int_eq(parse_size("-1G", &v), -EINVAL);
