@@ -95,6 +95,29 @@ static bool in_file(const struct phdr *p, u64 size)
 	return !p->filesz || range_ok(p->offset, p->filesz, size);
 }
 
+/*
+ * Is segment p only notes, beyond RAM? ld's default script gives the
+ * notes (the PVH entry among them) a PT_LOAD of their own at 128 MiB up;
+ * they are read from the file, so a guest with less RAM needs none of
+ * them in memory. QEMU drops a segment outside RAM silently; we drop
+ * only this kind: any other segment missing would crash the guest later.
+ */
+static bool notes_beyond_ram(struct vm *vm, const struct elf_info *e, const struct phdr *p)
+{
+	struct phdr n;
+	u32 i;
+
+	if (guest_range_ok(vm, p->paddr, p->memsz) || p->filesz != p->memsz)
+		return false;
+	for (i = 0; i < e->phnum; i++) {
+		read_phdr(e, i, &n);
+		if (n.type == PT_NOTE && p->offset >= n.offset &&
+		    p->filesz <= n.filesz && p->offset - n.offset <= n.filesz - p->filesz)
+			return true;
+	}
+	return false;
+}
+
 /* Search one PT_NOTE segment for the PVH entry. Returns 1 if found. */
 static int find_pvh_note(const u8 *notes, u64 len, u32 *entry)
 {
@@ -219,6 +242,8 @@ int elf_pvh_load(struct vm *vm, const void *buf, u64 size,
 			continue;
 		if (!in_file(&p, size) || p.filesz > p.memsz)
 			return fail(err, errlen, "ELF segment %u is malformed", i);
+		if (notes_beyond_ram(vm, &e, &p))
+			continue;
 		ret = check_segment(vm, i, &p, avoid, nr_avoid, err, errlen);
 		if (ret)
 			return ret;
@@ -228,7 +253,7 @@ int elf_pvh_load(struct vm *vm, const void *buf, u64 size,
 		u8 *dst;
 
 		read_phdr(&e, i, &p);
-		if (!loadable(&p))
+		if (!loadable(&p) || notes_beyond_ram(vm, &e, &p))
 			continue;
 		dst = guest_ptr(vm, p.paddr, p.memsz);	/* in RAM: checked above */
 		memcpy(dst, e.buf + p.offset, p.filesz);
