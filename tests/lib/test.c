@@ -78,8 +78,22 @@ static char *slurp_fd(int fd)
 	return buf;
 }
 
+static int exec_argv(void *arg)
+{
+	char *const *argv = arg;
+
+	execv(argv[0], argv);
+	return 127;
+}
+
 int test_spawn(char *const argv[], const char *input, unsigned timeout_ms,
 	       struct test_proc *p)
+{
+	return test_call(exec_argv, (void *)argv, input, timeout_ms, p);
+}
+
+int test_call(int (*fn)(void *arg), void *arg, const char *input, unsigned timeout_ms,
+	      struct test_proc *p)
 {
 	char *outp = test_tmp_path("spawn.out"), *errp = test_tmp_path("spawn.err");
 	int in[2], out, err, wst = 0;
@@ -98,8 +112,9 @@ int test_spawn(char *const argv[], const char *input, unsigned timeout_ms,
 		dup2(err, 2);
 		close(in[1]);
 		setpgid(0, 0);
-		execv(argv[0], argv);
-		_exit(127);
+		wst = fn(arg);
+		fflush(NULL);
+		_exit(wst);
 	}
 	close(in[0]);
 	if (input)
@@ -148,6 +163,15 @@ void test_assert_one_line_error(const struct test_proc *p, const char *what)
 	ck_assert_msg(!strncmp(p->err, "kite: error: ", 13), "stderr: %s", p->err);
 	ck_assert_msg(nl && nl[1] == '\0', "not one line: %s", p->err);
 	ck_assert_msg(strstr(p->err, what), "'%s' not in: %s", what, p->err);
+}
+
+int test_open_without_direct(const char *path, int flags)
+{
+	if (flags & O_DIRECT) {
+		errno = EINVAL;
+		return -1;
+	}
+	return open(path, flags);
 }
 
 static char tmpdir[64];
