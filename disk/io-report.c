@@ -13,6 +13,7 @@
 
 #include "io-report.h"
 #include "json.h"
+#include "kite.h"
 
 const double io_pct[IO_NR_PCT] = { 50, 90, 99, 99.9 };
 
@@ -185,6 +186,7 @@ void io_report_json(FILE *f, const struct io_result *r)
 	io_figures(r, IO_TOTAL, &t);
 	json_init(&j, f, true);
 	json_object_open(&j, NULL);
+	json_str(&j, "kite_version", kite_version);
 
 	json_object_open(&j, "job");
 	json_str(&j, "image", r->image);

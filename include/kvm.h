@@ -147,6 +147,15 @@ struct vm {
 };
 
 /* vm.c */
+/* The KVM device: $KITE_KVM_DEV, else /dev/kvm. */
+const char *kvm_dev_path(void);
+/* The KVM_CAP_* kite cannot run without (vm_create checks them). */
+struct kvm_cap_name {
+	int cap;
+	const char *name;	/* without KVM_CAP_ */
+};
+extern const struct kvm_cap_name kvm_required_caps[];
+extern const size_t kvm_nr_required_caps;
 /*
  * The parts of a VM that need no KVM (buses, irq table, stop eventfd):
  * vm_create starts with it, and unit tests use it alone (vm_fd stays -1).

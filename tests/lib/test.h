@@ -68,6 +68,13 @@ void test_false_pollout_clear(int fd);
  */
 int test_open_without_direct(const char *path, int flags);
 
+/*
+ * From now on io_uring_setup fails with EPERM in this process and what it
+ * runs (a seccomp filter, as container runtimes set): 0 or -errno. For a
+ * test's own process (Check forks each test) or a test_call child.
+ */
+int test_deny_io_uring(void);
+
 /* CPU time this process has used, in ns: a thread that spins shows here. */
 u64 test_cpu_ns(void);
 

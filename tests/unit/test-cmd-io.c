@@ -222,7 +222,7 @@ END_TEST
 
 /* What README promises scripts, every field: nothing missing, nothing unlisted. */
 static const struct jv_field io_schema[] = {
-	{ "job", JV_OBJ }, { "job/image", JV_STR }, { "job/mode", JV_STR },
+	{ "kite_version", JV_STR }, { "job", JV_OBJ }, { "job/image", JV_STR }, { "job/mode", JV_STR },
 	{ "job/bs", JV_NUM }, { "job/depth", JV_NUM }, { "job/engine", JV_STR },
 	{ "job/cache", JV_STR }, { "job/size", JV_NUM }, { "job/time_s", JV_NUM | JV_NULL },
 	{ "job/count", JV_NUM | JV_NULL }, { "job/rwmixread", JV_NUM }, { "job/seed", JV_NUM },
@@ -340,6 +340,7 @@ START_TEST(test_json_workload)
 			 "-c", cache, img, NULL);
 	ck_assert_str_eq(pr.err, "");
 	check_io_json(v);
+	ck_assert(*jv_str(v, "kite_version"));
 	ck_assert_str_eq(jv_str(v, "job/image"), img);
 	ck_assert_str_eq(jv_str(v, "job/mode"), "randrw");
 	ck_assert_str_eq(jv_str(v, "job/engine"), engine_arg[_i % 3]);

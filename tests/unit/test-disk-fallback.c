@@ -9,33 +9,9 @@
  * an engine that was asked for is kept. Where O_DIRECT works, nothing
  * changes.
  */
-#include <linux/audit.h>
-#include <linux/filter.h>
-#include <linux/seccomp.h>
-#include <stddef.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-
 #include "disk-test.h"
 
 #define IMG_SIZE	(1 * MiB)
-
-/* io_uring_setup fails with EPERM in this process from now on (Check forks each test). */
-static void deny_io_uring(void)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 3),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = ARRAY_SIZE(f), .filter = f };
-
-	ck_assert_int_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
-	ck_assert_int_eq(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog), 0);
-}
 
 /* Open spec (the --disk syntax) on a fresh image: 0 and *d, or -errno with err. */
 static int open_spec(const char *opts, struct disk **d, char *err, size_t errlen)
@@ -90,7 +66,7 @@ START_TEST(test_no_uring_falls_back_to_sync)
 	char err[256] = "", why[128] = "";
 	struct disk *d;
 
-	deny_io_uring();
+	ck_assert_int_eq(test_deny_io_uring(), 0);
 	ck_assert_int_eq(disk_engine_probe(DISK_ENGINE_URING, why, sizeof(why)), -EPERM);
 	ck_assert_ptr_nonnull(strstr(why, "io_uring_setup"));
 	ck_assert_int_eq(disk_engine_probe(DISK_ENGINE_SYNC, why, sizeof(why)), 0);
