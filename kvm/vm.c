@@ -261,6 +261,7 @@ void vm_stop(struct vm *vm, int code)
 
 	if (!atomic_compare_exchange_strong(&vm->stopping, &expected, 1))
 		return;
+	vm->stop_ns = now_ns();
 	vm->exit_code = code;
 	if (write(vm->stop_efd, &one, sizeof(one)) < 0)
 		pr_warn("cannot signal VM stop: %s", strerror(errno));
