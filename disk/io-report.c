@@ -142,24 +142,15 @@ static void json_dir(struct json *j, const char *key, const struct io_result *r,
 	json_num(j, "bw_bytes", fig.bw);
 	if (dir != IO_TOTAL) {
 		json_object_open(j, "lat_ns");
-		if (fig.ops) {
-			json_u64(j, "min", fig.lat_min);
-			json_num(j, "mean", fig.lat_mean);
-			json_u64(j, "max", fig.lat_max);
-		} else {
-			json_null(j, "min");
-			json_null(j, "mean");
-			json_null(j, "max");
-		}
+		json_u64_or_null(j, "min", fig.ops, fig.lat_min);
+		json_num_or_null(j, "mean", fig.ops, fig.lat_mean);
+		json_u64_or_null(j, "max", fig.ops, fig.lat_max);
 		json_object_open(j, "percentile");
 		for (i = 0; i < IO_NR_PCT; i++) {
 			char k[16];
 
 			snprintf(k, sizeof(k), "%f", io_pct[i]);	/* fio's "99.900000" */
-			if (fig.ops)
-				json_u64(j, k, fig.lat_pct[i]);
-			else
-				json_null(j, k);
+			json_u64_or_null(j, k, fig.ops, fig.lat_pct[i]);
 		}
 		json_object_close(j);
 		json_object_close(j);
@@ -196,14 +187,8 @@ void io_report_json(FILE *f, const struct io_result *r)
 	json_str(&j, "engine", disk_engine_name(r->engine));
 	json_str(&j, "cache", io_cache_name(r->direct));
 	json_u64(&j, "size", r->size);
-	if (r->time_s > 0)
-		json_num(&j, "time_s", r->time_s);
-	else
-		json_null(&j, "time_s");
-	if (r->count)
-		json_u64(&j, "count", r->count);
-	else
-		json_null(&j, "count");
+	json_num_or_null(&j, "time_s", r->time_s > 0, r->time_s);
+	json_u64_or_null(&j, "count", r->count, r->count);
 	json_u64(&j, "rwmixread", r->mix);
 	json_u64(&j, "seed", r->seed);
 	json_bool(&j, "verify", r->verify);

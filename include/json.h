@@ -39,5 +39,8 @@ void json_s64(struct json *j, const char *key, s64 v);
 void json_num(struct json *j, const char *key, double v);
 void json_bool(struct json *j, const char *key, bool v);
 void json_null(struct json *j, const char *key);
+/* v, or null when there is none (!have): a figure that was not measured. */
+void json_u64_or_null(struct json *j, const char *key, bool have, u64 v);
+void json_num_or_null(struct json *j, const char *key, bool have, double v);
 
 #endif

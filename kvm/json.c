@@ -167,3 +167,19 @@ void json_null(struct json *j, const char *key)
 	member(j, key);
 	fputs("null", j->f);
 }
+
+void json_u64_or_null(struct json *j, const char *key, bool have, u64 v)
+{
+	if (have)
+		json_u64(j, key, v);
+	else
+		json_null(j, key);
+}
+
+void json_num_or_null(struct json *j, const char *key, bool have, double v)
+{
+	if (have)
+		json_num(j, key, v);
+	else
+		json_null(j, key);
+}

@@ -52,16 +52,10 @@ void run_report_json(FILE *f, int status, const struct run_stats *st)
 	} else {
 		json_null(&j, "signal");
 	}
-	if (st && st->run_ns)
-		json_u64(&j, "guest_run_ns", st->run_ns);
-	else
-		json_null(&j, "guest_run_ns");
+	json_u64_or_null(&j, "guest_run_ns", st && st->run_ns, st ? st->run_ns : 0);
 	if (st) {
 		json_object_open(&j, "stats");
-		if (st->have_exec)
-			json_u64(&j, "exec_to_first_run_us", st->exec_to_first_run_us);
-		else
-			json_null(&j, "exec_to_first_run_us");
+		json_u64_or_null(&j, "exec_to_first_run_us", st->have_exec, st->exec_to_first_run_us);
 		json_u64(&j, "cpu_to_first_run_us", st->cpu_to_first_run_us);
 		json_u64(&j, "peak_rss_kib", st->peak_rss_kib);
 		json_u64(&j, "guest_touched_kib", st->guest_touched_kib);

@@ -17,21 +17,34 @@
 #include "kite.h"
 #include "tjson.h"
 
-static int kite_io(struct test_proc *pr, const char *a0, ...)
+/* kite io [--output json] a0 ap... (up to NULL) */
+static int vkite_io(struct test_proc *pr, bool json, const char *a0, va_list ap)
 {
 	char *argv[32];
 	const char *a;
-	va_list ap;
 	int n = 0;
 
 	argv[n++] = (char *)test_kite_path();
 	argv[n++] = "io";
-	va_start(ap, a0);
+	if (json) {
+		argv[n++] = "--output";
+		argv[n++] = "json";
+	}
 	for (a = a0; a && n < 31; a = va_arg(ap, const char *))
 		argv[n++] = (char *)a;
-	va_end(ap);
 	argv[n] = NULL;
 	return test_spawn(argv, NULL, 60000, pr);
+}
+
+static int kite_io(struct test_proc *pr, const char *a0, ...)
+{
+	va_list ap;
+	int st;
+
+	va_start(ap, a0);
+	st = vkite_io(pr, false, a0, ap);
+	va_end(ap);
+	return st;
 }
 
 START_TEST(test_help)
@@ -307,23 +320,15 @@ static void check_io_json(const struct jv *v)
 	ck_assert(near(jv_num(v, "cpu/ns_per_op") * ops, jv_num(v, "cpu/seconds") * 1e9, 1e-9));
 }
 
+/* kite io --output json ...: the document, once kite exited with want_status. */
 static struct jv *kite_io_json(struct test_proc *pr, int want_status, const char *a0, ...)
 {
-	char *argv[32];
-	const char *a;
 	va_list ap;
-	int n = 0, st;
+	int st;
 
-	argv[n++] = (char *)test_kite_path();
-	argv[n++] = "io";
-	argv[n++] = "--output";
-	argv[n++] = "json";
 	va_start(ap, a0);
-	for (a = a0; a && n < 31; a = va_arg(ap, const char *))
-		argv[n++] = (char *)a;
+	st = vkite_io(pr, true, a0, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	st = test_spawn(argv, NULL, 60000, pr);
 	ck_assert_msg(st == want_status, "exit %d: %s", st, pr->err);
 	return jv_parse_ok(pr->out);
 }

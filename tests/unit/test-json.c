@@ -39,6 +39,10 @@ static char *write_doc(bool pretty)
 	json_bool(&j, "yes", true);
 	json_bool(&j, "no", false);
 	json_null(&j, "nothing");
+	json_u64_or_null(&j, "have u64", true, 5);
+	json_u64_or_null(&j, "no u64", false, 5);
+	json_num_or_null(&j, "have num", true, 2.5);
+	json_num_or_null(&j, "no num", false, 2.5);
 	json_object_open(&j, "empty");
 	json_object_close(&j);
 	json_array_open(&j, "list");
@@ -81,6 +85,9 @@ static void check_doc(const struct jv *v)
 	ck_assert(jv_get(v, "yes")->type == JV_BOOL && jv_get(v, "yes")->b);
 	ck_assert(jv_get(v, "no")->type == JV_BOOL && !jv_get(v, "no")->b);
 	ck_assert_int_eq(jv_get(v, "nothing")->type, JV_NULL);
+	ck_assert(jv_num(v, "have u64") == 5 && jv_num(v, "have num") == 2.5);
+	ck_assert_int_eq(jv_get(v, "no u64")->type, JV_NULL);
+	ck_assert_int_eq(jv_get(v, "no num")->type, JV_NULL);
 	ck_assert_int_eq(jv_get(v, "empty")->type, JV_OBJ);
 	ck_assert_int_eq(jv_get(v, "empty")->n, 0);
 	ck_assert(list && list->type == JV_ARR && list->n == 3);
