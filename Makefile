@@ -64,6 +64,17 @@ $(O)/%.o: %.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
+# kite's version (scripts/version.sh: git describe, a VERSION file, or
+# "unknown") goes into version.h, rewritten only when it changes: then
+# only kvm/version.c, its one user, is compiled again.
+$(O)/include/version.h: FORCE
+	@mkdir -p $(dir $@)
+	$(Q)printf '#define KITE_VERSION "%s"\n' "$$(scripts/version.sh)" >$@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(O)/kvm/version.o: $(O)/include/version.h
+$(O)/kvm/version.o: CFLAGS += -I$(O)/include
+
 $(O)/tests/%: tests/%.c $(TEST_HELPER_OBJS) $(O)/libkite.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
@@ -96,7 +107,9 @@ mini-kernel:
 clean:
 	rm -rf build build-san kite
 
-.PHONY: all tests check bench demo deps clean guests mini-kernel
+FORCE:
+
+.PHONY: all tests check bench demo deps clean guests mini-kernel FORCE
 .SECONDARY:
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -14,6 +14,7 @@ struct command {
 static const struct command commands[] = {
 	{ "run", cmd_run, "boot a guest kernel (kite run --help)" },
 	{ "io", cmd_io, "exercise a disk image, no guest (kite io --help)" },
+	{ "version", cmd_version, "version, disk engines, KVM capabilities (also --version)" },
 };
 
 static void usage(FILE *f)
@@ -22,7 +23,7 @@ static void usage(FILE *f)
 
 	fprintf(f, "usage: kite <command> [options]\n\ncommands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-6s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
 }
 
 int main(int argc, char **argv)
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "--version"))
+		return cmd_version(argc - 1, argv + 1);
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);

@@ -261,6 +261,20 @@ static void aio_poller_run(struct disk *disk)
 	reap(disk);
 }
 
+static int aio_probe(char *why, size_t len)
+{
+	io_context_t ctx = 0;
+	int ret = io_setup(1, &ctx);
+
+	if (ret) {
+		if (why)
+			snprintf(why, len, "io_setup: %s", strerror(-ret));
+		return ret;
+	}
+	io_destroy(ctx);
+	return 0;
+}
+
 static int aio_init(struct disk *disk, char *err, size_t errlen)
 {
 	struct aio *a = calloc(1, sizeof(*a));
@@ -325,6 +339,7 @@ static void aio_exit(struct disk *disk)
 
 const struct disk_engine_ops disk_aio_ops = {
 	.name = "aio",
+	.probe = aio_probe,
 	.init = aio_init,
 	.exit = aio_exit,
 	.submit = aio_submit,

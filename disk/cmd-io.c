@@ -25,64 +25,20 @@
 #include <unistd.h>
 
 #include "disk.h"
+#include "io-report.h"
 #include "kite.h"
 
 #define IO_MAX_BS	(64 * MiB)
 #define IO_MAX_DEPTH	4096
 #define STALL_NS	(30ULL * 1000000000ULL)
 
-/* Latency histogram: log-linear, 32 steps per power of two (~3%). */
-#define HIST_SUB	5
-#define HIST_BUCKETS	(64 << HIST_SUB)
-
-struct io_hist {
-	u64 count[HIST_BUCKETS];
-	u64 n;
-};
-
-static unsigned hist_index(u64 v)
-{
-	unsigned msb, e;
-
-	if (v < (2u << HIST_SUB))
-		return v;
-	msb = 63 - __builtin_clzll(v);
-	e = msb - HIST_SUB;
-	return MIN((e << HIST_SUB) + (unsigned)(v >> e), HIST_BUCKETS - 1u);
-}
-
-static u64 hist_value(unsigned idx)
-{
-	unsigned e, m;
-
-	if (idx < (2u << HIST_SUB))
-		return idx;
-	e = (idx >> HIST_SUB) - 1;
-	m = (idx & ((1u << HIST_SUB) - 1)) | (1u << HIST_SUB);
-	return ((u64)m << e) + ((1ULL << e) >> 1);
-}
-
-static u64 hist_percentile(const struct io_hist *h, double p)
-{
-	double exact = p / 100.0 * h->n;
-	u64 want = (u64)exact, seen = 0;
-	unsigned i;
-
-	if (want < exact)
-		want++;
-	for (i = 0; i < HIST_BUCKETS; i++) {
-		seen += h->count[i];
-		if (seen >= want && seen)
-			return hist_value(i);
-	}
-	return 0;
-}
-
 enum io_phase { PHASE_RUN, PHASE_VERIFY_WRITE, PHASE_VERIFY_READ };
 
 struct io_params {
 	const char *image;
 	bool random, reads, writes, readonly, verify, direct;
+	bool direct_default, engine_default;	/* not named: disk_open may fall back */
+	bool json;				/* --output json */
 	unsigned mix;			/* % reads when both */
 	u64 bs, size, count;
 	double seconds;
@@ -114,15 +70,9 @@ struct io_job {
 	u64 last_ns;
 	unsigned active;
 	bool stop;
-	struct io_hist hist[2];		/* [0] reads, [1] writes */
-	ssize_t error;
-	u64 error_offset;
-	bool mismatch;
-	u64 mismatch_offset;
-	u8 mismatch_want, mismatch_got;
 	bool progress;
 	sem_t finished;
-	double phase_secs[2];		/* verify: time of the read and the write pass */
+	struct io_result res;		/* figures, errors, mismatch: the report */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -238,7 +188,7 @@ static bool next_request(struct io_job *job, struct io_slot *s, u64 now)
 static void print_progress(struct io_job *job, u64 now)
 {
 	double secs = (now - job->start_ns) / 1e9;
-	u64 ops = job->hist[0].n + job->hist[1].n;
+	u64 ops = job->res.hist[IO_READ].n + job->res.hist[IO_WRITE].n;
 
 	fprintf(stderr, "\r  %4.0f s: %8.1fk IOPS, %8.1f MiB/s ", secs,
 		ops / secs / 1e3, ops * (double)job->p->bs / secs / MiB);
@@ -256,6 +206,7 @@ static void io_done(struct disk_req *req, ssize_t res)
 {
 	struct io_slot *s = container_of(req, struct io_slot, req);
 	struct io_job *job = s->job;
+	struct io_result *r = &job->res;
 	u64 now = now_ns();
 	bool again;
 	int ret;
@@ -263,28 +214,26 @@ static void io_done(struct disk_req *req, ssize_t res)
 	pthread_mutex_lock(&job->lock);
 	job->last_ns = now;
 	if (res != (ssize_t)job->p->bs) {
-		if (!job->error) {
-			job->error = res < 0 ? res : -EIO;
-			job->error_offset = req->offset;
+		if (!r->error) {
+			r->error = res < 0 ? res : -EIO;
+			r->error_offset = req->offset;
 		}
 		job->stop = true;
 	} else {
-		struct io_hist *h = &job->hist[req->op == DISK_OP_WRITE];
-
-		h->count[hist_index(now - s->start_ns)]++;
-		h->n++;
+		io_hist_add(&r->hist[req->op == DISK_OP_WRITE ? IO_WRITE : IO_READ],
+			    now - s->start_ns);
 		if (job->phase == PHASE_VERIFY_READ) {
 			s64 bad = pattern_check(s->buf, job->p->bs, req->offset, job->p->seed);
 
-			if (bad >= 0 && (!job->mismatch || req->offset + bad < job->mismatch_offset)) {
+			if (bad >= 0 && (!r->mismatch || req->offset + bad < r->mismatch_offset)) {
 				u8 want[8];
 				u64 v = splitmix(((req->offset + bad) & ~7ULL) ^ (job->p->seed << 48));
 
 				memcpy(want, &v, 8);
-				job->mismatch = true;
-				job->mismatch_offset = req->offset + bad;
-				job->mismatch_want = want[(req->offset + bad) & 7];
-				job->mismatch_got = s->buf[bad];
+				r->mismatch = true;
+				r->mismatch_offset = req->offset + bad;
+				r->mismatch_want = want[(req->offset + bad) & 7];
+				r->mismatch_got = s->buf[bad];
 				job->stop = true;
 			}
 		}
@@ -297,9 +246,9 @@ static void io_done(struct disk_req *req, ssize_t res)
 	pthread_mutex_unlock(&job->lock);
 	if (again && (ret = disk_submit(job->disk, req))) {
 		pthread_mutex_lock(&job->lock);
-		if (!job->error) {
-			job->error = ret;
-			job->error_offset = req->offset;
+		if (!r->error) {
+			r->error = ret;
+			r->error_offset = req->offset;
 		}
 		job->stop = true;
 		finish_slot(job);
@@ -373,16 +322,6 @@ static int run_phase(struct io_job *job, enum io_phase phase)
 	return ret;
 }
 
-static void print_line(const char *what, const struct io_hist *h, double secs, u64 bs)
-{
-	if (!h->n)
-		return;
-	printf("  %-6s %10llu ops %10.0f IOPS %9.1f MiB/s   lat p50 %.1f us  p99 %.1f us  p99.9 %.1f us\n",
-	       what, (unsigned long long)h->n, h->n / secs, h->n * (double)bs / secs / MiB,
-	       hist_percentile(h, 50) / 1e3, hist_percentile(h, 99) / 1e3,
-	       hist_percentile(h, 99.9) / 1e3);
-}
-
 static double cpu_seconds(void)
 {
 	struct rusage ru;
@@ -401,10 +340,32 @@ static const char *mode_name(const struct io_params *p)
 	return p->random ? "randread" : "read";
 }
 
+/* The job as it runs, for the report: the disk's cache and engine, after any fallback. */
+static void result_init(struct io_job *job)
+{
+	const struct io_params *p = job->p;
+	struct io_result *r = &job->res;
+
+	r->image = p->image;
+	r->mode = mode_name(p);
+	r->verify = p->verify;
+	r->direct = disk_direct(job->disk);
+	r->engine = disk_engine_type(job->disk);
+	r->bs = p->bs;
+	r->size = job->nblocks * p->bs;
+	r->depth = p->depth;
+	r->mix = p->mix;
+	r->time_s = p->count ? 0 : p->seconds;
+	r->count = p->count;
+	r->seed = p->seed;
+}
+
 /* The job's image, geometry and slots; false (reported) on bad input. */
 static bool job_setup(struct io_job *job, const struct io_params *p)
 {
 	struct disk_opts o = { .readonly = p->readonly || !p->writes, .direct = p->direct,
+			       .direct_default = p->direct_default,
+			       .engine_default = p->engine_default,
 			       .engine = p->engine, .depth = p->depth };
 	char err[512] = "";
 	unsigned i;
@@ -414,7 +375,9 @@ static bool job_setup(struct io_job *job, const struct io_params *p)
 		pr_err("%s", err);
 		return false;
 	}
-	if (p->direct && p->bs % disk_block_size(job->disk)) {
+	if (disk_note(job->disk))
+		pr_info("%s: %s", p->image, disk_note(job->disk));
+	if (disk_direct(job->disk) && p->bs % disk_block_size(job->disk)) {
 		pr_err("%s: --bs %llu is not a multiple of the image's %u-byte logical block size, which cache=none (O_DIRECT) needs; use --cache writeback or another --bs",
 		       p->image, (unsigned long long)p->bs, disk_block_size(job->disk));
 		return false;
@@ -445,6 +408,7 @@ static bool job_setup(struct io_job *job, const struct io_params *p)
 		/* Plain writes carry a pattern too: realistic, and not all zeros. */
 		pattern_fill(job->slots[i].buf, p->bs, i * p->bs, p->seed);
 	}
+	result_init(job);
 	job->rng = p->seed * 0x9E3779B97F4A7C15ULL | 1;
 	job->progress = isatty(STDERR_FILENO);
 	return true;
@@ -477,49 +441,39 @@ static void job_run(struct io_job *job)
 	if (p->writes)
 		run_phase(job, PHASE_VERIFY_WRITE);
 	disk_wait(job->disk);
-	job->phase_secs[1] = (now_ns() - t) / 1e9;
+	job->res.dir_secs[IO_WRITE] = (now_ns() - t) / 1e9;
 	t = now_ns();
 	if (!job->stop && !interrupted)
 		run_phase(job, PHASE_VERIFY_READ);
 	disk_wait(job->disk);
-	job->phase_secs[0] = (now_ns() - t) / 1e9;
+	job->res.dir_secs[IO_READ] = (now_ns() - t) / 1e9;
 }
 
-/* Print the figures and the verdict; the exit status. */
+/* Print the figures (text or JSON on stdout) and what went wrong (stderr); the exit status. */
 static int job_report(struct io_job *job, double secs, double cpu)
 {
 	const struct io_params *p = job->p;
-	u64 ops = job->hist[0].n + job->hist[1].n;
-	int ret = 0;
+	struct io_result *r = &job->res;
 
+	r->secs = secs;
+	r->cpu_secs = cpu;
+	r->interrupted = interrupted;
+	r->status = interrupted ? 130 : r->error || r->mismatch ? 1 : 0;
 	if (job->progress && secs > 1)
 		fprintf(stderr, "\r\033[K");
-	printf("kite io: %s%s, bs %llu, depth %u, engine %s, cache=%s, %llu MiB: %.2f s\n",
-	       mode_name(p), p->verify ? " --verify" : "", (unsigned long long)p->bs, p->depth,
-	       disk_engine_name(p->engine), p->direct ? "none" : "writeback",
-	       (unsigned long long)(job->nblocks * p->bs / MiB), secs);
-	/* A verify run's passes each get their own time. */
-	print_line("read", &job->hist[0], p->verify ? job->phase_secs[0] : secs, p->bs);
-	print_line("write", &job->hist[1], p->verify ? job->phase_secs[1] : secs, p->bs);
-	printf("  total  %10llu ops %10.0f IOPS %9.1f MiB/s   cpu %.2f us/op (%.2f s)\n",
-	       (unsigned long long)ops, ops / secs, ops * (double)p->bs / secs / MiB,
-	       ops ? cpu / ops * 1e6 : 0.0, cpu);
-
-	if (job->error) {
+	if (p->json)
+		io_report_json(stdout, r);
+	else
+		io_report_text(stdout, r);
+	fflush(stdout);
+	if (r->error)
 		pr_err("%s: I/O error at offset %llu: %s", p->image,
-		       (unsigned long long)job->error_offset, strerror(-job->error));
-		ret = 1;
-	}
-	if (job->mismatch) {
+		       (unsigned long long)r->error_offset, strerror(-r->error));
+	if (r->mismatch)
 		pr_err("%s: verify: first mismatch at offset %llu (0x%llx): expected 0x%02x, read 0x%02x",
-		       p->image, (unsigned long long)job->mismatch_offset,
-		       (unsigned long long)job->mismatch_offset, job->mismatch_want,
-		       job->mismatch_got);
-		ret = 1;
-	} else if (p->verify && !job->error && !interrupted) {
-		printf("  verify: %llu blocks match\n", (unsigned long long)job->hist[0].n);
-	}
-	return interrupted ? 130 : ret;
+		       p->image, (unsigned long long)r->mismatch_offset,
+		       (unsigned long long)r->mismatch_offset, r->mismatch_want, r->mismatch_got);
+	return r->status;
 }
 
 static int run(const struct io_params *p)
@@ -561,7 +515,9 @@ static void usage(FILE *f)
 "  -b, --bs SIZE       bytes per request, e.g. 4K, 1M [4K]\n"
 "  -q, --depth N       requests in flight (queue depth), 1..%d [32]\n"
 "  -e, --engine NAME   aio, uring or sync [aio]\n"
-"  -c, --cache MODE    none (O_DIRECT) or writeback (page cache) [none]\n"
+"  -c, --cache MODE    none (O_DIRECT) or writeback (page cache) [none; where\n"
+"                      the file system refuses O_DIRECT: writeback, and\n"
+"                      engine uring (sync without io_uring) unless named]\n"
 "  -t, --time SECS     run for this long [5]\n"
 "  -n, --count N       stop after N requests instead of after a time\n"
 "  -s, --size SIZE     use only the first SIZE bytes of the image [all]\n"
@@ -571,6 +527,9 @@ static void usage(FILE *f)
 "                      with a read mode, only check what an earlier\n"
 "                      --verify run with the same --seed wrote\n"
 "  -S, --seed N        seed for random offsets and the pattern [1]\n"
+"      --output FMT    text, or json: one JSON document on stdout (fields\n"
+"                      as fio's: read.iops, read.lat_ns.percentile...) [text]\n"
+"      --json          the same as --output json\n"
 "  -h, --help          this text\n"
 "\n"
 "Read modes open the image read-only (shared); write modes open it for\n"
@@ -628,11 +587,14 @@ int cmd_io(int argc, char **argv)
 		{ "ro", no_argument, NULL, 'r' },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "output", required_argument, NULL, 'O' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct io_params p = { .random = true, .reads = true, .mix = 50, .bs = 4096,
 			       .depth = 32, .engine = DISK_ENGINE_AIO, .direct = true,
+			       .direct_default = true, .engine_default = true,
 			       .seconds = 5, .seed = 1 };
 	struct sigaction sa = { .sa_handler = on_sigint };
 	bool timed = false;
@@ -674,6 +636,7 @@ int cmd_io(int argc, char **argv)
 				pr_err("io: --engine '%s': use aio, uring or sync", optarg);
 				return 1;
 			}
+			p.engine_default = false;
 			break;
 		case 'c':
 			if (!strcmp(optarg, "none") || !strcmp(optarg, "direct")) {
@@ -684,6 +647,7 @@ int cmd_io(int argc, char **argv)
 				pr_err("io: --cache '%s': use none or writeback", optarg);
 				return 1;
 			}
+			p.direct_default = false;
 			break;
 		case 't': {
 			char *end;
@@ -719,6 +683,16 @@ int cmd_io(int argc, char **argv)
 				pr_err("io: --seed '%s': 0..65535", optarg);
 				return 1;
 			}
+			break;
+		case 'O':
+			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
+				pr_err("io: --output '%s': use text or json", optarg);
+				return 1;
+			}
+			p.json = !strcmp(optarg, "json");
+			break;
+		case 'J':
+			p.json = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -26,6 +26,8 @@
 
 struct disk_engine_ops {
 	const char *name;
+	/* Optional: can it run here (include/disk.h, disk_engine_probe)? */
+	int (*probe)(char *why, size_t len);
 	/* Set up engine state (disk->engine); err gets a one-line reason. */
 	int (*init)(struct disk *disk, char *err, size_t errlen);
 	/* Called after the last request completed: stop threads, free. */
@@ -81,8 +83,10 @@ struct disk {
 	u32 mem_align;			/* O_DIRECT buffer alignment */
 	bool readonly, direct, is_blockdev;
 	unsigned depth;
+	enum disk_engine kind;
 	const struct disk_engine_ops *ops;
 	void *engine;
+	char note[128];			/* disk_note(): "" for none */
 
 	/* Submission queue (see the top of this file). */
 	_Atomic(struct disk_req *) incoming;
@@ -144,6 +148,13 @@ void disk_unplug(struct disk *disk);
  * Batches from one caller (a virtqueue notification) are not cut.
  */
 #define DISK_REAP_CHUNK	2
+
+/*
+ * How disk_open opens an image: open(2). Tests put a double of a file
+ * system here (one that refuses O_DIRECT, as tmpfs did before Linux 6.6);
+ * nothing else does.
+ */
+extern int (*disk_open_file)(const char *path, int flags);
 
 /* Run a DISCARD/WRITE_ZEROES synchronously: 0 or -errno. */
 int disk_do_fallocate(struct disk *disk, const struct disk_req *req);

@@ -201,6 +201,20 @@ static void *uring_thread(void *arg)
 	return NULL;
 }
 
+static int uring_probe(char *why, size_t len)
+{
+	struct io_uring ring;
+	int ret = io_uring_queue_init(1, &ring, 0);
+
+	if (ret) {
+		if (why)
+			snprintf(why, len, "io_uring_setup: %s", strerror(-ret));
+		return ret;
+	}
+	io_uring_queue_exit(&ring);
+	return 0;
+}
+
 static int uring_init(struct disk *disk, char *err, size_t errlen)
 {
 	struct uring *u = calloc(1, sizeof(*u));
@@ -270,6 +284,7 @@ static void uring_exit(struct disk *disk)
 
 const struct disk_engine_ops disk_uring_ops = {
 	.name = "uring",
+	.probe = uring_probe,
 	.init = uring_init,
 	.exit = uring_exit,
 	.submit = uring_submit,

@@ -77,6 +77,13 @@ struct disk_req {
 struct disk_opts {
 	bool readonly;
 	bool direct;			/* O_DIRECT (cache=none) */
+	/*
+	 * direct and engine are defaults nobody asked for: where the file
+	 * system refuses O_DIRECT, disk_open then opens through the page
+	 * cache instead, on the engine that suits it (disk_note says so).
+	 * An O_DIRECT that was asked for fails there, as it always did.
+	 */
+	bool direct_default, engine_default;
 	enum disk_engine engine;
 	unsigned depth;			/* max requests in flight; 0 = 128 */
 };
@@ -85,7 +92,8 @@ struct disk_opts {
  * Parse "path[,ro][,cache=none|writeback][,engine=aio|uring|sync][,depth=N]"
  * (the --disk syntax). Fills *path (pointing into a copy the caller frees
  * through *path) and *opts; -EINVAL with a one-line reason in err.
- * Defaults: read-write, cache=none (O_DIRECT), engine=aio, depth 128.
+ * Defaults: read-write, cache=none (O_DIRECT, or writeback where the file
+ * system has no O_DIRECT), engine=aio, depth 128.
  */
 int disk_parse_spec(const char *spec, char **path, struct disk_opts *opts,
 		    char *err, size_t errlen);
@@ -103,6 +111,15 @@ int disk_close(struct disk *disk);
 u64 disk_size(const struct disk *disk);
 u32 disk_block_size(const struct disk *disk);	/* logical block size */
 bool disk_readonly(const struct disk *disk);
+/* What the image was opened with: opts, unless disk_open fell back. */
+bool disk_direct(const struct disk *disk);
+enum disk_engine disk_engine_type(const struct disk *disk);
+/*
+ * NULL, or one line saying what disk_open chose that the caller did not
+ * ask for ("this file system refuses O_DIRECT (cache=none); using
+ * cache=writeback, engine uring"), for the caller to show its user.
+ */
+const char *disk_note(const struct disk *disk);
 
 /*
  * A request is the caller's memory, untouched by the caller from submission
@@ -164,5 +181,11 @@ unsigned disk_inflight(const struct disk *disk);
 /* "aio" (also "native", "libaio"), "uring" (also "io_uring"), "sync". */
 int disk_parse_engine(const char *name, enum disk_engine *engine);
 const char *disk_engine_name(enum disk_engine engine);
+/*
+ * Can the engine run here? 0, or -errno with a one-line reason in why
+ * (io_uring disabled by sysctl or seccomp, say). Costs a setup and a
+ * teardown of the engine's kernel context.
+ */
+int disk_engine_probe(enum disk_engine engine, char *why, size_t len);
 
 #endif

@@ -5,5 +5,12 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_io(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+/*
+ * `git describe` of the source tree kite was built from, the first line
+ * of its VERSION file, or "unknown" (scripts/version.sh).
+ */
+extern const char kite_version[];
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <linux/kvm.h>
 
 #include "bus.h"
@@ -61,6 +62,8 @@ struct vm_config {
 	unsigned nr_disks;
 	bool rng;
 	const char *dump_dtb;
+	const char *output;		/* "text" (default) or "json": a JSON exit line */
+	bool stats;			/* take start-up figures (KITE_STATS, json) */
 };
 
 /*
@@ -135,9 +138,10 @@ struct vm {
 	bool setup_pending;
 	int setup_err;
 
-	/* Start-up figures for KITE_STATS: taken by vCPU 0 before its first KVM_RUN. */
+	/* Start-up figures (cfg->stats): taken by vCPU 0 before its first KVM_RUN. */
 	u64 first_run_ns;
 	u64 first_run_cpu_us;
+	u64 stop_ns;			/* when vm_stop() was first called */
 	void *serial;			/* struct serial8250, for the console loop */
 	/* A console that follows the host terminal's size (virtio-console). */
 	void (*term_resized)(void *arg);
@@ -147,6 +151,15 @@ struct vm {
 };
 
 /* vm.c */
+/* The KVM device: $KITE_KVM_DEV, else /dev/kvm. */
+const char *kvm_dev_path(void);
+/* The KVM_CAP_* kite cannot run without (vm_create checks them). */
+struct kvm_cap_name {
+	int cap;
+	const char *name;	/* without KVM_CAP_ */
+};
+extern const struct kvm_cap_name kvm_required_caps[];
+extern const size_t kvm_nr_required_caps;
 /*
  * The parts of a VM that need no KVM (buses, irq table, stop eventfd):
  * vm_create starts with it, and unit tests use it alone (vm_fd stays -1).
@@ -203,11 +216,36 @@ u64 vm_low_ram_end(struct vm *vm);
 u64 vm_high_ram_size(struct vm *vm);
 
 /*
- * stats.c: with KITE_STATS set, print one line of start-up and memory
- * figures to stderr at exit (the benchmarks read it).
+ * stats.c: start-up and memory figures, taken when cfg->stats asks: with
+ * KITE_STATS set, one line of them on stderr at exit (the benchmarks read
+ * it); with --output json, in the exit line (run-report.c).
  */
+struct run_stats {
+	bool have_exec;			/* KITE_T0_NS given: exec_to_first_run_us */
+	u64 exec_to_first_run_us;
+	u64 cpu_to_first_run_us;
+	u64 peak_rss_kib;
+	u64 guest_touched_kib;
+	s64 overhead_kib;		/* peak RSS less guest RAM touched */
+	u64 run_ns;			/* first KVM_RUN to vm_stop(): the guest's run time */
+};
 void stats_first_run(struct vm *vm);
-void stats_report(struct vm *vm);
+/* The figures of a VM that ran: false (none) if it never did or none were asked for. */
+bool stats_collect(struct vm *vm, struct run_stats *st);
+/* "kite-stats: exec_to_first_run_us=N cpu_to_first_run_us=N ..." */
+void stats_print(FILE *f, const struct run_stats *st);
+
+/*
+ * run-report.c: how `kite run` ended, for scripts (--output json): one
+ * JSON line with the exit status, its reason ("guest-off", "error",
+ * "guest-fatal", "triple-fault", "user-quit", "signal"), the signal's
+ * name, the guest's run time and the start-up figures (st NULL: none).
+ */
+const char *kite_exit_reason(int status);
+/* The object, without a newline. */
+void run_report_json(FILE *f, int status, const struct run_stats *st);
+/* The line on stderr. */
+void run_report_print(int status, const struct run_stats *st);
 
 /* vcpu.c */
 int vcpu_create(struct vm *vm, unsigned id);

@@ -45,6 +45,8 @@ void pr_err(const char *fmt, ...) __printf(1, 2);
 void pr_warn(const char *fmt, ...) __printf(1, 2);
 void pr_info(const char *fmt, ...) __printf(1, 2);
 void pr_debug(const char *fmt, ...) __printf(1, 2);
+/* The same without the "kite: " prefix: a line for programs (a JSON line). */
+void pr_line(const char *fmt, ...) __printf(1, 2);
 
 /* Parse "512M", "4G", "4096", "1K" into bytes. Returns -EINVAL on junk. */
 int parse_size(const char *s, u64 *out);

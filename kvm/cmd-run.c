@@ -30,7 +30,9 @@ static const char run_usage[] =
 "  -m, --mem SIZE        guest RAM, e.g. 512M, 4G (default 256M)\n"
 "  -d, --disk SPEC       virtio-blk disk, repeatable (up to 16):\n"
 "                        PATH[,ro][,cache=none|writeback][,engine=aio|uring|sync][,depth=N]\n"
-"                        (default cache=none, engine=aio)\n"
+"                        (default cache=none, engine=aio; where the file system\n"
+"                        refuses O_DIRECT and no cache= is named: writeback,\n"
+"                        engine uring or sync, said in one line)\n"
 "      --rng             a virtio-rng device fed from the host's getrandom\n"
 "      --console serial|virtio\n"
 "                        guest console on ttyS0 (default) or virtio-console hvc0\n"
@@ -38,6 +40,10 @@ static const char run_usage[] =
 "                        virtio transport (default pci); mmio devices are announced\n"
 "                        with virtio_mmio.device= on the command line\n"
 "      --dump-dtb FILE   write the machine's flattened device tree to FILE\n"
+"      --output text|json\n"
+"                        json: end with one JSON line on stderr: exit status and\n"
+"                        reason, guest run time, start-up figures (default text;\n"
+"                        KITE_OUTPUT=json does the same)\n"
 "  -h, --help            this text\n"
 "\n"
 "Exit status: 0 guest powered off or rebooted; 1 bad input or setup error;\n"
@@ -55,6 +61,7 @@ static const struct option run_options[] = {
 	{ "console", required_argument, NULL, 'C' },
 	{ "transport", required_argument, NULL, 'T' },
 	{ "dump-dtb", required_argument, NULL, 'D' },
+	{ "output", required_argument, NULL, 'O' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -130,6 +137,10 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg)
 				return -1;
 			break;
 		case 'D': cfg->dump_dtb = optarg; break;
+		case 'O':
+			if (parse_choice("output", optarg, "text", "json", &cfg->output))
+				return -1;
+			break;
 		case 'h':
 			fputs(run_usage, stdout);
 			return 1;
@@ -194,24 +205,56 @@ static int setup_devices(struct vm *vm, const struct vm_config *cfg)
 	return 0;
 }
 
+/*
+ * --output, else KITE_OUTPUT: true for json. A KITE_OUTPUT that is
+ * neither is bad input (-1), but only said when report is set: after a
+ * bad option, that option's error is the one line.
+ */
+static int want_json(const struct vm_config *cfg, bool report)
+{
+	const char *env = getenv("KITE_OUTPUT");
+
+	if (cfg->output)
+		return !strcmp(cfg->output, "json");
+	if (!env || !strcmp(env, "text"))
+		return 0;
+	if (!strcmp(env, "json"))
+		return 1;
+	if (report)
+		pr_err("KITE_OUTPUT '%s': choose text or json", env);
+	return -1;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct vm_config cfg;
 	struct boot_entry entry;
+	struct run_stats st;
+	bool have_stats;
 	struct vm vm;
-	int ret = parse_run_options(argc, argv, &cfg);
+	int ret = parse_run_options(argc, argv, &cfg), json;
 
-	if (ret)
-		return ret > 0 ? 0 : KITE_EXIT_ERROR;
-	if (check_inputs(&cfg))
-		return KITE_EXIT_ERROR;
+	if (ret > 0)
+		return 0;	/* --help */
+	json = want_json(&cfg, !ret);
+	if (ret || json < 0 || check_inputs(&cfg)) {
+		ret = KITE_EXIT_ERROR;
+		goto report;
+	}
+	cfg.stats = getenv("KITE_STATS") || json;
 	ret = KITE_EXIT_ERROR;
-	if (vm_create(&vm, &cfg) || setup_platform(&vm) || setup_devices(&vm, &cfg) ||
-	    boot_load_kernel(&vm, &cfg, &entry) || boot_setup_bsp(&vm.vcpus[0], &entry))
-		goto out;
-	ret = vm_run(&vm);
-	stats_report(&vm);
-out:
+	if (!vm_create(&vm, &cfg) && !setup_platform(&vm) && !setup_devices(&vm, &cfg) &&
+	    !boot_load_kernel(&vm, &cfg, &entry) && !boot_setup_bsp(&vm.vcpus[0], &entry))
+		ret = vm_run(&vm);
+	have_stats = stats_collect(&vm, &st);
+	if (have_stats && getenv("KITE_STATS"))
+		stats_print(stderr, &st);
 	vm_destroy(&vm);
+	if (json > 0)
+		run_report_print(ret, have_stats ? &st : NULL);
+	return ret;
+report:
+	if (json > 0)
+		run_report_print(ret, NULL);
 	return ret;
 }

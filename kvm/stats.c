@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Start-up and memory figures, printed only when KITE_STATS is set:
+ * Start-up and memory figures, taken only when asked for (cfg->stats:
+ * KITE_STATS set, or --output json). With KITE_STATS, one line at exit:
  *
  *   kite-stats: exec_to_first_run_us=N cpu_to_first_run_us=N peak_rss_kib=N
  *               guest_touched_kib=N overhead_kib=N
@@ -9,7 +10,8 @@
  * launcher took just before exec (the bench's launcher sets it); without
  * it the field is omitted. The VMM's memory overhead is its peak RSS less
  * the guest RAM the guest actually touched (resident pages of the RAM
- * mapping, from mincore).
+ * mapping, from mincore). --output json has the same figures in its exit
+ * line (run-report.c), with the guest's run time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,7 +32,7 @@ static u64 cpu_us(void)
 
 void stats_first_run(struct vm *vm)
 {
-	if (!getenv("KITE_STATS"))
+	if (!vm->cfg || !vm->cfg->stats)
 		return;
 	vm->first_run_ns = now_ns();
 	vm->first_run_cpu_us = cpu_us();
@@ -51,21 +53,34 @@ static u64 resident_kib(void *addr, u64 len)
 	return n * page / 1024;
 }
 
-void stats_report(struct vm *vm)
+bool stats_collect(struct vm *vm, struct run_stats *st)
 {
 	const char *t0 = getenv("KITE_T0_NS");
 	struct rusage ru;
-	u64 guest_kib;
 
-	if (!getenv("KITE_STATS") || !vm->first_run_ns)
-		return;
+	*st = (struct run_stats){ 0 };
+	if (!vm->first_run_ns)
+		return false;
 	getrusage(RUSAGE_SELF, &ru);
-	guest_kib = resident_kib(vm->ram, vm->ram_size);
-	fprintf(stderr, "kite-stats:");
-	if (t0)
-		fprintf(stderr, " exec_to_first_run_us=%llu",
-			(unsigned long long)((vm->first_run_ns - strtoull(t0, NULL, 10)) / 1000));
-	fprintf(stderr, " cpu_to_first_run_us=%llu peak_rss_kib=%ld guest_touched_kib=%llu overhead_kib=%lld\n",
-		(unsigned long long)vm->first_run_cpu_us, ru.ru_maxrss,
-		(unsigned long long)guest_kib, (long long)ru.ru_maxrss - (long long)guest_kib);
+	if (t0) {
+		st->have_exec = true;
+		st->exec_to_first_run_us = (vm->first_run_ns - strtoull(t0, NULL, 10)) / 1000;
+	}
+	st->cpu_to_first_run_us = vm->first_run_cpu_us;
+	st->peak_rss_kib = ru.ru_maxrss;
+	st->guest_touched_kib = resident_kib(vm->ram, vm->ram_size);
+	st->overhead_kib = (s64)st->peak_rss_kib - (s64)st->guest_touched_kib;
+	if (vm->stop_ns > vm->first_run_ns)
+		st->run_ns = vm->stop_ns - vm->first_run_ns;
+	return true;
+}
+
+void stats_print(FILE *f, const struct run_stats *st)
+{
+	fprintf(f, "kite-stats:");
+	if (st->have_exec)
+		fprintf(f, " exec_to_first_run_us=%llu", (unsigned long long)st->exec_to_first_run_us);
+	fprintf(f, " cpu_to_first_run_us=%llu peak_rss_kib=%llu guest_touched_kib=%llu overhead_kib=%lld\n",
+		(unsigned long long)st->cpu_to_first_run_us, (unsigned long long)st->peak_rss_kib,
+		(unsigned long long)st->guest_touched_kib, (long long)st->overhead_kib);
 }

@@ -111,7 +111,7 @@ static void vpr(const char *prefix, const char *fmt, va_list ap)
 		len = snprintf(line, sizeof(line),
 			       "kite: warning: %llu diagnostic messages dropped (stderr blocked)\n",
 			       (unsigned long long)diag.dropped);
-	len += snprintf(line + len, sizeof(line) - len, "kite: %s", prefix);
+	len += snprintf(line + len, sizeof(line) - len, "%s", prefix);
 	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
 	len = MIN(len + MAX(n, 0), (int)sizeof(line) - 2);	/* truncated: still one line */
 	line[len++] = '\n';
@@ -136,10 +136,11 @@ void name(const char *fmt, ...)				\
 	va_end(ap);					\
 }
 
-DEFINE_PR(pr_err, "error: ", 1)
-DEFINE_PR(pr_warn, "warning: ", 1)
-DEFINE_PR(pr_info, "", 1)
-DEFINE_PR(pr_debug, "debug: ", getenv("KITE_DEBUG"))
+DEFINE_PR(pr_err, "kite: error: ", 1)
+DEFINE_PR(pr_warn, "kite: warning: ", 1)
+DEFINE_PR(pr_info, "kite: ", 1)
+DEFINE_PR(pr_debug, "kite: debug: ", getenv("KITE_DEBUG"))
+DEFINE_PR(pr_line, "", 1)
 
 int parse_size(const char *s, u64 *out)
 {

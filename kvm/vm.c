@@ -24,10 +24,7 @@ struct vm_exit_hook {
 	struct vm_exit_hook *next;
 };
 
-static const struct {
-	int cap;
-	const char *name;
-} required_caps[] = {
+const struct kvm_cap_name kvm_required_caps[] = {
 	{ KVM_CAP_IRQCHIP, "IRQCHIP" },
 	{ KVM_CAP_USER_MEMORY, "USER_MEMORY" },
 	{ KVM_CAP_SET_TSS_ADDR, "SET_TSS_ADDR" },
@@ -39,10 +36,16 @@ static const struct {
 	{ KVM_CAP_SIGNAL_MSI, "SIGNAL_MSI" },
 	{ KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT" },
 };
+const size_t kvm_nr_required_caps = ARRAY_SIZE(kvm_required_caps);
+
+const char *kvm_dev_path(void)
+{
+	return getenv("KITE_KVM_DEV") ? : "/dev/kvm";
+}
 
 static int open_kvm(void)
 {
-	const char *path = getenv("KITE_KVM_DEV") ? : "/dev/kvm";
+	const char *path = kvm_dev_path();
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 
 	if (fd >= 0)
@@ -65,9 +68,9 @@ static int check_kvm(int kvm_fd)
 		pr_err("KVM API version is %d, kite needs %d", ver, KVM_API_VERSION);
 		return -1;
 	}
-	for (i = 0; i < ARRAY_SIZE(required_caps); i++) {
-		if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, required_caps[i].cap) <= 0) {
-			pr_err("this KVM lacks KVM_CAP_%s, which kite needs", required_caps[i].name);
+	for (i = 0; i < kvm_nr_required_caps; i++) {
+		if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, kvm_required_caps[i].cap) <= 0) {
+			pr_err("this KVM lacks KVM_CAP_%s, which kite needs", kvm_required_caps[i].name);
 			return -1;
 		}
 	}
@@ -258,6 +261,7 @@ void vm_stop(struct vm *vm, int code)
 
 	if (!atomic_compare_exchange_strong(&vm->stopping, &expected, 1))
 		return;
+	vm->stop_ns = now_ns();
 	vm->exit_code = code;
 	if (write(vm->stop_efd, &one, sizeof(one)) < 0)
 		pr_warn("cannot signal VM stop: %s", strerror(errno));

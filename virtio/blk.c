@@ -599,7 +599,11 @@ int virtio_blk_create(struct vm *vm, const char *spec, unsigned index,
 		pr_err("--disk %s: %s", spec, err);
 		goto fail;
 	}
+	if (disk_note(blk->disk))
+		pr_info("--disk %s: %s", spec, disk_note(blk->disk));
 	blk->opts.readonly = blk->opts.readonly || disk_readonly(blk->disk);
+	blk->opts.direct = disk_direct(blk->disk);	/* the page cache, if it fell back */
+	blk->opts.engine = disk_engine_type(blk->disk);
 	blk->sectors = disk_size(blk->disk) >> SECTOR_SHIFT;
 	blk->nr_queues = MAX(1U, MIN(vm->nr_cpus, (unsigned)BLK_MAX_QUEUES));
 	/* GET_ID: the image's file name, the way a guest tells disks apart. */

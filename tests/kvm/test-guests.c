@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "exit-line.h"
 #include "test.h"
 
 #define TIMEOUT_MS	20000
@@ -410,6 +411,62 @@ START_TEST(no_kvm_permission)
 }
 END_TEST
 
+/*
+ * --output json, or KITE_OUTPUT=json: kite's last line on stderr is the
+ * JSON exit line, with the status kite exits with and its reason, the
+ * guest's run time and the start-up figures; after KITE_STATS's line too.
+ */
+START_TEST(json_exit_line)
+{
+	struct test_proc p;
+	char *hello = guest("hello"), *triple = guest("triple"), *echo = guest("echo");
+	char *argv[] = { "/usr/bin/timeout", "--preserve-status", "-s", "TERM", "0.5",
+			 (char *)test_kite_path(), "run", "--kernel", echo, NULL };
+	struct jv *v;
+
+	ck_assert_int_eq(kite(&p, NULL, "--kernel", hello, "--output", "json", NULL, NULL), 0);
+	ck_assert_ptr_nonnull(strstr(p.out, "bye\n"));
+	v = exit_line_of(&p, "guest-off");
+	ck_assert(jv_num(v, "guest_run_ns") > 0);
+	ck_assert(jv_num(v, "stats/cpu_to_first_run_us") > 0);
+	ck_assert(jv_num(v, "stats/guest_touched_kib") > 0);
+	/* A clean run says nothing else. */
+	ck_assert_ptr_eq(strchr(p.err, '\n'), p.err + strlen(p.err) - 1);
+	jv_free(v);
+	test_proc_free(&p);
+
+	setenv("KITE_OUTPUT", "json", 1);
+	ck_assert_int_eq(kite(&p, NULL, "--kernel", triple, NULL, NULL, NULL, NULL), 3);
+	ck_assert_ptr_nonnull(strstr(p.err, "triple-faulted"));
+	jv_free(exit_line_of(&p, "triple-fault"));
+	test_proc_free(&p);
+
+	ck_assert_int_eq(kite(&p, "abc\001x", "--kernel", echo, NULL, NULL, NULL, NULL), 4);
+	jv_free(exit_line_of(&p, "user-quit"));
+	test_proc_free(&p);
+
+	ck_assert_int_eq(test_spawn(argv, NULL, TIMEOUT_MS, &p), 128 + 15);
+	v = exit_line_of(&p, "signal");
+	ck_assert_str_eq(jv_str(v, "signal"), "SIGTERM");
+	ck_assert(jv_num(v, "guest_run_ns") > 0);
+	jv_free(v);
+	test_proc_free(&p);
+
+	setenv("KITE_STATS", "1", 1);
+	ck_assert_int_eq(kite(&p, NULL, "--kernel", hello, NULL, NULL, NULL, NULL), 0);
+	ck_assert(!strncmp(p.err, "kite-stats: ", 12));
+	v = exit_line_of(&p, "guest-off");
+	ck_assert(jv_num(v, "stats/peak_rss_kib") > 0);
+	jv_free(v);
+	test_proc_free(&p);
+	unsetenv("KITE_STATS");
+	unsetenv("KITE_OUTPUT");
+	free(hello);
+	free(triple);
+	free(echo);
+}
+END_TEST
+
 static Suite *guests_suite(void)
 {
 	int fd = open("/dev/kvm", O_RDWR);
@@ -438,6 +495,7 @@ static Suite *guests_suite(void)
 	tcase_add_test(tc, virtio_console_becomes_the_console);
 	tcase_add_test(tc, bad_device_options);
 	tcase_add_test(tc, no_kvm_device);
+	tcase_add_test(tc, json_exit_line);
 	if (getuid() == 0)
 		tcase_add_test(tc, no_kvm_permission);
 	suite_add_tcase(s, tc);

@@ -36,6 +36,13 @@ struct test_proc {
 };
 int test_spawn(char *const argv[], const char *input, unsigned timeout_ms,
 	       struct test_proc *p);
+/*
+ * The same for fn(arg) in a child process: its return value is the exit
+ * status. For code that prints (a command's cmd_*()) under a test double
+ * only this process has. fn must not use ck_assert: it is not a test.
+ */
+int test_call(int (*fn)(void *arg), void *arg, const char *input, unsigned timeout_ms,
+	      struct test_proc *p);
 void test_proc_free(struct test_proc *p);
 /*
  * kite refused its input as the project promises: exit status 1 and
@@ -53,6 +60,20 @@ void test_assert_one_line_error(const struct test_proc *p, const char *what);
  */
 int test_false_pollout_fd(void);
 void test_false_pollout_clear(int fd);
+
+/*
+ * open(2) on a file system without O_DIRECT (tmpfs before Linux 6.6, some
+ * FUSE file systems): the flag is refused with EINVAL. A test double for
+ * the disk layer's disk_open_file (disk/engine.h).
+ */
+int test_open_without_direct(const char *path, int flags);
+
+/*
+ * From now on io_uring_setup fails with EPERM in this process and what it
+ * runs (a seccomp filter, as container runtimes set): 0 or -errno. For a
+ * test's own process (Check forks each test) or a test_call child.
+ */
+int test_deny_io_uring(void);
 
 /* CPU time this process has used, in ns: a thread that spins shows here. */
 u64 test_cpu_ns(void);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../disk/engine.h"
 #include "disk.h"
 #include "test.h"
 

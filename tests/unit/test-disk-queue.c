@@ -9,7 +9,6 @@
  * queued and go in as completions free room.
  */
 #include "disk-test.h"
-#include "../../disk/engine.h"
 
 #define N	1024
 #define BS	4096

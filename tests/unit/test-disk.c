@@ -33,14 +33,24 @@ START_TEST(test_parse_spec)
 	ck_assert_int_eq(disk_parse_spec("a.img", &path, &o, err, sizeof(err)), 0);
 	ck_assert_str_eq(path, "a.img");
 	ck_assert(!o.readonly && o.direct && o.engine == DISK_ENGINE_AIO && o.depth == 0);
+	/* Defaults nobody asked for: disk_open may fall back (test-disk-fallback). */
+	ck_assert(o.direct_default && o.engine_default);
 	free(path);
 	ck_assert_int_eq(disk_parse_spec("/x/b.img,ro,cache=writeback,engine=uring,depth=7",
 					 &path, &o, err, sizeof(err)), 0);
 	ck_assert_str_eq(path, "/x/b.img");
 	ck_assert(o.readonly && !o.direct && o.engine == DISK_ENGINE_URING && o.depth == 7);
+	ck_assert(!o.direct_default && !o.engine_default);
 	free(path);
 	ck_assert_int_eq(disk_parse_spec("c,engine=sync,cache=none", &path, &o, err, sizeof(err)), 0);
 	ck_assert(o.engine == DISK_ENGINE_SYNC && o.direct);
+	ck_assert(!o.direct_default && !o.engine_default);
+	free(path);
+	ck_assert_int_eq(disk_parse_spec("c,depth=3", &path, &o, err, sizeof(err)), 0);
+	ck_assert(o.direct_default && o.engine_default);
+	free(path);
+	ck_assert_int_eq(disk_parse_spec("c,engine=aio", &path, &o, err, sizeof(err)), 0);
+	ck_assert(o.direct_default && !o.engine_default);
 	free(path);
 
 	err[0] = 0;

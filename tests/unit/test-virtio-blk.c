@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "../../disk/engine.h"
 #include "disk.h"
 #include "virtio-harness.h"
 
@@ -773,6 +774,42 @@ START_TEST(test_bad_spec)
 }
 END_TEST
 
+/* In a child, where a file system without O_DIRECT stands in: 0 or 1. */
+static int create_without_direct(void *spec)
+{
+	disk_open_file = test_open_without_direct;
+	return virtio_blk_create(&T.vm, spec, 0, capture_create) ? 1 : 0;
+}
+
+/*
+ * A --disk that names no cache mode falls back to the page cache where
+ * O_DIRECT is refused, and says so in one line; cache=none fails there
+ * with the one-line error it always had (test-disk-fallback has the rest).
+ */
+START_TEST(test_cache_fallback)
+{
+	struct test_proc p;
+	char *spec, want[512];
+
+	tvm_init(&T, 1);
+	make_image();
+	ck_assert_int_eq(test_call(create_without_direct, img, NULL, WAIT_MS, &p), 0);
+	snprintf(want, sizeof(want),
+		 "kite: --disk %s: this file system refuses O_DIRECT (cache=none); using cache=writeback, engine ",
+		 img);
+	ck_assert_msg(!strncmp(p.err, want, strlen(want)), "stderr: %s", p.err);
+	ck_assert_ptr_eq(strchr(p.err, '\n'), p.err + strlen(p.err) - 1);
+	test_proc_free(&p);
+
+	ck_assert_int_gt(asprintf(&spec, "%s,cache=none", img), 0);
+	test_call(create_without_direct, spec, NULL, WAIT_MS, &p);
+	test_assert_one_line_error(&p, "O_DIRECT (cache=none) not supported here; try cache=writeback");
+	test_proc_free(&p);
+	free(spec);
+	tvm_exit(&T);
+}
+END_TEST
+
 static Suite *blk_suite(void)
 {
 	Suite *s = suite_create("virtio-blk");
@@ -793,6 +830,7 @@ static Suite *blk_suite(void)
 	tcase_add_test(tc, test_interrupt_per_reap);
 	tcase_add_loop_test(tc, test_interrupt_after_every_completion, 0, ne);
 	tcase_add_test(tc, test_bad_spec);
+	tcase_add_test(tc, test_cache_fallback);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
