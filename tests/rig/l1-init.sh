@@ -695,11 +695,20 @@ rig_case_mini_pvh() {	# rig_case_mini_pvh NAME TIMEOUT
 # The host's tests/run-tests.sh counts it like a program run on the host.
 # CK_LOG_FILE_NAME=- logs each test to stdout as it ends, so a long program
 # keeps the console alive for the stall watchdog.
+# While it runs, a heartbeat every 30 s says L1 is alive and what is
+# busiest: a test that hangs is then told from an L1 that froze (the
+# host's stall watchdog), and the program's own bound ends it.
 rig_prog() {	# rig_prog NAME TIMEOUT
 	name=prog-$1
+	(while sleep 30; do
+		echo "RIG-L1 alive $(cut -d' ' -f1 /proc/uptime) load $(cut -d' ' -f1-3 /proc/loadavg)" \
+			"busiest: $(top -b -n1 | sed -n '5p' | tr -s ' ')"
+	done) &
+	hb=$!
 	(cd /tmp && O=/rig/build KITE=/rig/bin/kite CK_LOG_FILE_NAME=- \
 		rigrun -t "$2" -o "/tmp/$name.log" -p "  prog:$1| " -r "/tmp/$name.res" \
 		-- "/rig/tests/$1" </dev/null)
+	kill $hb
 	echo "RIG-PROG $1 status=$(res_field "$name" status)" \
 		"timed_out=$(res_field "$name" timed_out) orphans=$(res_field "$name" orphans)"
 }
