@@ -230,8 +230,14 @@ static uint32_t rng_round(uint32_t common, uint32_t notify, uint32_t mult, int u
 		line("msix irqs", msix_irqs);
 		line("other irqs", other_irqs);
 	}
-	for (i = 0; i < 200000 && used[1] != 1; i++)
-		;
+	/*
+	 * The device thread may share the host CPU with this vCPU (the rig's
+	 * L1 runs the KVM tests on one CPU): then it runs only when the
+	 * scheduler preempts the vCPU, milliseconds later. The bound covers
+	 * that; a working device ends the loop at once.
+	 */
+	for (i = 0; i < 100000000 && used[1] != 1; i++)
+		__asm__ volatile("pause");
 	if (used[1] != 1)
 		return 0;
 	return r32(RING_USED + 8);		/* used ring[0].len */
