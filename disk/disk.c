@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "iov.h"
 
 #define DISK_DEFAULT_DEPTH	128
 #define DISK_MAX_DEPTH		4096
@@ -429,12 +430,7 @@ const char *disk_note(const struct disk *disk)
 
 size_t disk_req_bytes(const struct disk_req *req)
 {
-	size_t n = 0;
-	unsigned i;
-
-	for (i = 0; i < req->iovcnt; i++)
-		n += req->iov[i].iov_len;
-	return n;
+	return iov_size(req->iov, req->iovcnt);
 }
 
 static int check_req(const struct disk *disk, const struct disk_req *req)
@@ -479,22 +475,6 @@ static int check_req(const struct disk *disk, const struct disk_req *req)
 	return -EINVAL;
 }
 
-static void zero_tail(const struct disk_req *req, size_t done)
-{
-	unsigned i;
-
-	for (i = 0; i < req->iovcnt; i++) {
-		const struct iovec *v = &req->iov[i];
-
-		if (done >= v->iov_len) {
-			done -= v->iov_len;
-			continue;
-		}
-		memset((char *)v->iov_base + done, 0, v->iov_len - done);
-		done = 0;
-	}
-}
-
 static void uncount(struct disk *disk, u32 gen, unsigned n)
 {
 	atomic_uint *c = &disk->inflight[gen & 1];
@@ -515,7 +495,7 @@ void disk_complete(struct disk *disk, struct disk_req *req, ssize_t res)
 
 			/* Only the end of the image makes a read short. */
 			if ((size_t)res < want)
-				zero_tail(req, res);
+				iov_memset(req->iov, req->iovcnt, res, 0, want - res);
 			res = want;
 			break;
 		}

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The fixed-hardware ACPI PM registers the FADT (kvm/acpi.c) points at:
+ * The fixed-hardware ACPI PM registers the FADT (boot/acpi.c) points at:
  *
  *   ACPI_PM_BASE + 0  PM1a_STS  (2 bytes, write 1 to clear)
  *   ACPI_PM_BASE + 2  PM1a_EN   (2 bytes)

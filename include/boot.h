@@ -16,7 +16,7 @@
  *   0xf0000  BOOT_MPTABLE_CFG   MP configuration table (too big for 1 KiB
  *                               with 64 CPUs; the pointer stays at 0x9fc00)
  *   0xf1000  BOOT_SMBIOS        SMBIOS 3.0 entry point and structures
- *   0xe0000 .. 0x100000         reserved in the memory map (kvm/memmap.c)
+ *   0xe0000 .. 0x100000         reserved in the memory map (boot/memmap.c)
  *   0x100000 (1 MiB)            kernel
  *
  * A PVH ELF may also load segments below 1 MiB (ld -Ttext=0x100000 puts

@@ -28,7 +28,7 @@ struct term_escape {
 size_t term_escape_filter(struct term_escape *e, char *buf, size_t len, bool *quit);
 
 /*
- * Guest console output that never blocks kite (kvm/term-out.c). stdout
+ * Guest console output that never blocks kite (util/term-out.c). stdout
  * may be a pipe nobody reads or a stopped terminal; a blocking write()
  * there would hang the vCPU or worker doing it, and with it every way of
  * stopping kite. So a console writes through a term_out: its own open file

@@ -39,7 +39,7 @@ typedef int64_t s64;
  * that keep working; pr_debug only with KITE_DEBUG set in the environment.
  * Any thread may call them: they never block for long on a stderr nobody
  * reads (a line that cannot go out within a short bound, longer on the
- * main thread, is dropped and counted; kvm/util.c says how).
+ * main thread, is dropped and counted; util/util.c says how).
  */
 void pr_err(const char *fmt, ...) __printf(1, 2);
 void pr_warn(const char *fmt, ...) __printf(1, 2);

@@ -47,6 +47,7 @@
 #include <stdatomic.h>
 #include <sys/uio.h>
 
+#include "iov.h"
 #include "kvm.h"
 #include "util.h"
 
@@ -213,18 +214,6 @@ bool virtq_enable_kicks(struct virtq *vq);
 
 /* Is the queue usable: ready, and the device not broken or resetting? */
 bool virtq_live(struct virtq *vq);
-
-/* iovec helpers (bounds-checked: copy at most what the iovecs hold). */
-size_t iov_size(const struct iovec *iov, unsigned cnt);
-/* Copy out of iov starting at byte `off`; returns bytes copied. */
-size_t iov_to_buf(const struct iovec *iov, unsigned cnt, size_t off, void *buf, size_t len);
-/* Copy into iov starting at byte `off`; returns bytes copied. */
-size_t iov_from_buf(const struct iovec *iov, unsigned cnt, size_t off, const void *buf, size_t len);
-/*
- * Drop len bytes from the front of iov[0..*cnt), in place: the segments
- * shrink, *cnt counts what is left, and the new start is returned.
- */
-struct iovec *iov_skip_front(struct iovec *iov, unsigned *cnt, size_t len);
 
 /*
  * What a device implements. All callbacks are optional except

@@ -16,7 +16,7 @@
 
 /*
  * ISA lines free for devices; 12 (PS/2 aux) and 3 (COM2) stay unused, and
- * 9 is the ACPI SCI (level-triggered in the MADT, see kvm/acpi.c).
+ * 9 is the ACPI SCI (level-triggered in the MADT, see boot/acpi.c).
  */
 static const u8 free_lines[] = { 5, 6, 7, 10, 11, 14, 15 };
 

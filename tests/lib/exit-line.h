@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * `kite run --output json`'s exit line (kvm/run-report.c), for the unit
+ * `kite run --output json`'s exit line (cmd/run-report.c), for the unit
  * tests of its format and the KVM tests that run guests with it.
  */
 #ifndef KITE_TEST_EXIT_LINE_H

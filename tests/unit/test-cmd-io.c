@@ -12,7 +12,7 @@
 #include <stdarg.h>
 #include <sys/mount.h>
 
-#include "../../disk/io-report.h"
+#include "io-report.h"
 #include "disk-test.h"
 #include "kite.h"
 #include "tjson.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Diagnostics (pr_err and friends, kvm/util.c) never hold a thread for
+ * Diagnostics (pr_err and friends, util/util.c) never hold a thread for
  * long: with stderr a full pipe nobody reads, a thread logging many lines
  * returns within a bound and the lines it lost are counted; the main
  * thread's error still reaches a reader that is slow but alive; lines

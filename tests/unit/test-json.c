@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The JSON writer (kvm/json.c) against the tests' strict reader
+ * The JSON writer (util/json.c) against the tests' strict reader
  * (tests/lib/tjson.c): whatever kite writes, pretty or on one line, reads
  * back to the same values; strings are escaped and made valid UTF-8; a
  * number that is not finite becomes null. And the reader itself refuses

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * `kite run --output json`: the exit line's format for every way kite
- * run ends (kvm/run-report.c, called directly), and, without KVM, the
+ * run ends (cmd/run-report.c, called directly), and, without KVM, the
  * line after a setup error or bad input through --output json and
  * KITE_OUTPUT=json. tests/kvm/test-guests.c checks it after real guests.
  */

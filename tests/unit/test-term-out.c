@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Console output that never blocks (kvm/term-out.c): the private
+ * Console output that never blocks (util/term-out.c): the private
  * non-blocking description of stdout, and the bounded ring in front of
  * it, against pipes nobody reads, pipes read later, and readers that go.
  */

@@ -2,7 +2,7 @@
 /*
  * Intel MultiProcessor Specification 1.4 table, for kernels that take
  * their CPUs from it: those built without ACPI, and any kernel booted
- * with acpi=off. Distro kernels use the MADT (kvm/acpi.c says why both
+ * with acpi=off. Distro kernels use the MADT (boot/acpi.c says why both
  * exist); when both are present Linux prefers ACPI and ignores this.
  *
  * The floating pointer sits at BOOT_MPTABLE, in the last KiB of base
