@@ -88,7 +88,7 @@ $(O)/util/version.o: CFLAGS += -I$(O)/include
 
 # A test links the layers its subject may use: the disk tests and kite
 # io's the disk library alone, so a stray dependency on the VM fails here.
-test_libs = $(if $(filter test-disk% test-cmd-io test-util test-json test-diag test-term-out test-version,$(notdir $(1))),\
+test_libs = $(if $(filter test-disk% test-cmd-io test-child test-util test-json test-diag test-term-out test-version,$(notdir $(1))),\
 	$(O)/libkite-io.a $(O)/libkite-disk.a $(O)/libkite-util.a,$(LIBS_ALL))
 
 .SECONDEXPANSION:
