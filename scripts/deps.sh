@@ -10,6 +10,9 @@ pkgs=(
 	fio time					# disk bench peer, CPU per I/O
 	e2fsprogs					# disk fault tests (mkfs.ext4)
 	bc bison flex libelf-dev lz4 xz-utils		# mini guest kernel (guest/linux)
+	qemu-system-common passt			# sandbox daemons: virtiofsd, passt
+	libseccomp-dev					# syscall filters
+	clang libclang-rt-14-dev			# fuzzing (libFuzzer)
 )
 missing=()
 for p in "${pkgs[@]}"; do
