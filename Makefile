@@ -102,7 +102,7 @@ include guest/guest.mk
 tests: $(TEST_BINS)
 
 check: $(KITE) guests tests
-	$(Q)O=$(O) KITE=$(abspath $(KITE)) SAN=$(SAN) tests/run-tests.sh $(TEST_BINS)
+	$(Q)O=$(O) KITE=$(abspath $(KITE)) SAN=$(SAN) tests/run-tests.sh tests/check-layout.sh $(TEST_BINS)
 
 bench: all
 	$(Q)O=$(O) KITE=$(abspath $(KITE)) tests/bench/run.sh

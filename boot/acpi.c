@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "boot.h"
+#include "compat.h"
 
 #define ACPI_OEM_ID		"KITE  "
 #define ACPI_OEM_TABLE_ID	"KITEVMM "
@@ -135,7 +136,7 @@ static const u8 dsdt_aml[] = {
 /*
  * The legacy devices as PNP nodes, so Linux binds its drivers to them the
  * way it does on PCs (8250_pnp, rtc_cmos, i8042 via PNP) instead of
- * probing for them:
+ * probing for them. Made from the device registry (in port order), e.g.:
  *
  *   Scope (\_SB) {
  *     Device (COM1) { _HID PNP0501, _UID 1, _CRS { IO 0x3f8/8, IRQ 4 } }
@@ -214,37 +215,92 @@ static void aml_device(struct aml *a, const char name[4], u32 hid, int uid,
 	aml_put(a, body, d.len);
 }
 
-/* Resource descriptors: IO (decode16, fixed range), IRQNoFlags, end tag. */
-#define RES_IO(port, n)		0x47, 0x01, (port) & 0xff, (port) >> 8, (port) & 0xff, \
-				(port) >> 8, 0x01, (n)
-#define RES_IRQ(irq)		0x22, (1u << (irq)) & 0xff, (1u << (irq)) >> 8
-#define RES_END			0x79, 0x00
-
-static size_t legacy_devices_aml(u8 *buf, size_t cap)
+/* Resource descriptors: IO (decode16, fixed range), IRQNoFlags (a mask), end tag. */
+static size_t res_io(u8 *p, u16 port, u8 len)
 {
-	static const u8 com1[] = { RES_IO(0x3f8, 8), RES_IRQ(IRQ_COM1), RES_END };
-	static const u8 rtc[] = { RES_IO(0x70, 2), RES_IRQ(IRQ_RTC), RES_END };
-	static const u8 kbd[] = { RES_IO(0x60, 1), RES_IO(0x64, 1), RES_IRQ(IRQ_I8042_KBD),
-				  RES_END };
-	static const u8 mou[] = { RES_IRQ(12), RES_END };
-	u8 body[512];
-	struct aml s = { .buf = body, .cap = sizeof(body) }, a = { .buf = buf, .cap = cap };
+	const u8 d[] = { 0x47, 0x01, port & 0xff, port >> 8, port & 0xff, port >> 8, 0x01, len };
 
-	aml_put(&s, "\\_SB_", 5);
-	aml_device(&s, "COM1", PNP_ID('P', 'N', 'P', 0x0501), 1, com1, sizeof(com1));
-	aml_device(&s, "RTC_", PNP_ID('P', 'N', 'P', 0x0b00), -1, rtc, sizeof(rtc));
-	aml_device(&s, "KBD_", PNP_ID('P', 'N', 'P', 0x0303), -1, kbd, sizeof(kbd));
-	aml_device(&s, "MOU_", PNP_ID('P', 'N', 'P', 0x0f13), -1, mou, sizeof(mou));
+	memcpy(p, d, sizeof(d));
+	return sizeof(d);
+}
+
+static size_t res_irq(u8 *p, u16 mask)
+{
+	const u8 d[] = { 0x22, mask & 0xff, mask >> 8 };
+
+	memcpy(p, d, sizeof(d));
+	return sizeof(d);
+}
+
+static size_t res_end(u8 *p)
+{
+	p[0] = 0x79;
+	p[1] = 0x00;
+	return 2;
+}
+
+struct registry_aml {
+	struct aml a;
+	unsigned nr_uarts;
+};
+
+/* An IO range, then IRQNoFlags for the lines in mask: one device's _CRS. */
+static size_t crs_io_irq(u8 *res, u16 port, u8 len, u16 mask)
+{
+	size_t n = res_io(res, port, len);
+
+	n += res_irq(res + n, mask);
+	return n + res_end(res + n);
+}
+
+/* One PNP device for a registry entry: name, _HID and resources by compat. */
+static void registry_device(const struct bus_dev *dev, void *arg)
+{
+	struct registry_aml *r = arg;
+	u16 port = dev->base, irqs = dev->irq_mask;
+	u16 first = irqs & -irqs, second = irqs & (irqs - 1);
+	u8 res[32];
+	size_t n;
+
+	if (!strcmp(dev->compat, COMPAT_UART_8250) && r->nr_uarts < 9) {
+		char name[5] = { 'C', 'O', 'M', '1' + r->nr_uarts, 0 };
+
+		n = crs_io_irq(res, port, dev->len, irqs);
+		aml_device(&r->a, name, PNP_ID('P', 'N', 'P', 0x0501), ++r->nr_uarts, res, n);
+	} else if (!strcmp(dev->compat, COMPAT_RTC_CMOS)) {
+		n = crs_io_irq(res, port, dev->len, irqs);
+		aml_device(&r->a, "RTC_", PNP_ID('P', 'N', 'P', 0x0b00), -1, res, n);
+	} else if (!strcmp(dev->compat, COMPAT_I8042)) {
+		/* The keyboard: data and command ports, the first line... */
+		n = res_io(res, port, 1);
+		n += crs_io_irq(res + n, port + 4, 1, first);
+		aml_device(&r->a, "KBD_", PNP_ID('P', 'N', 'P', 0x0303), -1, res, n);
+		/* ...the PS/2 mouse on the aux port, the second. */
+		n = res_irq(res, second);
+		n += res_end(res + n);
+		aml_device(&r->a, "MOU_", PNP_ID('P', 'N', 'P', 0x0f13), -1, res, n);
+	}
+}
+
+size_t acpi_registry_aml(struct vm *vm, u8 *buf, size_t cap)
+{
+	u8 body[1024];
+	struct registry_aml r = { .a = { .buf = body, .cap = sizeof(body) } };
+	struct aml a = { .buf = buf, .cap = cap };
+
+	aml_put(&r.a, "\\_SB_", 5);
+	bus_for_each_described(&vm->pio_bus, registry_device, &r);
+	if (r.a.len > sizeof(body))
+		return SIZE_MAX / 2;	/* more than any DSDT area holds */
 	aml_byte(&a, AML_SCOPE_OP);
-	aml_pkglen(&a, s.len);
-	aml_put(&a, body, s.len);
+	aml_pkglen(&a, r.a.len);
+	aml_put(&a, body, r.a.len);
 	return a.len;
 }
 
 static u8 *build_dsdt(struct acpi_buf *b, const u8 *aml, u64 aml_len)
 {
-	size_t legacy = legacy_devices_aml(NULL, 0);
-	u64 len = ACPI_HDR_LEN + sizeof(dsdt_aml) + legacy + aml_len;
+	u64 len = ACPI_HDR_LEN + sizeof(dsdt_aml) + aml_len;
 	u8 *t = len <= UINT32_MAX ? table(b, "DSDT", len, 2) : NULL, *p;
 
 	if (!t)
@@ -252,8 +308,6 @@ static u8 *build_dsdt(struct acpi_buf *b, const u8 *aml, u64 aml_len)
 	p = t + ACPI_HDR_LEN;
 	memcpy(p, dsdt_aml, sizeof(dsdt_aml));
 	p += sizeof(dsdt_aml);
-	legacy_devices_aml(p, legacy);
-	p += legacy;
 	if (aml_len)
 		memcpy(p, aml, aml_len);
 	seal(t);
@@ -397,15 +451,7 @@ int acpi_build(u8 *buf, u64 len, unsigned nr_cpus, const u8 *aml, u64 aml_len,
 	return 0;
 }
 
-int acpi_add_dsdt_aml(struct vm *vm, size_t (*fn)(u8 *buf, size_t len))
-{
-	if (vm->nr_dsdt_aml == ARRAY_SIZE(vm->dsdt_aml))
-		return -ENOSPC;
-	vm->dsdt_aml[vm->nr_dsdt_aml++] = fn;
-	return 0;
-}
-
-int acpi_setup(struct vm *vm, u64 *rsdp)
+int acpi_setup(struct vm *vm, const acpi_aml_fn *fns, unsigned nr, u64 *rsdp)
 {
 	u64 area = BOOT_ACPI_END - BOOT_ACPI, used = 0;
 	u8 *buf = guest_ptr(vm, BOOT_ACPI, area), *aml;
@@ -418,8 +464,9 @@ int acpi_setup(struct vm *vm, u64 *rsdp)
 	aml = malloc(area);
 	if (!aml)
 		return -ENOMEM;
-	for (i = 0; i < vm->nr_dsdt_aml; i++) {
-		size_t n = vm->dsdt_aml[i](aml + used, area - used);
+	for (i = 0; i <= nr; i++) {
+		/* The registry's legacy devices first, then the devices' own. */
+		size_t n = i == 0 ? acpi_registry_aml(vm, aml, area) : fns[i - 1](aml + used, area - used);
 
 		if (n > area - used) {
 			free(aml);
@@ -432,7 +479,8 @@ int acpi_setup(struct vm *vm, u64 *rsdp)
 	return ret;
 }
 
-int boot_write_tables(struct vm *vm, u64 *rsdp)
+int boot_write_tables(struct vm *vm, const struct boot_config *bc, u64 *rsdp)
 {
-	return acpi_setup(vm, rsdp) ?: mptable_setup(vm) ?: smbios_setup(vm);
+	return acpi_setup(vm, bc->dsdt_aml, bc->nr_dsdt_aml, rsdp) ?: mptable_setup(vm) ?:
+	       smbios_setup(vm);
 }

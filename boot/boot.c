@@ -96,17 +96,6 @@ static int map_kernel(const char *path, void **buf, u64 *size)
 	return 0;
 }
 
-char *boot_cmdline(struct vm *vm, const struct vm_config *cfg)
-{
-	const char *base = cfg->cmdline ? cfg->cmdline : BOOT_DEFAULT_CMDLINE;
-	char *s;
-
-	if (asprintf(&s, "%s%s%s", base, vm->cmdline_extra ? " " : "",
-		     vm->cmdline_extra ? : "") < 0)
-		return NULL;
-	return s;
-}
-
 u64 boot_initrd_addr(struct vm *vm, u64 size, u64 kernel_end, u64 max_addr)
 {
 	u64 top = MIN(vm_low_ram_end(vm), max_addr + 1), addr;
@@ -179,19 +168,17 @@ unsigned boot_pvh_regions(struct vm *vm, u64 cmdline_len, struct boot_region *ou
 	return ARRAY_SIZE(r);
 }
 
-static int load_pvh(struct vm *vm, const struct vm_config *cfg, void *buf, u64 size,
+static int load_pvh(struct vm *vm, const struct boot_config *bc, void *buf, u64 size,
 		    struct boot_entry *entry)
 {
 	struct boot_region taken[BOOT_PVH_REGIONS];
 	struct boot_payload p = { 0 };
-	char err[256], *cmdline;
+	const char *cmdline = bc->cmdline;
+	char err[256];
 	unsigned nr_taken;
 	u32 rip;
 	int ret;
 
-	cmdline = boot_cmdline(vm, cfg);
-	if (!cmdline)
-		return -ENOMEM;
 	/*
 	 * The tables, command line and start info are written after the
 	 * kernel: the loader refuses a segment in their way up front.
@@ -199,16 +186,14 @@ static int load_pvh(struct vm *vm, const struct vm_config *cfg, void *buf, u64 s
 	nr_taken = boot_pvh_regions(vm, strlen(cmdline), taken);
 	if (elf_pvh_parse(buf, size, &rip, err, sizeof(err)) ||
 	    elf_pvh_load(vm, buf, size, taken, nr_taken, &p.kernel_end, err, sizeof(err))) {
-		pr_err("kernel '%s': %s", cfg->kernel, err);
-		free(cmdline);
+		pr_err("kernel '%s': %s", bc->kernel, err);
 		return -EINVAL;
 	}
 	ret = place_cmdline(vm, cmdline, BOOT_CMDLINE_MAX, &p);
-	free(cmdline);
 	if (!ret)
-		ret = place_initrd(vm, cfg->initrd, MMIO_HOLE_START - 1, &p);
+		ret = place_initrd(vm, bc->initrd, MMIO_HOLE_START - 1, &p);
 	if (!ret)
-		ret = boot_write_tables(vm, &p.rsdp_addr);
+		ret = boot_write_tables(vm, bc, &p.rsdp_addr);
 	if (!ret)
 		ret = pvh_setup(vm, &p);
 	*entry = (struct boot_entry){ .mode = BOOT_MODE_PROTECTED32, .rip = rip,
@@ -216,22 +201,22 @@ static int load_pvh(struct vm *vm, const struct vm_config *cfg, void *buf, u64 s
 	return ret;
 }
 
-int boot_load_kernel(struct vm *vm, const struct vm_config *cfg, struct boot_entry *entry)
+int boot_load_kernel(struct vm *vm, const struct boot_config *bc, struct boot_entry *entry)
 {
 	void *buf = NULL;
 	u64 size = 0;
 	int ret;
 
-	ret = map_kernel(cfg->kernel, &buf, &size);
+	ret = map_kernel(bc->kernel, &buf, &size);
 	if (ret)
 		return ret;
 	if (size >= 4 && !memcmp(buf, "\177ELF", 4)) {
-		ret = load_pvh(vm, cfg, buf, size, entry);
+		ret = load_pvh(vm, bc, buf, size, entry);
 	} else if (bzimage_probe(buf, size)) {
-		ret = bzimage_load(vm, cfg, buf, size, entry);
+		ret = bzimage_load(vm, bc, buf, size, entry);
 	} else {
 		pr_err("kernel '%s' is not a kernel kite can boot (expected a PVH ELF or a bzImage)",
-		       cfg->kernel);
+		       bc->kernel);
 		ret = -EINVAL;
 	}
 	munmap(buf, size);

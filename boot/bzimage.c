@@ -204,10 +204,10 @@ int bzimage_fill_zero_page(u8 *zp, const void *buf, const struct bzimage_info *i
 	return 0;
 }
 
-int bzimage_load(struct vm *vm, const struct vm_config *cfg, const void *buf,
+int bzimage_load(struct vm *vm, const struct boot_config *bc, const void *buf,
 		 u64 size, struct boot_entry *entry)
 {
-	char *cmdline = boot_cmdline(vm, cfg);
+	const char *cmdline = bc->cmdline;
 	struct boot_mem_range map[BOOT_MEM_MAX];
 	struct bzimage_layout lay;
 	struct bzimage_info info;
@@ -218,17 +218,15 @@ int bzimage_load(struct vm *vm, const struct vm_config *cfg, const void *buf,
 	u8 *dst;
 
 	if (!cmdline)
-		return -ENOMEM;
+		return -EINVAL;
 	ret = bzimage_parse(buf, size, &info, err, sizeof(err));
 	if (ret)
 		goto bad;
-	if (cfg->initrd) {
+	if (bc->initrd) {
 		/* boot_read_file says what went wrong. */
-		ret = boot_read_file(cfg->initrd, vm->ram_size, &initrd, &initrd_size);
-		if (ret) {
-			free(cmdline);
+		ret = boot_read_file(bc->initrd, vm->ram_size, &initrd, &initrd_size);
+		if (ret)
 			return ret;
-		}
 	}
 	ret = bzimage_place(&info, vm_low_ram_end(vm), initrd_size, strlen(cmdline),
 			    &lay, err, sizeof(err));
@@ -240,7 +238,7 @@ int bzimage_load(struct vm *vm, const struct vm_config *cfg, const void *buf,
 		snprintf(err, sizeof(err), "cannot build the memory map");
 		goto bad;
 	}
-	ret = boot_write_tables(vm, &rsdp);
+	ret = boot_write_tables(vm, bc, &rsdp);
 	if (ret) {
 		snprintf(err, sizeof(err), "cannot write the ACPI and MP tables");
 		goto bad;
@@ -277,7 +275,6 @@ int bzimage_load(struct vm *vm, const struct vm_config *cfg, const void *buf,
 		goto bad;
 	}
 	free(initrd);
-	free(cmdline);
 
 	*entry = (struct boot_entry){
 		.mode = BOOT_MODE_LONG64,
@@ -291,7 +288,6 @@ int bzimage_load(struct vm *vm, const struct vm_config *cfg, const void *buf,
 	return 0;
 bad:
 	free(initrd);
-	free(cmdline);
-	pr_err("%s: %s", cfg->kernel, err);
+	pr_err("%s: %s", bc->kernel, err);
 	return ret;
 }

@@ -8,17 +8,29 @@
 #include <libfdt.h>
 
 #include "boot.h"
+#include "compat.h"
 #include "dtb.h"
 
 #define FDT_INITIAL_SIZE	(16 * KiB)
 #define FDT_MAX_SIZE		(1 * MiB)
 
-#define UART_PORT		0x3f8
-#define UART_PORT_LEN		8
 #define UART_CLOCK		1843200
 #define APIC_MMIO_LEN		0x1000
 
-void fdt_machine_from_vm(struct vm *vm, struct fdt_machine *m)
+/* A registry entry into the list it belongs to (and no further than it holds). */
+static void take_described(const struct bus_dev *dev, void *arg)
+{
+	struct fdt_machine *m = arg;
+	struct fdt_dev d = { .base = dev->base, .size = dev->len,
+			     .irq = dev->irq_mask ? __builtin_ctz(dev->irq_mask) : 0 };
+
+	if (!strcmp(dev->compat, COMPAT_UART_8250) && m->nr_uart < FDT_MAX_UARTS)
+		m->uart[m->nr_uart++] = d;
+	else if (!strcmp(dev->compat, COMPAT_VIRTIO_MMIO) && m->nr_mmio < FDT_MAX_MMIO_DEVS)
+		m->mmio[m->nr_mmio++] = d;
+}
+
+void fdt_machine_from_vm(struct vm *vm, const char *bootargs, struct fdt_machine *m)
 {
 	memset(m, 0, sizeof(*m));
 	for (unsigned i = 0; i < vm->nr_banks && i < ARRAY_SIZE(m->mem); i++) {
@@ -27,10 +39,9 @@ void fdt_machine_from_vm(struct vm *vm, struct fdt_machine *m)
 		m->nr_mem++;
 	}
 	m->nr_cpus = vm->nr_cpus;
-	if (vm->cfg)
-		m->bootargs = vm->cfg->cmdline ? vm->cfg->cmdline : BOOT_DEFAULT_CMDLINE;
-	m->nr_mmio = MIN(virtio_mmio_list(vm, m->mmio, ARRAY_SIZE(m->mmio)),
-			 (unsigned)ARRAY_SIZE(m->mmio));
+	m->bootargs = bootargs;
+	bus_for_each_described(&vm->pio_bus, take_described, m);
+	bus_for_each_described(&vm->mmio_bus, take_described, m);
 }
 
 /* Two-cell address and size, as the root's #address-cells/#size-cells say. */
@@ -111,28 +122,36 @@ static int fdt_apics(void *fdt)
 	return fdt_end_node(fdt);
 }
 
-/*
- * The UART sits on I/O ports, which x86 does not map into memory space:
- * it goes under an ISA node using the ISA binding's two address cells
- * (space, port), space 1 being I/O.
- */
-static int fdt_isa(void *fdt)
+static void uart_node_name(char *buf, size_t len, const struct fdt_dev *d)
 {
-	fdt32_t reg[3] = { cpu_to_fdt32(1), cpu_to_fdt32(UART_PORT), cpu_to_fdt32(UART_PORT_LEN) };
+	snprintf(buf, len, "serial@i%llx", (unsigned long long)d->base);
+}
+
+/*
+ * UARTs sit on I/O ports, which x86 does not map into memory space: they
+ * go under an ISA node using the ISA binding's two address cells (space,
+ * port), space 1 being I/O.
+ */
+static int fdt_isa(void *fdt, const struct fdt_machine *m)
+{
 	char name[32];
 
 	FDT_TRY(fdt_begin_node(fdt, "isa"));
 	FDT_TRY(fdt_property_string(fdt, "compatible", "isa"));
 	FDT_TRY(fdt_property_u32(fdt, "#address-cells", 2));
 	FDT_TRY(fdt_property_u32(fdt, "#size-cells", 1));
+	for (unsigned i = 0; i < m->nr_uart; i++) {
+		const struct fdt_dev *d = &m->uart[i];
+		fdt32_t reg[3] = { cpu_to_fdt32(1), cpu_to_fdt32(d->base), cpu_to_fdt32(d->size) };
 
-	snprintf(name, sizeof(name), "serial@i%x", UART_PORT);
-	FDT_TRY(fdt_begin_node(fdt, name));
-	FDT_TRY(fdt_property_string(fdt, "compatible", "ns16550a"));
-	FDT_TRY(fdt_property(fdt, "reg", reg, sizeof(reg)));
-	FDT_TRY(fdt_property_u32(fdt, "clock-frequency", UART_CLOCK));
-	FDT_TRY(prop_irq(fdt, IRQ_COM1, FDT_IRQ_EDGE_RISING));
-	FDT_TRY(fdt_end_node(fdt));
+		uart_node_name(name, sizeof(name), d);
+		FDT_TRY(fdt_begin_node(fdt, name));
+		FDT_TRY(fdt_property_string(fdt, "compatible", COMPAT_UART_8250));
+		FDT_TRY(fdt_property(fdt, "reg", reg, sizeof(reg)));
+		FDT_TRY(fdt_property_u32(fdt, "clock-frequency", UART_CLOCK));
+		FDT_TRY(prop_irq(fdt, d->irq, FDT_IRQ_EDGE_RISING));
+		FDT_TRY(fdt_end_node(fdt));
+	}
 	return fdt_end_node(fdt);
 }
 
@@ -141,11 +160,11 @@ static int fdt_mmio_devs(void *fdt, const struct fdt_machine *m)
 	char name[48];
 
 	for (unsigned i = 0; i < m->nr_mmio; i++) {
-		const struct virtio_mmio_info *d = &m->mmio[i];
+		const struct fdt_dev *d = &m->mmio[i];
 
 		fdt_node_name(name, sizeof(name), "virtio_mmio", d->base);
 		FDT_TRY(fdt_begin_node(fdt, name));
-		FDT_TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
+		FDT_TRY(fdt_property_string(fdt, "compatible", COMPAT_VIRTIO_MMIO));
 		FDT_TRY(prop_reg64(fdt, d->base, d->size));
 		/* An irqfd pulses the line: an edge (see virtio/mmio.c). */
 		FDT_TRY(prop_irq(fdt, d->irq, FDT_IRQ_EDGE_RISING));
@@ -170,13 +189,18 @@ int fdt_build(const struct fdt_machine *m, void *buf, size_t size)
 	FDT_TRY(fdt_begin_node(fdt, "chosen"));
 	if (m->bootargs)
 		FDT_TRY(fdt_property_string(fdt, "bootargs", m->bootargs));
-	FDT_TRY(fdt_property_string(fdt, "stdout-path", "/isa/serial@i3f8"));
+	if (m->nr_uart) {
+		char path[48] = "/isa/";
+
+		uart_node_name(path + 5, sizeof(path) - 5, &m->uart[0]);
+		FDT_TRY(fdt_property_string(fdt, "stdout-path", path));
+	}
 	FDT_TRY(fdt_end_node(fdt));
 
 	FDT_TRY(fdt_memory(fdt, m));
 	FDT_TRY(fdt_cpus(fdt, m));
 	FDT_TRY(fdt_apics(fdt));
-	FDT_TRY(fdt_isa(fdt));
+	FDT_TRY(fdt_isa(fdt, m));
 	FDT_TRY(fdt_mmio_devs(fdt, m));
 
 	FDT_TRY(fdt_end_node(fdt));
@@ -184,14 +208,14 @@ int fdt_build(const struct fdt_machine *m, void *buf, size_t size)
 	return fdt_totalsize(fdt);
 }
 
-int fdt_dump(struct vm *vm, const char *path)
+int fdt_dump(struct vm *vm, const char *bootargs, const char *path)
 {
 	struct fdt_machine m;
 	void *buf = NULL;
 	size_t size;
 	int len = -FDT_ERR_NOSPACE, fd, ret;
 
-	fdt_machine_from_vm(vm, &m);
+	fdt_machine_from_vm(vm, bootargs, &m);
 	for (size = FDT_INITIAL_SIZE; size <= FDT_MAX_SIZE && len == -FDT_ERR_NOSPACE; size *= 2) {
 		void *nbuf = realloc(buf, size);
 

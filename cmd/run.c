@@ -1,18 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* `kite run`: parse options into a vm_config, build the VM, run it. */
+/* `kite run`: parse options into a machine_config, build the machine, run it. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "boot.h"
-#include "dtb.h"
-#include "hw.h"
 #include "kite.h"
-#include "kvm.h"
-#include "pci.h"
-#include "virtio.h"
+#include "machine.h"
 
 #define DEFAULT_RAM	(256 * MiB)
 
@@ -90,7 +85,7 @@ static int parse_choice(const char *opt, const char *v, const char *a, const cha
 	return 0;
 }
 
-static int add_disk(struct vm_config *cfg, const char *spec)
+static int add_disk(struct machine_config *cfg, const char *spec)
 {
 	if (cfg->nr_disks == KITE_MAX_DISKS) {
 		pr_err("too many --disk options: at most %d", KITE_MAX_DISKS);
@@ -101,11 +96,13 @@ static int add_disk(struct vm_config *cfg, const char *spec)
 }
 
 /* Returns 0 to run, 1 when --help was printed, -1 on a bad option. */
-static int parse_run_options(int argc, char **argv, struct vm_config *cfg)
+static int parse_run_options(int argc, char **argv, struct machine_config *cfg,
+			     const char **output)
 {
+	const char *console = NULL;
 	int c;
 
-	*cfg = (struct vm_config){ .ram_size = DEFAULT_RAM, .nr_cpus = 1 };
+	*cfg = (struct machine_config){ .vm = { .ram_size = DEFAULT_RAM, .nr_cpus = 1 } };
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":k:i:c:n:m:d:h", run_options, NULL)) != -1) {
@@ -114,11 +111,11 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg)
 		case 'i': cfg->initrd = optarg; break;
 		case 'c': cfg->cmdline = optarg; break;
 		case 'n':
-			if (parse_cpus(optarg, &cfg->nr_cpus))
+			if (parse_cpus(optarg, &cfg->vm.nr_cpus))
 				return -1;
 			break;
 		case 'm':
-			if (parse_size(optarg, &cfg->ram_size)) {
+			if (parse_size(optarg, &cfg->vm.ram_size)) {
 				pr_err("--mem '%s' is not a size (try 512M or 4G)", optarg);
 				return -1;
 			}
@@ -129,8 +126,10 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg)
 			break;
 		case 'R': cfg->rng = true; break;
 		case 'C':
-			if (parse_choice("console", optarg, "serial", "virtio", &cfg->console))
+			if (parse_choice("console", optarg, "serial", "virtio", &console))
 				return -1;
+			cfg->console = strcmp(console, "virtio") ? MACHINE_CONSOLE_SERIAL :
+								   MACHINE_CONSOLE_VIRTIO;
 			break;
 		case 'T':
 			if (parse_choice("transport", optarg, "pci", "mmio", &cfg->transport))
@@ -138,7 +137,7 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg)
 			break;
 		case 'D': cfg->dump_dtb = optarg; break;
 		case 'O':
-			if (parse_choice("output", optarg, "text", "json", &cfg->output))
+			if (parse_choice("output", optarg, "text", "json", output))
 				return -1;
 			break;
 		case 'h':
@@ -164,7 +163,7 @@ static int parse_run_options(int argc, char **argv, struct vm_config *cfg)
 }
 
 /* Fail on unreadable files before touching KVM, so the error is the real one. */
-static int check_inputs(const struct vm_config *cfg)
+static int check_inputs(const struct machine_config *cfg)
 {
 	if (access(cfg->kernel, R_OK)) {
 		pr_err("cannot read kernel '%s': %s", cfg->kernel, strerror(errno));
@@ -177,45 +176,17 @@ static int check_inputs(const struct vm_config *cfg)
 	return 0;
 }
 
-static void serial_free(void *arg)
-{
-	serial8250_destroy(arg);
-}
-
-static int setup_platform(struct vm *vm)
-{
-	vm->serial = serial8250_create(vm, COM1_BASE, IRQ_COM1, STDOUT_FILENO);
-	if (!vm->serial || vm_on_exit(vm, serial_free, vm->serial))
-		return -1;
-	/*
-	 * The host bridge is there even with --transport mmio: Linux probes
-	 * config space either way and complains loudly when nothing answers.
-	 */
-	if (!pci_host_get(vm))
-		return -1;
-	return i8042_init(vm) ?: rtc_init(vm) ?: acpi_pm_init(vm);
-}
-
-static int setup_devices(struct vm *vm, const struct vm_config *cfg)
-{
-	if (virtio_devices_init(vm, cfg))
-		return -1;
-	if (cfg->dump_dtb && fdt_dump(vm, cfg->dump_dtb))
-		return -1;
-	return 0;
-}
-
 /*
  * --output, else KITE_OUTPUT: true for json. A KITE_OUTPUT that is
  * neither is bad input (-1), but only said when report is set: after a
  * bad option, that option's error is the one line.
  */
-static int want_json(const struct vm_config *cfg, bool report)
+static int want_json(const char *output, bool report)
 {
 	const char *env = getenv("KITE_OUTPUT");
 
-	if (cfg->output)
-		return !strcmp(cfg->output, "json");
+	if (output)
+		return !strcmp(output, "json");
 	if (!env || !strcmp(env, "text"))
 		return 0;
 	if (!strcmp(env, "json"))
@@ -227,29 +198,28 @@ static int want_json(const struct vm_config *cfg, bool report)
 
 int cmd_run(int argc, char **argv)
 {
-	struct vm_config cfg;
-	struct boot_entry entry;
+	struct machine_config cfg;
+	const char *output = NULL;
 	struct run_stats st;
+	struct machine m;
 	bool have_stats;
-	struct vm vm;
-	int ret = parse_run_options(argc, argv, &cfg), json;
+	int ret = parse_run_options(argc, argv, &cfg, &output), json;
 
 	if (ret > 0)
 		return 0;	/* --help */
-	json = want_json(&cfg, !ret);
+	json = want_json(output, !ret);
 	if (ret || json < 0 || check_inputs(&cfg)) {
 		ret = KITE_EXIT_ERROR;
 		goto report;
 	}
-	cfg.stats = getenv("KITE_STATS") || json;
+	cfg.vm.stats = getenv("KITE_STATS") || json;
 	ret = KITE_EXIT_ERROR;
-	if (!vm_create(&vm, &cfg) && !setup_platform(&vm) && !setup_devices(&vm, &cfg) &&
-	    !boot_load_kernel(&vm, &cfg, &entry) && !boot_setup_bsp(&vm.vcpus[0], &entry))
-		ret = vm_run(&vm);
-	have_stats = stats_collect(&vm, &st);
+	if (!machine_build(&m, &cfg))
+		ret = machine_run(&m);
+	have_stats = stats_collect(&m.vm, &st);
 	if (have_stats && getenv("KITE_STATS"))
 		stats_print(stderr, &st);
-	vm_destroy(&vm);
+	machine_destroy(&m);
 	if (json > 0)
 		run_report_print(ret, have_stats ? &st : NULL);
 	return ret;

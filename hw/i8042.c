@@ -17,11 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat.h"
 #include "hw.h"
 
 #define I8042_DATA_PORT		0x60
 #define I8042_CMD_PORT		0x64
-#define IRQ_I8042_AUX		12
 
 #define STR_OBF			0x01
 #define STR_SYS			0x04
@@ -398,7 +398,8 @@ int i8042_init(struct vm *vm)
 		return -ENOMEM;
 	}
 	p->data = (struct bus_dev){ .base = I8042_DATA_PORT, .len = 1, .ops = &i8042_ops,
-				    .priv = p->c, .name = "i8042-data" };
+				    .priv = p->c, .name = "i8042-data", .compat = COMPAT_I8042,
+				    .irq_mask = 1u << IRQ_I8042_KBD | 1u << IRQ_I8042_AUX };
 	p->cmd = (struct bus_dev){ .base = I8042_CMD_PORT, .len = 1, .ops = &i8042_ops,
 				   .priv = p->c, .name = "i8042-cmd" };
 	ret = bus_register(&vm->pio_bus, &p->data);

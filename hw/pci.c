@@ -516,18 +516,14 @@ static void pci_host_destroy(void *arg)
 {
 	struct pci_host *host = arg;
 
-	host->vm->pci = NULL;
 	pci_host_exit(host);
 	free(host);
 }
 
-struct pci_host *pci_host_get(struct vm *vm)
+struct pci_host *pci_host_create(struct vm *vm)
 {
-	struct pci_host *host;
+	struct pci_host *host = malloc(sizeof(*host));
 
-	if (vm->pci)
-		return vm->pci;
-	host = malloc(sizeof(*host));
 	if (!host) {
 		pr_err("pci: out of memory");
 		return NULL;
@@ -543,11 +539,5 @@ struct pci_host *pci_host_get(struct vm *vm)
 		free(host);
 		return NULL;
 	}
-	/* An ACPI guest (Linux) finds PCI only through the DSDT's host bridge. */
-	if (acpi_add_dsdt_aml(vm, pci_acpi_aml)) {
-		pr_err("pci: no room in the DSDT for the host bridge");
-		return NULL;
-	}
-	vm->pci = host;
 	return host;
 }

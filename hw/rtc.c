@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "hw.h"
 
 #define RTC_PORT_INDEX		0x70
@@ -442,6 +443,7 @@ int rtc_init(struct vm *vm)
 	}
 	rd->dev = (struct bus_dev){
 		.base = RTC_PORT_INDEX, .len = 2, .ops = &rtc_ops, .priv = rd, .name = "rtc",
+		.compat = COMPAT_RTC_CMOS, .irq_mask = 1u << IRQ_RTC,
 	};
 	ret = bus_register(&vm->pio_bus, &rd->dev);
 	if (ret) {

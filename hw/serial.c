@@ -22,6 +22,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "hw.h"
 #include "term.h"
 
@@ -279,7 +280,8 @@ struct serial8250 *serial8250_create(struct vm *vm, u16 base, u32 irq, int out_f
 	if (term_out_open(&s->out, out_fd))
 		pr_debug("serial: output fd %d unusable: output is dropped", out_fd);
 	s->dev = (struct bus_dev){ .base = base, .len = 8, .ops = &serial_ops,
-				   .priv = s, .name = "serial8250" };
+				   .priv = s, .name = "serial8250",
+				   .compat = COMPAT_UART_8250, .irq_mask = 1u << irq };
 	if (s->room_efd < 0 || s->tx_efd < 0 || term_ring_init(&s->tx, SERIAL_TX_BUF) ||
 	    bus_register(&vm->pio_bus, &s->dev)) {
 		pr_err("cannot set up the UART at 0x%x", base);

@@ -97,8 +97,30 @@ unsigned boot_pvh_regions(struct vm *vm, u64 cmdline_len, struct boot_region *ou
  */
 u64 boot_initrd_addr(struct vm *vm, u64 size, u64 kernel_end, u64 max_addr);
 
-/* The guest command line: --cmdline (or the default) plus device args. */
-char *boot_cmdline(struct vm *vm, const struct vm_config *cfg);
+/*
+ * cmdline.c: the command line the kernel gets: base (--cmdline, or
+ * BOOT_DEFAULT_CMDLINE when NULL), then a virtio_mmio.device=SIZE@ADDR:IRQ
+ * for each virtio-mmio device in the registry (Linux finds them only
+ * there), then extra (NULL: nothing). malloc'd; NULL when out of memory.
+ */
+char *boot_cmdline(struct vm *vm, const char *base, const char *extra);
+
+/*
+ * A device that an ACPI guest finds only through the DSDT (the PCI host
+ * bridge: Linux with ACPI does not probe PCI bus 0 on its own) gives a
+ * function writing its AML: fn(buf, len) returns the size it needs; the
+ * AML is complete only if that is <= len.
+ */
+typedef size_t (*acpi_aml_fn)(u8 *buf, size_t len);
+
+/* What to boot and how the machine is described to it. */
+struct boot_config {
+	const char *kernel;		/* path */
+	const char *initrd;		/* path, NULL: none */
+	const char *cmdline;		/* the whole line (boot_cmdline) */
+	const acpi_aml_fn *dsdt_aml;	/* devices' DSDT additions */
+	unsigned nr_dsdt_aml;
+};
 
 /* elf.c: PVH ELF (freestanding guests and vmlinux) */
 /*
@@ -123,7 +145,7 @@ int elf_pvh_load(struct vm *vm, const void *buf, u64 size,
  * e820, MP table) and fill *entry. Prints a one-line error and returns
  * -errno on bad input; no vCPU has run yet.
  */
-int boot_load_kernel(struct vm *vm, const struct vm_config *cfg, struct boot_entry *entry);
+int boot_load_kernel(struct vm *vm, const struct boot_config *bc, struct boot_entry *entry);
 
 /* Put the bootstrap vCPU into the state entry->mode asks for. */
 int boot_setup_bsp(struct vcpu *vcpu, const struct boot_entry *entry);
@@ -187,7 +209,7 @@ int bzimage_fill_zero_page(u8 *zp, const void *buf, const struct bzimage_info *i
 			   const struct bzimage_layout *lay,
 			   const struct boot_mem_range *map, unsigned nr_map, u64 rsdp);
 /* All of the above, into the VM; prints the error. */
-int bzimage_load(struct vm *vm, const struct vm_config *cfg, const void *buf,
+int bzimage_load(struct vm *vm, const struct boot_config *bc, const void *buf,
 		 u64 size, struct boot_entry *entry);
 
 /* boot64.c: page tables, GDT and long-mode registers for the BSP */
@@ -197,7 +219,9 @@ int boot_setup_long64(struct vcpu *vcpu, const struct boot_entry *entry);
  * acpi.c: RSDP, XSDT, FADT, FACS, DSDT and MADT at BOOT_ACPI, describing
  * vm->nr_cpus CPUs, the IOAPIC and the PM block of hw/acpi-pm.c.
  * acpi_build() writes into a buffer that will sit at guest address
- * BOOT_ACPI (the unit tests read it back); acpi_setup() into the VM.
+ * BOOT_ACPI (the unit tests read it back), its DSDT holding the AML
+ * given; acpi_setup() into the VM, with the registry's legacy devices
+ * (acpi_registry_aml) and the devices' additions in that AML.
  */
 #define ACPI_PM_BASE		0x600	/* PM1a event (4 bytes), PM1a control (2) */
 #define ACPI_PM_LEN		6
@@ -211,16 +235,15 @@ int acpi_build(u8 *buf, u64 len, unsigned nr_cpus, const u8 *aml, u64 aml_len,
  * finished table, 0.
  */
 u8 boot_checksum(const u8 *p, u64 len);
-int acpi_setup(struct vm *vm, u64 *rsdp);
+int acpi_setup(struct vm *vm, const acpi_aml_fn *fns, unsigned nr, u64 *rsdp);
 /*
- * A device that an ACPI guest finds only through the DSDT (the PCI host
- * bridge: Linux with ACPI does not probe PCI bus 0 on its own) registers
- * a function writing its AML, before the kernel is loaded. fn(buf, len)
- * returns the size it needs; the AML is complete only if that is <= len.
+ * A \_SB scope with a PNP device for each legacy device of vm's registry
+ * (8250 UARTs COM1.., the CMOS RTC, the i8042's keyboard and mouse),
+ * into buf (len bytes); returns the size it needs, as acpi_aml_fn does.
  */
-int acpi_add_dsdt_aml(struct vm *vm, size_t (*fn)(u8 *buf, size_t len));
+size_t acpi_registry_aml(struct vm *vm, u8 *buf, size_t len);
 /* What both boot paths write: ACPI, MP and SMBIOS tables; *rsdp for the guest. */
-int boot_write_tables(struct vm *vm, u64 *rsdp);
+int boot_write_tables(struct vm *vm, const struct boot_config *bc, u64 *rsdp);
 
 /*
  * mptable.c: MP floating pointer (16 bytes, at BOOT_MPTABLE) and

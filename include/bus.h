@@ -31,6 +31,15 @@ struct bus_dev {
 	const struct bus_dev_ops *ops;
 	void *priv;
 	const char *name;
+	/*
+	 * The machine's device registry: what its descriptions (device tree,
+	 * ACPI DSDT, the kernel command line) say of a device a guest cannot
+	 * find by probing. compat is the devicetree compatible string
+	 * (include/compat.h), irq_mask its ISA interrupt lines (bit n: line
+	 * n). NULL compat: nothing to describe (a PCI BAR, a second range).
+	 */
+	const char *compat;
+	u32 irq_mask;
 };
 
 struct bus {
@@ -53,5 +62,11 @@ int bus_move(struct bus *bus, struct bus_dev *dev, u64 new_base);
  * if no device claims it; reads then see all ones, as on real hardware.
  */
 bool bus_access(struct bus *bus, u64 addr, void *data, u32 len, bool is_write);
+/*
+ * Call fn for each range with a compat string, in address order, under
+ * the read lock (fn must not change the bus). Returns how many there were.
+ */
+unsigned bus_for_each_described(struct bus *bus, void (*fn)(const struct bus_dev *dev, void *arg),
+				void *arg);
 
 #endif

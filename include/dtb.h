@@ -17,7 +17,6 @@
 #include <stddef.h>
 
 #include "kvm.h"
-#include "virtio.h"
 
 #define FDT_IRQ_EDGE_RISING	0
 #define FDT_IRQ_LEVEL_LOW	1
@@ -27,19 +26,32 @@
 #define FDT_PHANDLE_IOAPIC	1
 #define FDT_MAX_MMIO_DEVS	256
 
+#define FDT_MAX_UARTS		4
+
+/* A device of the registry: its range and its (edge-triggered ISA) line. */
+struct fdt_dev {
+	u64 base;
+	u64 size;
+	u32 irq;
+};
+
 /* What the tree describes: taken from a vm by fdt_dump, or built by tests. */
 struct fdt_machine {
 	struct { u64 gpa, size; } mem[2];
 	unsigned nr_mem;
 	unsigned nr_cpus;		/* APIC ids 0 .. nr_cpus - 1 */
 	const char *bootargs;		/* NULL: no /chosen/bootargs */
-	/* virtio-mmio slots: edge-triggered ISA lines (virtio_mmio_list) */
-	struct virtio_mmio_info mmio[FDT_MAX_MMIO_DEVS];
+	struct fdt_dev uart[FDT_MAX_UARTS];	/* 8250s on I/O ports; the first is stdout */
+	unsigned nr_uart;
+	struct fdt_dev mmio[FDT_MAX_MMIO_DEVS];	/* virtio-mmio slots */
 	unsigned nr_mmio;
 };
 
-/* Fill *m from what vm was built with. */
-void fdt_machine_from_vm(struct vm *vm, struct fdt_machine *m);
+/*
+ * Fill *m from what vm was built with (its RAM, vCPUs and the device
+ * registry on its buses) and the command line the kernel boots with.
+ */
+void fdt_machine_from_vm(struct vm *vm, const char *bootargs, struct fdt_machine *m);
 
 /*
  * Write the tree for m into buf (size bytes). Returns its total size, or
@@ -51,6 +63,6 @@ int fdt_build(const struct fdt_machine *m, void *buf, size_t size);
  * `kite run --dump-dtb FILE`: write the tree for vm to path. Prints a
  * one-line error and returns -errno on failure.
  */
-int fdt_dump(struct vm *vm, const char *path);
+int fdt_dump(struct vm *vm, const char *bootargs, const char *path);
 
 #endif

@@ -7,6 +7,12 @@
 
 #include "kvm.h"
 
+/* The PC's fixed ISA interrupt lines of the legacy devices. */
+#define IRQ_I8042_KBD		1
+#define IRQ_COM1		4
+#define IRQ_RTC			8
+#define IRQ_I8042_AUX		12
+
 #define COM1_BASE		0x3f8
 #define SERIAL_RX_BUF		4096
 /*
@@ -48,6 +54,14 @@ void serial8250_tx_flush(struct serial8250 *s);
 u64 serial8250_tx_drain(struct serial8250 *s, unsigned stall_ms, unsigned max_ms);
 /* The level kite last drove on the IRQ line (for tests). */
 int serial8250_irq_level(struct serial8250 *s);
+
+/*
+ * The UART as the guest console (hw/serial-console.c): in_fd (stdin; -1
+ * when another device reads it) feeds its receiver with Ctrl-A x
+ * quitting, its output is flushed from the run loop and drained with a
+ * bounded wait at the stop. Lives until the VM is torn down.
+ */
+int serial_console_attach(struct vm *vm, struct serial8250 *uart, int in_fd);
 
 /*
  * i8042 (hw/i8042.c): ports 0x60/0x64, a PS/2 keyboard and mouse that

@@ -6,6 +6,7 @@
 #ifndef KITE_KVM_H
 #define KITE_KVM_H
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -36,33 +37,20 @@
 #define LAPIC_BASE		0xFEE00000ULL
 
 #define KITE_MAX_CPUS		64
-#define KITE_MAX_DISKS		16
 
 /*
- * Legacy interrupt lines (ISA IRQ == GSI with the in-kernel irqchip).
- * Lines 5, 6, 7, 10, 11, 13, 14, 15 are free for devices (9 is the ACPI
+ * Interrupt lines: ISA IRQ == GSI with the in-kernel irqchip. The PIT
+ * (KVM's own) has line 0; the legacy devices' fixed lines are in hw.h;
+ * irq_alloc_line hands out 5, 6, 7, 10, 11, 13, 14, 15 (9 is the ACPI
  * SCI); MSIs get GSIs from IRQ_FIRST_MSI_GSI upwards.
  */
 #define IRQ_PIT			0
-#define IRQ_I8042_KBD		1
-#define IRQ_COM1		4
-#define IRQ_RTC			8
 #define IRQ_FIRST_MSI_GSI	24
 
-/* What `kite run` was asked for: filled by option parsing, read by all. */
+/* What the VM itself is made of; the devices are the machine's (machine.h). */
 struct vm_config {
-	const char *kernel;
-	const char *initrd;
-	const char *cmdline;		/* NULL: the default console line */
 	u64 ram_size;
 	unsigned nr_cpus;
-	const char *console;		/* "serial" (default) or "virtio" */
-	const char *transport;		/* "pci" (default) or "mmio" */
-	const char *disks[KITE_MAX_DISKS];	/* raw --disk arguments */
-	unsigned nr_disks;
-	bool rng;
-	const char *dump_dtb;
-	const char *output;		/* "text" (default) or "json": a JSON exit line */
 	bool stats;			/* take start-up figures (KITE_STATS, json) */
 };
 
@@ -95,7 +83,7 @@ struct vcpu {
 };
 
 struct vm_exit_hook;
-struct pci_host;
+struct vm_source;
 
 struct vm {
 	int kvm_fd;
@@ -125,11 +113,8 @@ struct vm {
 	int exit_code;
 	int stop_efd;
 
-	char *cmdline_extra;		/* appended by devices (virtio-mmio) */
-	/* AML devices add to the DSDT (acpi_add_dsdt_aml), e.g. a PCI host. */
-	size_t (*dsdt_aml[4])(u8 *buf, size_t len);
-	unsigned nr_dsdt_aml;
 	struct vm_exit_hook *exit_hooks;
+	struct vm_source *sources;	/* host events for the run loop (vm_add_source) */
 	const struct vm_config *cfg;
 
 	/* The slow half of vm_create, overlapped with the rest of start-up:
@@ -142,12 +127,6 @@ struct vm {
 	u64 first_run_ns;
 	u64 first_run_cpu_us;
 	u64 stop_ns;			/* when vm_stop() was first called */
-	void *serial;			/* struct serial8250, for the console loop */
-	/* A console that follows the host terminal's size (virtio-console). */
-	void (*term_resized)(void *arg);
-	void *term_resized_arg;
-
-	struct pci_host *pci;		/* the PCI host bridge (pci.h), NULL: none */
 };
 
 /* vm.c */
@@ -175,7 +154,30 @@ int vm_run(struct vm *vm);
  * inherits the mask and the run loop's signalfd sees every signal.
  */
 int vm_block_signals(void);
-/* The host terminal was resized (SIGWINCH in vm_run): tell the console. */
+/*
+ * Host events the run loop (the main thread, in vm_run) handles for a
+ * device, so that it knows none: a console's input, output waiting for
+ * stdout, the host terminal's size. Every hook is optional and runs on
+ * the main thread.
+ */
+struct vm_source_ops {
+	/* Fill *p with the fd and events to wait for now; fd -1: none this round. */
+	void (*poll)(void *arg, struct pollfd *p);
+	/* The fd of the last poll reported p->revents (non-zero). */
+	void (*ready)(void *arg, short revents);
+	/* SIGWINCH: the host terminal changed size. */
+	void (*resized)(void *arg);
+	/* The VM stopped and every vCPU is joined: last words, bounded. */
+	void (*stopped)(void *arg);
+};
+struct vm_source {
+	const struct vm_source_ops *ops;
+	void *arg;
+	struct vm_source *next;
+};
+/* Add a source (before vm_run); it lives until vm_destroy. 0 or -ENOMEM. */
+int vm_add_source(struct vm *vm, const struct vm_source_ops *ops, void *arg);
+/* The host terminal was resized (SIGWINCH in vm_run): tell every source. */
 void vm_term_resized(struct vm *vm);
 /* Stop the VM from any thread (vCPU, device, signal handler-free context). */
 void vm_stop(struct vm *vm, int code);
@@ -192,9 +194,6 @@ int vm_on_exit(struct vm *vm, void (*fn)(void *arg), void *arg);
 /* Finish vm_create's slow half: create the PIT, join the memory-slot
  * thread; 0 or -1 (reported). Before any vCPU runs: vm_run calls it. */
 int vm_setup_finish(struct vm *vm);
-
-/* Add " arg" to the kernel command line (devices announce themselves). */
-int vm_cmdline_append(struct vm *vm, const char *arg);
 
 /* memory.c: guest RAM. vm_init_memory maps it and lays out the banks (no
  * KVM involved: guest_ptr works at once); vm_register_memory gives the

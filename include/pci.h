@@ -218,11 +218,12 @@ static inline void pci_wmask_set16(struct pci_dev *dev, u32 off, u16 mask)
 u32 pci_bar_addr(const struct pci_dev *dev, int bar);
 
 /*
- * The VM's host bridge, created with the KVM irq ops on first use (and
- * torn down with the VM through vm_on_exit). NULL with a pr_err() line if
- * it cannot be set up.
+ * A host bridge for vm with the KVM irq ops, torn down with the VM
+ * through vm_on_exit (after every device added to it). NULL with a
+ * pr_err() line if it cannot be set up. An ACPI guest finds it only
+ * through pci_acpi_aml in the DSDT: the machine adds that.
  */
-struct pci_host *pci_host_get(struct vm *vm);
+struct pci_host *pci_host_create(struct vm *vm);
 
 /*
  * hw/pci-aml.c: AML for the DSDT, Scope (\_SB) { Device (PCI0) { ... } },

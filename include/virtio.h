@@ -396,57 +396,41 @@ int virtio_queue_kick_fd(struct virtio_dev *vdev, u32 idx);
 void virtio_dev_needs_reset(struct virtio_dev *vdev, const char *why);
 
 /*
- * Transports. Each creates the transport for an initialised vdev, calls
- * virtio_transport_attach(), registers with the VM (bus, ioeventfds,
- * irqfds) and finally registers virtio_dev_destroy(vdev) with
+ * Transports. A device goes on the one a struct virtio_transport names,
+ * with what it needs: the VM, and for virtio-pci the host bridge its
+ * function joins. create() builds the transport for an initialised vdev,
+ * calls virtio_transport_attach(), registers with the VM (bus,
+ * ioeventfds, irqfds) and finally registers virtio_dev_destroy(vdev) with
  * vm_on_exit(), so the device lives until the VM is torn down. Returns 0,
  * or -errno with a pr_err() line and nothing left registered: the caller
  * still owns vdev and calls virtio_dev_destroy() itself.
  */
-int virtio_mmio_create(struct vm *vm, struct virtio_dev *vdev);	/* virtio/mmio.c */
-int virtio_pci_create(struct vm *vm, struct virtio_dev *vdev);	/* virtio/pci.c (branch pci) */
-
-/* virtio-mmio devices registered on vm->mmio_bus, in address order: for the FDT. */
-struct virtio_mmio_info {
-	u64 base;
-	u64 size;
-	u32 irq;		/* ISA line == GSI, edge-triggered, active high */
-	u32 device_id;
+struct pci_host;
+struct virtio_transport {
+	int (*create)(const struct virtio_transport *t, struct virtio_dev *vdev);
+	struct vm *vm;
+	struct pci_host *pci;		/* virtio-pci only */
 };
-/* Fill up to max entries; returns how many devices there are. */
-unsigned virtio_mmio_list(struct vm *vm, struct virtio_mmio_info *out, unsigned max);
+int virtio_mmio_create(const struct virtio_transport *t, struct virtio_dev *vdev);	/* virtio/mmio.c */
+int virtio_pci_create(const struct virtio_transport *t, struct virtio_dev *vdev);	/* virtio/pci.c */
 /*
- * virtio_mmio_create() itself announces each device to the kernel with
- * vm_cmdline_append("virtio_mmio.device=4K@0xd0000000:5"); this helper
- * formats the same for all devices, appended to the NUL-terminated string
- * in buf (size bytes), for tools and tests. -ENOSPC if it does not fit
- * (buf unchanged).
+ * --transport NAME: "pci" (also NULL) or "mmio"; pci is the host bridge
+ * for virtio-pci (unused for mmio). -EINVAL + pr_err for another name.
  */
-int virtio_mmio_cmdline(struct vm *vm, char *buf, size_t size);
+int virtio_transport_init(struct virtio_transport *t, const char *name, struct vm *vm,
+			  struct pci_host *pci);
+
 /* The eventfd a virtio-mmio device's interrupts are written to (tests), or -1. */
 int virtio_mmio_irq_fd(struct virtio_dev *vdev);
 
+/* The devices, each on transport t. 0 or -errno with a pr_err() line. */
+int virtio_blk_create(const struct virtio_transport *t, const char *spec, unsigned index);
+int virtio_rng_create(const struct virtio_transport *t);
 /*
- * Devices (virtio/devices.c): create every device cfg asks for (--disk,
- * --rng, --console virtio) on cfg->transport ("pci" default, or "mmio").
- * Called after vm_create() and before the kernel command line is built.
- * Teardown is registered with vm_on_exit(). 0 or -errno with a pr_err().
+ * The guest console on hvc0, connected to in_fd/out_fd (kite's stdin and
+ * stdout); with a terminal on out_fd it follows the terminal's size.
  */
-int virtio_devices_init(struct vm *vm, const struct vm_config *cfg);
-
-/* Individual devices, on the transport `create` (virtio_mmio_create/virtio_pci_create). */
-typedef int (*virtio_transport_create_fn)(struct vm *vm, struct virtio_dev *vdev);
-/* "pci" (also NULL) or "mmio" -> its constructor (virtio/transport.c); -EINVAL + pr_err. */
-int virtio_transport_lookup(const char *name, virtio_transport_create_fn *create);
-/* The devices cfg asks for, on `create` (virtio/devices.c). */
-int virtio_devices_create(struct vm *vm, const struct vm_config *cfg,
-			  virtio_transport_create_fn create);
-int virtio_blk_create(struct vm *vm, const char *spec, unsigned index,
-		      virtio_transport_create_fn create);
-int virtio_rng_create(struct vm *vm, virtio_transport_create_fn create);
-/* The guest console on hvc0, connected to kite's stdin/stdout (in_fd/out_fd). */
-int virtio_console_create(struct vm *vm, int in_fd, int out_fd,
-			  virtio_transport_create_fn create);
+int virtio_console_create(const struct virtio_transport *t, int in_fd, int out_fd);
 
 /* virtio-mmio register offsets (virtio 1.2, 4.2.2): the transport and its tests. */
 #define VIRTIO_MMIO_REG_MAGIC 0x000

@@ -173,3 +173,19 @@ bool bus_access(struct bus *bus, u64 addr, void *data, u32 len, bool is_write)
 		memset(data, 0xff, len);
 	return dev != NULL;
 }
+
+unsigned bus_for_each_described(struct bus *bus, void (*fn)(const struct bus_dev *dev, void *arg),
+				void *arg)
+{
+	unsigned n = 0;
+
+	pthread_rwlock_rdlock(&bus->lock);
+	for (size_t i = 0; i < bus->nr; i++) {
+		if (!bus->devs[i]->compat)
+			continue;
+		fn(bus->devs[i], arg);
+		n++;
+	}
+	pthread_rwlock_unlock(&bus->lock);
+	return n;
+}

@@ -1,22 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Running a VM: the main thread starts the vCPUs, then owns everything
- * that is not guest execution: host signals (through a signalfd), console
- * input, the serial output stdout could not take at once (written out on
- * POLLOUT, so no vCPU ever waits for a reader), terminal resizes, and the
- * stop event. Whoever stops the VM (a vCPU on guest
- * poweroff, a device on a fatal error, a signal, Ctrl-A x) calls
- * vm_stop(); the main thread then kicks every vCPU out of KVM_RUN and
- * joins it, then flushes the serial output with a bounded wait. Nothing is
- * left running when vm_run returns.
+ * that is not guest execution: host signals (through a signalfd), the
+ * stop event, and the host events devices registered as sources
+ * (vm_add_source: console input, serial output stdout could not take at
+ * once, terminal resizes), so no vCPU ever waits on the host. Whoever
+ * stops the VM (a vCPU on guest poweroff, a device on a fatal error, a
+ * signal, Ctrl-A x) calls vm_stop(); the main thread then kicks every
+ * vCPU out of KVM_RUN and joins it, then gives each source its bounded
+ * last words (stopped). Nothing is left running when vm_run returns.
  */
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "hw.h"
 #include "kvm.h"
 #include "term.h"
 
@@ -64,41 +64,11 @@ static int setup_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-struct console {
-	struct serial8250 *uart;
-	struct term_escape esc;
-	bool in_open;		/* stdin not at EOF */
-	char pending[256];	/* read from stdin, not yet taken by the UART */
-	size_t npending, off;
-};
-
-/* Read stdin into the UART; clears c->in_open once stdin is closed. */
-static void console_input(struct vm *vm, struct console *c)
-{
-	ssize_t n;
-	bool quit = false;
-
-	if (c->npending == c->off) {
-		n = read(STDIN_FILENO, c->pending, sizeof(c->pending));
-		if (n <= 0) {
-			if (n == 0 || (errno != EINTR && errno != EAGAIN))
-				c->in_open = false;
-			return;
-		}
-		c->npending = term_escape_filter(&c->esc, c->pending, n, &quit);
-		c->off = 0;
-		if (quit) {
-			vm_stop(vm, KITE_EXIT_USER);
-			return;
-		}
-	}
-	c->off += serial8250_feed(c->uart, (u8 *)c->pending + c->off, c->npending - c->off);
-}
-
 void vm_term_resized(struct vm *vm)
 {
-	if (vm->term_resized)
-		vm->term_resized(vm->term_resized_arg);
+	for (struct vm_source *src = vm->sources; src; src = src->next)
+		if (src->ops->resized)
+			src->ops->resized(src->arg);
 }
 
 static void take_signal(struct vm *vm, int sigfd)
@@ -113,72 +83,53 @@ static void take_signal(struct vm *vm, int sigfd)
 		vm_stop(vm, KITE_EXIT_SIGNAL + si.ssi_signo);
 }
 
+static unsigned count_sources(struct vm *vm)
+{
+	unsigned n = 0;
+
+	for (struct vm_source *src = vm->sources; src; src = src->next)
+		n++;
+	return n;
+}
+
+/* Wait for the stop, a signal, or a source's fd; hand each what it reported. */
 static void main_loop(struct vm *vm, int sigfd)
 {
-	const struct vm_config *cfg = vm->cfg;
-	/* With --console virtio, the virtio console's own reader owns stdin. */
-	bool virtio_console = cfg && cfg->console && !strcmp(cfg->console, "virtio");
-	struct console con = { .uart = vm->serial, .in_open = vm->serial && !virtio_console };
+	unsigned nsrc = count_sources(vm);
+	struct pollfd *fds = calloc(2 + nsrc, sizeof(*fds));
 
+	if (!fds) {
+		pr_err("run loop: out of memory");
+		vm_stop(vm, KITE_EXIT_ERROR);
+		return;
+	}
 	while (!vm_stopping(vm)) {
-		struct pollfd fds[5] = {
-			{ .fd = vm->stop_efd, .events = POLLIN },
-			{ .fd = sigfd, .events = POLLIN },
-			{ .fd = -1, .events = POLLIN },
-			{ .fd = -1, .events = POLLIN },
-			{ .fd = -1 },
-		};
-		bool backlog = con.off < con.npending;
+		struct vm_source *src;
+		unsigned i = 2;
 
-		/* Wait for room in the UART rather than read what cannot fit. */
-		if (con.in_open && backlog)
-			fds[3].fd = serial8250_room_fd(con.uart);
-		else if (con.in_open)
-			fds[2].fd = STDIN_FILENO;
-		if (vm->serial)
-			serial8250_tx_poll(vm->serial, &fds[4]);
-		if (poll(fds, 5, -1) < 0)
+		fds[0] = (struct pollfd){ .fd = vm->stop_efd, .events = POLLIN };
+		fds[1] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+		for (src = vm->sources; src; src = src->next, i++) {
+			fds[i] = (struct pollfd){ .fd = -1 };
+			if (src->ops->poll)
+				src->ops->poll(src->arg, &fds[i]);
+		}
+		if (poll(fds, 2 + nsrc, -1) < 0)
 			continue;
 		if (fds[1].revents & POLLIN)
 			take_signal(vm, sigfd);
-		if (fds[4].revents)
-			serial8250_tx_flush(vm->serial);
-		if (fds[3].revents & POLLIN)
-			efd_drain(fds[3].fd);
-		if (fds[2].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL) || (fds[3].revents & POLLIN))
-			console_input(vm, &con);
+		for (src = vm->sources, i = 2; src; src = src->next, i++)
+			if (fds[i].fd >= 0 && fds[i].revents && src->ops->ready)
+				src->ops->ready(src->arg, fds[i].revents);
 	}
+	free(fds);
 }
 
-/*
- * The guest's last words reach a reader that keeps reading (`kite run |
- * cat` sees all of a normal run); a stdout nobody reads delays the exit
- * by at most SERIAL_FLUSH_STALL_MS.
- */
-#define SERIAL_FLUSH_STALL_MS	500
-#define SERIAL_FLUSH_MAX_MS	5000
-
-/*
- * stderr can be the very pipe nobody reads (`2>&1`): say it only if the
- * line can go out now, never wait on it.
- */
-static bool stderr_writable(void)
+static void sources_stopped(struct vm *vm)
 {
-	struct pollfd p = { .fd = STDERR_FILENO, .events = POLLOUT };
-
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT);
-}
-
-static void flush_serial(struct vm *vm)
-{
-	u64 dropped;
-
-	if (!vm->serial)
-		return;
-	dropped = serial8250_tx_drain(vm->serial, SERIAL_FLUSH_STALL_MS, SERIAL_FLUSH_MAX_MS);
-	if (dropped && stderr_writable())
-		pr_warn("%llu bytes of serial output dropped (stdout not read)",
-			(unsigned long long)dropped);
+	for (struct vm_source *src = vm->sources; src; src = src->next)
+		if (src->ops->stopped)
+			src->ops->stopped(src->arg);
 }
 
 int vm_run(struct vm *vm)
@@ -208,7 +159,7 @@ int vm_run(struct vm *vm)
 			pthread_join(vm->vcpus[i].thread, NULL);
 		vm->vcpus[i].thread_started = false;
 	}
-	flush_serial(vm);
+	sources_stopped(vm);
 	term_restore();
 	close(sigfd);
 	return vm->exit_code;

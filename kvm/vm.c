@@ -242,15 +242,16 @@ int vm_on_exit(struct vm *vm, void (*fn)(void *arg), void *arg)
 	return 0;
 }
 
-int vm_cmdline_append(struct vm *vm, const char *arg)
+int vm_add_source(struct vm *vm, const struct vm_source_ops *ops, void *arg)
 {
-	char *s;
+	struct vm_source *src = malloc(sizeof(*src)), **tail = &vm->sources;
 
-	if (asprintf(&s, "%s%s%s", vm->cmdline_extra ? : "",
-		     vm->cmdline_extra ? " " : "", arg) < 0)
+	if (!src)
 		return -ENOMEM;
-	free(vm->cmdline_extra);
-	vm->cmdline_extra = s;
+	*src = (struct vm_source){ .ops = ops, .arg = arg };
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = src;	/* in registration order */
 	return 0;
 }
 
@@ -296,8 +297,12 @@ void vm_destroy(struct vm *vm)
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
 	vm->vm_fd = vm->kvm_fd = vm->stop_efd = -1;
-	free(vm->cmdline_extra);
-	vm->cmdline_extra = NULL;
+	while (vm->sources) {
+		struct vm_source *src = vm->sources;
+
+		vm->sources = src->next;
+		free(src);
+	}
 	irq_exit(vm);
 	bus_exit(&vm->pio_bus);
 	bus_exit(&vm->mmio_bus);

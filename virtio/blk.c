@@ -576,9 +576,9 @@ static void blk_fill_config(struct virtio_blk *blk)
 	c->write_zeroes_may_unmap = 0;
 }
 
-int virtio_blk_create(struct vm *vm, const char *spec, unsigned index,
-		      virtio_transport_create_fn create)
+int virtio_blk_create(const struct virtio_transport *t, const char *spec, unsigned index)
 {
+	struct vm *vm = t->vm;
 	struct virtio_blk *blk = calloc(1, sizeof(*blk));
 	u64 features = VIRTIO_BIT(VIRTIO_BLK_F_SIZE_MAX) | VIRTIO_BIT(VIRTIO_BLK_F_SEG_MAX) |
 		       VIRTIO_BIT(VIRTIO_BLK_F_BLK_SIZE) | VIRTIO_BIT(VIRTIO_BLK_F_FLUSH);
@@ -632,7 +632,7 @@ int virtio_blk_create(struct vm *vm, const char *spec, unsigned index,
 			      sizeof(blk->config), &blk_ops, blk);
 	if (ret)
 		goto fail;
-	ret = create(vm, &blk->vdev);
+	ret = t->create(t, &blk->vdev);
 	if (ret) {
 		virtio_dev_destroy(&blk->vdev);		/* frees blk */
 		return ret;

@@ -20,9 +20,9 @@
  * On a terminal the device offers VIRTIO_CONSOLE_F_SIZE, raises one
  * configuration change at DRIVER_OK (console_activate) so the driver
  * reads the initial size, and follows resizes: the run loop takes
- * SIGWINCH and calls vm->term_resized, which updates cols/rows and raises
- * the configuration change interrupt; Linux then re-reads them and
- * resizes hvc0.
+ * SIGWINCH and calls the resized hook of the console's run-loop source,
+ * which updates cols/rows and raises the configuration change interrupt;
+ * Linux then re-reads them and resizes hvc0.
  */
 #include <poll.h>
 #include <stdlib.h>
@@ -285,12 +285,6 @@ static void console_reset(struct virtio_dev *vdev)
 static void console_destroy(struct virtio_dev *vdev)
 {
 	struct virtio_console *con = vdev->priv;
-	struct vm *vm = vdev->vm;
-
-	if (vm && vm->term_resized_arg == con) {
-		vm->term_resized = NULL;
-		vm->term_resized_arg = NULL;
-	}
 	term_out_close(&con->out);
 	if (con->rx_kick_fd >= 0)
 		close(con->rx_kick_fd);
@@ -324,7 +318,7 @@ static bool console_read_size(struct virtio_console *con)
 	return true;
 }
 
-/* vm->term_resized, from the run loop on SIGWINCH. */
+/* A run-loop source's resized hook: SIGWINCH. */
 static void console_resized(void *arg)
 {
 	struct virtio_console *con = arg;
@@ -346,9 +340,13 @@ static void console_resized(void *arg)
 	virtio_config_changed(&con->vdev);
 }
 
-int virtio_console_create(struct vm *vm, int in_fd, int out_fd,
-			  virtio_transport_create_fn create)
+static const struct vm_source_ops console_source_ops = {
+	.resized	= console_resized,
+};
+
+int virtio_console_create(const struct virtio_transport *t, int in_fd, int out_fd)
 {
+	struct vm *vm = t->vm;
 	struct virtio_console *con = calloc(1, sizeof(*con));
 	bool sized;
 	int ret;
@@ -377,15 +375,14 @@ int virtio_console_create(struct vm *vm, int in_fd, int out_fd,
 			      &console_ops, con);
 	if (ret)
 		goto fail;
-	ret = create(vm, &con->vdev);
+	ret = t->create(t, &con->vdev);
 	if (ret) {
 		virtio_dev_destroy(&con->vdev);		/* frees con */
 		return ret;
 	}
-	if (sized) {
-		vm->term_resized = console_resized;
-		vm->term_resized_arg = con;
-	}
+	/* The source outlives the device: the run loop ends before teardown. */
+	if (sized && vm_add_source(vm, &console_source_ops, con))
+		return -ENOMEM;
 	return 0;
 fail:
 	console_destroy(&con->vdev);

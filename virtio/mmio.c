@@ -25,6 +25,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "virtio.h"
 
 #define VIRTIO_MMIO_MAGIC		0x74726976	/* "virt" */
@@ -236,58 +237,6 @@ static const struct bus_dev_ops virtio_mmio_bus_ops = {
 	.write	= mmio_write,
 };
 
-unsigned virtio_mmio_list(struct vm *vm, struct virtio_mmio_info *out, unsigned max)
-{
-	unsigned n = 0;
-
-	pthread_rwlock_rdlock(&vm->mmio_bus.lock);
-	for (size_t i = 0; i < vm->mmio_bus.nr; i++) {
-		struct bus_dev *dev = vm->mmio_bus.devs[i];
-		struct virtio_mmio *m = dev->priv;
-
-		if (dev->ops != &virtio_mmio_bus_ops)
-			continue;
-		if (n < max)
-			out[n] = (struct virtio_mmio_info){
-				.base = dev->base, .size = dev->len,
-				.irq = m->irq, .device_id = m->vdev->device_id,
-			};
-		n++;
-	}
-	pthread_rwlock_unlock(&vm->mmio_bus.lock);
-	return n;
-}
-
-int virtio_mmio_cmdline(struct vm *vm, char *buf, size_t size)
-{
-	unsigned n = virtio_mmio_list(vm, NULL, 0);
-	struct virtio_mmio_info *info = calloc(n ? n : 1, sizeof(*info));
-	size_t len = strnlen(buf, size), pos = len;
-	int ret = 0;
-
-	if (!info)
-		return -ENOMEM;
-	if (len == size) {
-		free(info);
-		return -EINVAL;
-	}
-	n = MIN(n, virtio_mmio_list(vm, info, n));
-	for (unsigned i = 0; i < n; i++) {
-		int w = snprintf(buf + pos, size - pos, " virtio_mmio.device=%lluK@0x%llx:%u",
-				 (unsigned long long)(info[i].size / KiB),
-				 (unsigned long long)info[i].base, info[i].irq);
-
-		if (w < 0 || (size_t)w >= size - pos) {
-			buf[len] = '\0';	/* leave buf as it was */
-			ret = -ENOSPC;
-			break;
-		}
-		pos += w;
-	}
-	free(info);
-	return ret;
-}
-
 /* The first free slot in the virtio-mmio window. */
 static int mmio_free_slot(struct vm *vm, u64 *base)
 {
@@ -314,8 +263,9 @@ static int mmio_free_slot(struct vm *vm, u64 *base)
 	return ret;
 }
 
-int virtio_mmio_create(struct vm *vm, struct virtio_dev *vdev)
+int virtio_mmio_create(const struct virtio_transport *t, struct virtio_dev *vdev)
 {
+	struct vm *vm = t->vm;
 	struct virtio_mmio *m = calloc(1, sizeof(*m));
 	u64 base;
 	int ret;
@@ -366,9 +316,10 @@ int virtio_mmio_create(struct vm *vm, struct virtio_dev *vdev)
 			m->ioeventfd_bound = true;
 	}
 
+	/* Described (the kernel finds it on its command line, a DT in the tree). */
 	m->bdev = (struct bus_dev){
 		.base = base, .len = VIRTIO_MMIO_SLOT, .ops = &virtio_mmio_bus_ops,
-		.priv = m, .name = m->name,
+		.priv = m, .name = m->name, .compat = COMPAT_VIRTIO_MMIO, .irq_mask = 1u << m->irq,
 	};
 	ret = bus_register(&vm->mmio_bus, &m->bdev);
 	if (ret) {
@@ -376,20 +327,6 @@ int virtio_mmio_create(struct vm *vm, struct virtio_dev *vdev)
 		pr_err("%s: cannot register at 0x%llx: %s", vdev->name,
 		       (unsigned long long)base, strerror(-ret));
 		goto fail;
-	}
-	{
-		char arg[64];
-
-		/* The kernel finds virtio-mmio devices on its command line. */
-		snprintf(arg, sizeof(arg), "virtio_mmio.device=%lluK@0x%llx:%u",
-			 (unsigned long long)(VIRTIO_MMIO_SLOT / KiB),
-			 (unsigned long long)base, m->irq);
-		ret = vm_cmdline_append(vm, arg);
-		if (ret) {
-			bus_unregister(&vm->mmio_bus, &m->bdev);
-			m->bdev.ops = NULL;
-			goto fail;
-		}
 	}
 	ret = vm_on_exit(vm, virtio_dev_destroy, vdev);
 	if (ret) {

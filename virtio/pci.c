@@ -507,9 +507,10 @@ static const struct virtio_transport_ops vp_transport_ops = {
 	.destroy	= vp_destroy,
 };
 
-int virtio_pci_create(struct vm *vm, struct virtio_dev *vdev)
+int virtio_pci_create(const struct virtio_transport *t, struct virtio_dev *vdev)
 {
-	struct pci_host *host = pci_host_get(vm);
+	struct pci_host *host = t->pci;
+	struct vm *vm = t->vm;
 	struct virtio_pci *vp;
 	int ret;
 

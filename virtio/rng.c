@@ -72,21 +72,21 @@ static const struct virtio_dev_ops rng_ops = {
 	.destroy	= rng_destroy,
 };
 
-int virtio_rng_create(struct vm *vm, virtio_transport_create_fn create)
+int virtio_rng_create(const struct virtio_transport *t)
 {
 	struct virtio_rng *rng = calloc(1, sizeof(*rng));
 	int ret;
 
 	if (!rng)
 		return -ENOMEM;
-	ret = virtio_dev_init(&rng->vdev, vm, "virtio-rng", VIRTIO_ID_RNG,
+	ret = virtio_dev_init(&rng->vdev, t->vm, "virtio-rng", VIRTIO_ID_RNG,
 			      VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX),
 			      1, RNG_QUEUE_SIZE, NULL, 0, &rng_ops, rng);
 	if (ret) {
 		free(rng);
 		return ret;
 	}
-	ret = create(vm, &rng->vdev);
+	ret = t->create(t, &rng->vdev);
 	if (ret)
 		virtio_dev_destroy(&rng->vdev);		/* frees rng */
 	return ret;

@@ -43,12 +43,13 @@ START_TEST(test_guest_blk_rng)
 	char *img = test_tmp_path("guest.img"), *out = test_tmp_path("uart.out");
 	char spec[512], expect[128];
 	u8 sector[512], orig0[8];
-	struct vm_config cfg = {
-		.kernel = guest_path(), .ram_size = 64 * MiB, .nr_cpus = 1,
-		.transport = "mmio", .rng = true, .nr_disks = 1,
-	};
+	struct vm_config cfg = { .ram_size = 64 * MiB, .nr_cpus = 1 };
+	struct boot_config bc = { .kernel = guest_path() };
+	struct virtio_transport t;
+	struct serial8250 *uart;
 	struct boot_entry entry;
 	struct vm vm;
+	char *cmdline;
 	int fd, out_fd, ret;
 	char *log;
 
@@ -61,24 +62,27 @@ START_TEST(test_guest_blk_rng)
 	ck_assert_int_eq(pwrite(fd, orig0, 8, 0), 8);
 	close(fd);
 	snprintf(spec, sizeof(spec), "%s,cache=writeback", img);
-	cfg.disks[0] = spec;
 
 	out_fd = open(out, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	ck_assert_int_ge(out_fd, 0);
 	ck_assert_int_eq(vm_create(&vm, &cfg), 0);
-	vm.serial = serial8250_create(&vm, COM1_BASE, IRQ_COM1, out_fd);
-	ck_assert_ptr_nonnull(vm.serial);
+	uart = serial8250_create(&vm, COM1_BASE, IRQ_COM1, out_fd);
+	ck_assert_ptr_nonnull(uart);
+	ck_assert_int_eq(serial_console_attach(&vm, uart, -1), 0);
 	ck_assert_int_eq(i8042_init(&vm), 0);
-	/* virtio_devices_init() for --transport mmio --disk IMG --rng. */
-	ck_assert_int_eq(virtio_devices_create(&vm, &cfg, virtio_mmio_create), 0);
-	ck_assert_ptr_nonnull(vm.cmdline_extra);
-	ck_assert_ptr_nonnull(strstr(vm.cmdline_extra, "virtio_mmio.device=4K@0xd0000000:"));
-	ck_assert_int_eq(boot_load_kernel(&vm, &cfg, &entry), 0);
+	/* What the machine builds for --transport mmio --disk IMG --rng. */
+	ck_assert_int_eq(virtio_transport_init(&t, "mmio", &vm, NULL), 0);
+	ck_assert_int_eq(virtio_blk_create(&t, spec, 0), 0);
+	ck_assert_int_eq(virtio_rng_create(&t), 0);
+	cmdline = boot_cmdline(&vm, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(cmdline, "virtio_mmio.device=4K@0xd0000000:"));
+	bc.cmdline = cmdline;
+	ck_assert_int_eq(boot_load_kernel(&vm, &bc, &entry), 0);
 	ck_assert_int_eq(boot_setup_bsp(&vm.vcpus[0], &entry), 0);
 	ret = vm_run(&vm);
-	serial8250_destroy(vm.serial);
-	vm.serial = NULL;
+	serial8250_destroy(uart);
 	vm_destroy(&vm);
+	free(cmdline);
 	close(out_fd);
 
 	log = slurp(out);
@@ -100,7 +104,7 @@ START_TEST(test_guest_blk_rng)
 	close(fd);
 	for (int i = 0; i < 512; i++)
 		ck_assert_uint_eq(sector[i], (u8)(i * 3 + 1));
-	free((char *)cfg.kernel);
+	free((char *)bc.kernel);
 	free(img);
 	free(out);
 }

@@ -43,13 +43,16 @@ START_TEST(guest_drives_virtio_pci)
 {
 	char *kernel, *out_path = test_tmp_path("serial.out"), *out;
 	struct vm_config cfg = { .ram_size = 64 * MiB, .nr_cpus = 1 };
+	struct boot_config bc = { .cmdline = BOOT_DEFAULT_CMDLINE };
+	struct virtio_transport t;
 	struct boot_entry entry;
+	struct pci_host *pci;
 	struct vm vm;
 	void *serial;
 	int fd, code;
 
 	ck_assert_int_ge(asprintf(&kernel, "%s/guest/virtio-pci.elf", test_build_dir()), 0);
-	cfg.kernel = kernel;
+	bc.kernel = kernel;
 	fd = open(out_path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0644);
 	ck_assert_int_ge(fd, 0);
 
@@ -57,11 +60,13 @@ START_TEST(guest_drives_virtio_pci)
 	serial = serial8250_create(&vm, COM1_BASE, IRQ_COM1, fd);
 	ck_assert_ptr_nonnull(serial);
 	ck_assert_int_eq(vm_on_exit(&vm, serial_free, serial), 0);
-	vm.serial = serial;
+	ck_assert_int_eq(serial_console_attach(&vm, serial, -1), 0);
 	ck_assert_int_eq(i8042_init(&vm), 0);
-	ck_assert_int_eq(virtio_rng_create(&vm, virtio_pci_create), 0);
-	ck_assert_ptr_nonnull(vm.pci);
-	ck_assert_int_eq(boot_load_kernel(&vm, &cfg, &entry), 0);
+	pci = pci_host_create(&vm);
+	ck_assert_ptr_nonnull(pci);
+	ck_assert_int_eq(virtio_transport_init(&t, "pci", &vm, pci), 0);
+	ck_assert_int_eq(virtio_rng_create(&t), 0);
+	ck_assert_int_eq(boot_load_kernel(&vm, &bc, &entry), 0);
 	ck_assert_int_eq(boot_setup_bsp(&vm.vcpus[0], &entry), 0);
 	code = vm_run(&vm);
 	vm_destroy(&vm);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "boot.h"
+#include "hw.h"
 #include "test.h"
 
 #define AREA	(BOOT_ACPI_END - BOOT_ACPI)
@@ -119,7 +120,10 @@ START_TEST(dsdt_device_aml)
 }
 END_TEST
 
-/* The legacy devices as PNP nodes: name, EISA ID and resources. */
+/*
+ * The legacy devices as PNP nodes: name, EISA ID and resources, made from
+ * the registry of a VM the devices registered on.
+ */
 START_TEST(dsdt_legacy_devices)
 {
 	static const struct { const char *name; u8 hid[4]; u8 res[8]; unsigned res_len; } dev[] = {
@@ -128,10 +132,27 @@ START_TEST(dsdt_legacy_devices)
 		{ "KBD_", { 0x41, 0xd0, 0x03, 0x03 }, { 0x47, 0x01, 0x64, 0x00, 0x64, 0x00, 0x01, 0x01 }, 8 },
 		{ "MOU_", { 0x41, 0xd0, 0x0f, 0x13 }, { 0x22, 0x00, 0x10 }, 3 },
 	};
-	u8 *fadt = find(build(1), "FACP"), *dsdt = sdt(g32(fadt, 40), "DSDT"), *d, *next;
-	u32 len = g32(dsdt, 4);
+	struct vm_config cfg = { 0 };
+	struct serial8250 *uart;
+	static u8 aml[4096];
+	struct vm vm;
+	u8 *fadt, *dsdt, *d, *next;
+	u64 rsdp_gpa;
+	size_t aml_len;
 	unsigned i;
+	u32 len;
 
+	ck_assert_int_eq(vm_init_bare(&vm, &cfg), 0);
+	uart = serial8250_create(&vm, COM1_BASE, IRQ_COM1, -1);
+	ck_assert_ptr_nonnull(uart);
+	ck_assert_int_eq(i8042_init(&vm), 0);
+	ck_assert_int_eq(rtc_init(&vm), 0);
+	aml_len = acpi_registry_aml(&vm, aml, sizeof(aml));
+	ck_assert_uint_le(aml_len, sizeof(aml));
+	ck_assert_int_eq(acpi_build(area, AREA, 1, aml, aml_len, &rsdp_gpa), 0);
+	fadt = find(sdt(g64(at(rsdp_gpa, 36), 24), "XSDT"), "FACP");
+	dsdt = sdt(g32(fadt, 40), "DSDT");
+	len = g32(dsdt, 4);
 	for (i = 0; i < ARRAY_SIZE(dev); i++) {
 		d = memmem(dsdt, len, dev[i].name, 4);
 		ck_assert_msg(d && d[-3] == 0x5b && d[-2] == 0x82, "no Device (%s)", dev[i].name);
@@ -141,6 +162,12 @@ START_TEST(dsdt_legacy_devices)
 		ck_assert_ptr_nonnull(memmem(d, next - d, dev[i].hid, 4));
 		ck_assert_ptr_nonnull(memmem(d, next - d, dev[i].res, dev[i].res_len));
 	}
+	/* Without devices in the registry, none in the DSDT. */
+	serial8250_destroy(uart);
+	vm_destroy(&vm);
+	fadt = find(build(1), "FACP");
+	dsdt = sdt(g32(fadt, 40), "DSDT");
+	ck_assert_ptr_null(memmem(dsdt, g32(dsdt, 4), "COM1", 4));
 }
 END_TEST
 

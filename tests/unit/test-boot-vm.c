@@ -20,6 +20,7 @@
 
 static struct vm vm;
 static struct vm_config cfg;
+static struct boot_config bc;
 static u8 img[SETUP_SIZE + KERNEL_SIZE];
 
 static void p16(u8 *b, unsigned off, u16 v) { memcpy(b + off, &v, 2); }
@@ -55,7 +56,7 @@ static void make_image(void)
 static void setup(void)
 {
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.kernel = "synthetic-bzImage";
+	bc = (struct boot_config){ .kernel = "synthetic-bzImage", .cmdline = "" };
 	ck_assert_int_eq(vm_init_bare(&vm, &cfg), 0);
 	ck_assert_int_eq(vm_init_memory(&vm, RAM), 0);
 	vm.nr_cpus = 2;
@@ -89,10 +90,9 @@ START_TEST(bzimage_lands_in_ram)
 	ck_assert_int_eq(fwrite(initrd, 1, sizeof(initrd), f), sizeof(initrd));
 	fclose(f);
 	make_image();
-	cfg.initrd = path;
-	cfg.cmdline = "root=/dev/vda";
-	ck_assert_int_eq(vm_cmdline_append(&vm, "virtio_mmio.device=4K@0xd0000000:5"), 0);
-	ck_assert_int_eq(bzimage_load(&vm, &cfg, img, sizeof(img), &e), 0);
+	bc.initrd = path;
+	bc.cmdline = "root=/dev/vda virtio_mmio.device=4K@0xd0000000:5";
+	ck_assert_int_eq(bzimage_load(&vm, &bc, img, sizeof(img), &e), 0);
 
 	ck_assert_int_eq(e.mode, BOOT_MODE_LONG64);
 	ck_assert_uint_eq(e.rip, 16 * MiB + 0x200);
@@ -102,7 +102,7 @@ START_TEST(bzimage_lands_in_ram)
 
 	zp = ram(BOOT_ZERO_PAGE, 4096);
 	ck_assert_int_eq(memcmp(zp + 0x202, "HdrS", 4), 0);
-	/* Command line: --cmdline plus what devices appended. */
+	/* The command line, as the machine built it. */
 	ck_assert_str_eq((char *)ram(g32(zp, 0x228), 64),
 			 "root=/dev/vda virtio_mmio.device=4K@0xd0000000:5");
 	/* The initrd at the top of RAM, page aligned, byte for byte. */
@@ -128,11 +128,11 @@ START_TEST(bzimage_errors_touch_nothing)
 
 	make_image();
 	p16(img, 0x206, 0x201);
-	ck_assert_int_eq(bzimage_load(&vm, &cfg, img, sizeof(img), &e), -EINVAL);
+	ck_assert_int_eq(bzimage_load(&vm, &bc, img, sizeof(img), &e), -EINVAL);
 	make_image();
-	cfg.cmdline = "x";
+	bc.cmdline = "x";
 	p32(img, 0x260, RAM);		/* init_size: all of RAM from 16 MiB */
-	ck_assert_int_eq(bzimage_load(&vm, &cfg, img, sizeof(img), &e), -EINVAL);
+	ck_assert_int_eq(bzimage_load(&vm, &bc, img, sizeof(img), &e), -EINVAL);
 	/* Nothing was written: no kernel, no zero page, no tables. */
 	ck_assert_uint_eq(ram(16 * MiB, 1)[0], 0);
 	ck_assert_uint_eq(ram(BOOT_ZERO_PAGE + 0x202, 1)[0], 0);
@@ -148,7 +148,7 @@ START_TEST(pvh_shares_the_map)
 	u8 *si;
 	int n, i;
 
-	ck_assert_int_eq(boot_write_tables(&vm, &p.rsdp_addr), 0);
+	ck_assert_int_eq(boot_write_tables(&vm, &bc, &p.rsdp_addr), 0);
 	ck_assert_int_eq(pvh_setup(&vm, &p), 0);
 	n = boot_memmap(&vm, map, BOOT_MEM_MAX);
 	si = ram(BOOT_START_INFO, 56);
@@ -182,11 +182,11 @@ static size_t scope_aml(u8 *buf, size_t len)
 
 START_TEST(device_aml_in_the_dsdt)
 {
+	const acpi_aml_fn fns[] = { scope_aml, big_aml };
 	u64 rsdp;
 	u8 *xsdt, *fadt, *dsdt;
 
-	ck_assert_int_eq(acpi_add_dsdt_aml(&vm, scope_aml), 0);
-	ck_assert_int_eq(acpi_setup(&vm, &rsdp), 0);
+	ck_assert_int_eq(acpi_setup(&vm, fns, 1, &rsdp), 0);
 	/* RSDP -> XSDT -> FADT (its first entry) -> DSDT */
 	xsdt = ram(g64(ram(rsdp, 36), 24), 52);
 	fadt = ram(g64(xsdt, 36), 44);
@@ -194,8 +194,7 @@ START_TEST(device_aml_in_the_dsdt)
 	dsdt = ram(g32(fadt, 40), 36);
 	ck_assert_ptr_nonnull(memmem(dsdt, g32(dsdt, 4), "_SB_\x08KI", 7));
 	ck_assert_uint_eq(boot_checksum(dsdt, g32(dsdt, 4)), 0);
-	ck_assert_int_eq(acpi_add_dsdt_aml(&vm, big_aml), 0);
-	ck_assert_int_eq(acpi_setup(&vm, &rsdp), -ENOSPC);
+	ck_assert_int_eq(acpi_setup(&vm, fns, 2, &rsdp), -ENOSPC);
 }
 END_TEST
 
@@ -290,7 +289,7 @@ START_TEST(ecam_matches_conf1)
 	u16 cmd = 0x0006;
 	u32 reg;
 
-	ck_assert_ptr_nonnull(pci_host_get(&vm));
+	ck_assert_ptr_nonnull(pci_host_create(&vm));
 	for (reg = 0; reg < 0x40; reg += 4)
 		ck_assert_uint_eq(ecam32(reg), conf1_32(0, reg));
 	ck_assert_uint_eq(ecam32(0) & 0xffff, PCI_VENDOR_ID_REDHAT);

@@ -459,6 +459,7 @@ START_TEST(usual_ld_link_boots)
 {
 	struct boot_region taken[BOOT_PVH_REGIONS];
 	struct vm_config cfg = { 0 };
+	struct boot_config bc = { .cmdline = BOOT_DEFAULT_CMDLINE };
 	struct boot_entry entry;
 	struct vm vm;
 	char *path = guest_path("hello-ld");
@@ -475,13 +476,13 @@ START_TEST(usual_ld_link_boots)
 	ck_assert_uint_eq(ph[0].p_offset, 0);
 	ck_assert_uint_lt(ph[0].p_paddr, BOOT_HIGH_START);
 
-	cfg.kernel = path;
+	bc.kernel = path;
 	ck_assert_int_eq(vm_init_bare(&vm, &cfg), 0);
 	ck_assert_int_eq(vm_init_memory(&vm, 256 * MiB), 0);
 	vm.nr_cpus = 1;
 	low = guest_ptr(&vm, 0, BOOT_HIGH_START);
 	memset(low, 0xa5, BOOT_HIGH_START);
-	ck_assert_int_eq(boot_load_kernel(&vm, &cfg, &entry), 0);
+	ck_assert_int_eq(boot_load_kernel(&vm, &bc, &entry), 0);
 	ck_assert_int_eq(entry.mode, BOOT_MODE_PROTECTED32);
 	ck_assert_uint_eq(entry.rip, ((Elf32_Ehdr *)buf)->e_entry);
 	ck_assert_mem_eq(low + ph[0].p_paddr, buf, ph[0].p_filesz);
@@ -555,6 +556,7 @@ END_TEST
 START_TEST(kernel_file_larger_than_ram_boots)
 {
 	struct vm_config cfg;
+	struct boot_config bc = { .cmdline = BOOT_DEFAULT_CMDLINE };
 	struct boot_entry entry;
 	struct vm vm;
 	char *path = guest_path("hello"), *big = test_tmp_path("big.elf");
@@ -569,15 +571,15 @@ START_TEST(kernel_file_larger_than_ram_boots)
 	ck_assert_int_eq(ftruncate(fd, 64 * MiB), 0);
 	close(fd);
 	bare_vm(&vm, &cfg, 8 * MiB);
-	cfg.kernel = big;
-	ck_assert_int_eq(boot_load_kernel(&vm, &cfg, &entry), 0);
+	bc.kernel = big;
+	ck_assert_int_eq(boot_load_kernel(&vm, &bc, &entry), 0);
 	ck_assert_mem_eq(guest_ptr(&vm, PADDR, 16), (u8 *)buf + 0x1000, 16);
 
 	/* An empty file is still refused, not mapped. */
 	fd = open(big, O_WRONLY | O_TRUNC);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
-	ck_assert_int_eq(boot_load_kernel(&vm, &cfg, &entry), -EINVAL);
+	ck_assert_int_eq(boot_load_kernel(&vm, &bc, &entry), -EINVAL);
 	vm_destroy(&vm);
 	free(buf);
 	free(big);

@@ -10,6 +10,7 @@
 
 #include "boot.h"
 #include "dtb.h"
+#include "hw.h"
 #include "virtio.h"
 #include "test.h"
 
@@ -29,14 +30,14 @@ static void machine_free(struct vm *vm)
 }
 
 /* Dump vm to a file and read it back; the caller frees the result. */
-static void *dump_and_load(struct vm *vm)
+static void *dump_and_load_with(struct vm *vm, const char *bootargs)
 {
 	char *path = test_tmp_path("kite.dtb");
 	void *buf = malloc(1 * MiB);
 	size_t size;
 	FILE *f;
 
-	ck_assert_int_eq(fdt_dump(vm, path), 0);
+	ck_assert_int_eq(fdt_dump(vm, bootargs, path), 0);
 	f = fopen(path, "rb");
 	ck_assert_ptr_nonnull(f);
 	size = fread(buf, 1, 1 * MiB, f);
@@ -46,6 +47,11 @@ static void *dump_and_load(struct vm *vm)
 	ck_assert_uint_eq(fdt_totalsize(buf), size);
 	free(path);
 	return buf;
+}
+
+static void *dump_and_load(struct vm *vm)
+{
+	return dump_and_load_with(vm, BOOT_DEFAULT_CMDLINE);
 }
 
 static int node(const void *fdt, const char *path)
@@ -145,14 +151,19 @@ START_TEST(cpus_by_apic_id)
 }
 END_TEST
 
+/* The UARTs are the registry's: COM1 and a COM2, the first one stdout. */
 START_TEST(apics_and_uart)
 {
+	struct serial8250 *com1, *com2;
 	struct vm vm;
 	void *fdt;
 	const fdt32_t *reg;
 	int ioapic, uart;
 
 	machine_5g(&vm, 1);
+	com2 = serial8250_create(&vm, 0x2f8, 3, -1);
+	com1 = serial8250_create(&vm, COM1_BASE, IRQ_COM1, -1);
+	ck_assert(com1 && com2);
 	fdt = dump_and_load(&vm);
 	check_reg64(fdt, "/lapic@fee00000", LAPIC_BASE, 0x1000);
 	check_reg64(fdt, "/ioapic@fec00000", IOAPIC_BASE, 0x1000);
@@ -171,8 +182,17 @@ START_TEST(apics_and_uart)
 	ck_assert_uint_eq(fdt32_to_cpu(reg[1]), 0x3f8);
 	ck_assert_uint_eq(fdt32_to_cpu(reg[2]), 8);
 	check_irq(fdt, "/isa/serial@i3f8", 4, FDT_IRQ_EDGE_RISING);
+	check_irq(fdt, "/isa/serial@i2f8", 3, FDT_IRQ_EDGE_RISING);
+	/* Registry order is port order: COM2's 0x2f8 comes first. */
 	ck_assert_str_eq(fdt_getprop(fdt, node(fdt, "/chosen"), "stdout-path", NULL),
-			 "/isa/serial@i3f8");
+			 "/isa/serial@i2f8");
+	free(fdt);
+	serial8250_destroy(com1);
+	serial8250_destroy(com2);
+	/* No UART, no stdout-path (and no serial node). */
+	fdt = dump_and_load(&vm);
+	ck_assert_ptr_null(fdt_getprop(fdt, node(fdt, "/chosen"), "stdout-path", NULL));
+	ck_assert_int_lt(fdt_path_offset(fdt, "/isa/serial@i3f8"), 0);
 	free(fdt);
 	machine_free(&vm);
 }
@@ -198,14 +218,13 @@ START_TEST(virtio_mmio_devices)
 	int off, n = 0, ioapic;
 
 	machine_5g(&vm, 2);
-	fdt_machine_from_vm(&vm, m);
+	fdt_machine_from_vm(&vm, NULL, m);
 	ck_assert_uint_eq(m->nr_mmio, 0);	/* nothing on the bus */
 	for (unsigned i = 0; i < 3; i++)
-		m->mmio[m->nr_mmio++] = (struct virtio_mmio_info){
+		m->mmio[m->nr_mmio++] = (struct fdt_dev){
 			.base = VIRTIO_MMIO_START + i * VIRTIO_MMIO_SLOT,
 			.size = VIRTIO_MMIO_SLOT,
 			.irq = 5 + i,
-			.device_id = VIRTIO_ID_BLOCK,
 		};
 	fdt = build(m);
 	check_reg64(fdt, "/virtio_mmio@d0000000", 0xd0000000, 0x1000);
@@ -233,15 +252,19 @@ END_TEST
 /* Real virtio-mmio devices on a VM without KVM: the tree lists what the transport registered. */
 START_TEST(virtio_mmio_from_transport)
 {
-	struct virtio_mmio_info info[4];
+	struct fdt_machine *m = calloc(1, sizeof(*m));
+	struct virtio_transport t;
+	struct fdt_dev *info = m->mmio;
 	struct vm vm;
 	void *fdt;
 	int off, n = 0;
 
 	machine_5g(&vm, 1);
-	ck_assert_int_eq(virtio_rng_create(&vm, virtio_mmio_create), 0);
-	ck_assert_int_eq(virtio_rng_create(&vm, virtio_mmio_create), 0);
-	ck_assert_uint_eq(virtio_mmio_list(&vm, info, 4), 2);
+	ck_assert_int_eq(virtio_transport_init(&t, "mmio", &vm, NULL), 0);
+	ck_assert_int_eq(virtio_rng_create(&t), 0);
+	ck_assert_int_eq(virtio_rng_create(&t), 0);
+	fdt_machine_from_vm(&vm, NULL, m);
+	ck_assert_uint_eq(m->nr_mmio, 2);
 	fdt = dump_and_load(&vm);
 	fdt_for_each_subnode(off, fdt, 0) {
 		const fdt32_t *reg, *irq;
@@ -260,28 +283,43 @@ START_TEST(virtio_mmio_from_transport)
 	ck_assert_int_eq(n, 2);
 	ck_assert_uint_ne(info[0].irq, info[1].irq);
 	free(fdt);
+	free(m);
 	machine_free(&vm);	/* the devices go with the VM's exit hooks */
 }
 END_TEST
 
-START_TEST(bootargs_from_config)
+/*
+ * /chosen/bootargs is the line the kernel boots with: the base, the
+ * virtio_mmio.device= of every device in the registry, the extras
+ * (boot_cmdline, which the machine hands to both the loader and the tree).
+ */
+START_TEST(bootargs_are_the_booted_line)
 {
-	struct vm_config cfg = { .cmdline = "console=hvc0 quiet" };
+	struct virtio_transport t;
+	char want[256], *line;
 	struct vm vm;
 	void *fdt;
 
 	machine_5g(&vm, 1);
-	vm.cfg = &cfg;		/* vm_init_bare(vm, NULL) left it unset */
-	fdt = dump_and_load(&vm);
-	ck_assert_str_eq(fdt_getprop(fdt, node(fdt, "/chosen"), "bootargs", NULL),
-			 "console=hvc0 quiet");
+	ck_assert_int_eq(virtio_transport_init(&t, "mmio", &vm, NULL), 0);
+	ck_assert_int_eq(virtio_rng_create(&t), 0);
+	ck_assert_int_eq(virtio_rng_create(&t), 0);
+	line = boot_cmdline(&vm, "console=ttyS0 quiet", "console=hvc0");
+	ck_assert_ptr_nonnull(line);
+	snprintf(want, sizeof(want), "console=ttyS0 quiet virtio_mmio.device=4K@0xd0000000:%u "
+		 "virtio_mmio.device=4K@0xd0001000:%u console=hvc0",
+		 __builtin_ctz(vm.mmio_bus.devs[0]->irq_mask),
+		 __builtin_ctz(vm.mmio_bus.devs[1]->irq_mask));
+	ck_assert_str_eq(line, want);
+	fdt = dump_and_load_with(&vm, line);
+	ck_assert_str_eq(fdt_getprop(fdt, node(fdt, "/chosen"), "bootargs", NULL), line);
 	free(fdt);
+	free(line);
 
-	cfg.cmdline = NULL;
-	fdt = dump_and_load(&vm);
-	ck_assert_str_eq(fdt_getprop(fdt, node(fdt, "/chosen"), "bootargs", NULL),
-			 BOOT_DEFAULT_CMDLINE);
-	free(fdt);
+	/* No --cmdline: the default, still with the devices. */
+	line = boot_cmdline(&vm, NULL, NULL);
+	ck_assert_ptr_nonnull(strstr(line, BOOT_DEFAULT_CMDLINE " virtio_mmio.device=4K@0xd0000000:"));
+	free(line);
 	machine_free(&vm);
 }
 END_TEST
@@ -295,7 +333,7 @@ START_TEST(small_buffer_is_refused)
 	int len;
 
 	machine_5g(&vm, 8);
-	fdt_machine_from_vm(&vm, &m);
+	fdt_machine_from_vm(&vm, BOOT_DEFAULT_CMDLINE, &m);
 	ck_assert_int_eq(fdt_build(&m, buf, sizeof(buf)), -FDT_ERR_NOSPACE);
 	len = fdt_build(&m, big, sizeof(big));
 	ck_assert_int_gt(len, (int)sizeof(buf));
@@ -309,7 +347,7 @@ START_TEST(unwritable_path_fails)
 	struct vm vm;
 
 	machine_5g(&vm, 1);
-	ck_assert_int_eq(fdt_dump(&vm, "/nonexistent-dir/kite.dtb"), -ENOENT);
+	ck_assert_int_eq(fdt_dump(&vm, NULL, "/nonexistent-dir/kite.dtb"), -ENOENT);
 	machine_free(&vm);
 }
 END_TEST
@@ -325,7 +363,7 @@ static Suite *fdt_suite(void)
 	tcase_add_test(tc, apics_and_uart);
 	tcase_add_test(tc, virtio_mmio_devices);
 	tcase_add_test(tc, virtio_mmio_from_transport);
-	tcase_add_test(tc, bootargs_from_config);
+	tcase_add_test(tc, bootargs_are_the_booted_line);
 	tcase_add_test(tc, small_buffer_is_refused);
 	tcase_add_test(tc, unwritable_path_fails);
 	suite_add_tcase(s, tc);

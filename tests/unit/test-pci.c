@@ -162,7 +162,6 @@ static void setup(void)
 	memset(line_level, 0, sizeof(line_level));
 	memset(irqfd_gsi, 0xff, sizeof(irqfd_gsi));
 	ck_assert_int_eq(pci_host_init(&host, &vm, &fake_irq), 0);
-	vm.pci = &host;
 	ck_assert_int_eq(vm_on_exit(&vm, host_exit, &host), 0);
 }
 
@@ -985,7 +984,8 @@ static void vt_add(struct vtest *v)
 	ck_assert_int_eq(virtio_dev_init(&v->vdev, &vm, "vtest", VIRTIO_ID_BLOCK,
 					 VIRTIO_BIT(VT_FEATURE), VT_QUEUES, VT_QSIZE,
 					 v->config, sizeof(v->config), &vt_ops, v), 0);
-	ck_assert_int_eq(virtio_pci_create(&vm, &v->vdev), 0);
+	ck_assert_int_eq(virtio_pci_create(&(struct virtio_transport){ .vm = &vm, .pci = &host },
+					   &v->vdev), 0);
 	v->pdev = virtio_pci_dev(&v->vdev);
 	ck_assert_ptr_nonnull(v->pdev);
 	ck_assert_int_eq(v->pdev->slot, 1);
@@ -1641,9 +1641,9 @@ END_TEST
  */
 static struct virtio_dev *pci_console;
 
-static int capture_pci(struct vm *vm, struct virtio_dev *vdev)
+static int capture_pci(const struct virtio_transport *t, struct virtio_dev *vdev)
 {
-	int ret = virtio_pci_create(vm, vdev);
+	int ret = virtio_pci_create(t, vdev);
 
 	if (!ret)
 		pci_console = vdev;
@@ -1664,7 +1664,8 @@ START_TEST(vpci_console_follows_terminal_size)
 	u64 n;
 
 	ck_assert_int_eq(openpty(&master, &slave, NULL, NULL, &ws), 0);
-	ck_assert_int_eq(virtio_console_create(&vm, -1, slave, capture_pci), 0);
+	ck_assert_int_eq(virtio_console_create(&(struct virtio_transport){
+		.create = capture_pci, .vm = &vm, .pci = &host }, -1, slave), 0);
 	v.pdev = virtio_pci_dev(pci_console);
 	ck_assert_ptr_nonnull(v.pdev);
 	v.bar0 = cfg32(1, PCI_BASE_ADDRESS_0) & PCI_BASE_ADDRESS_MEM_MASK;
@@ -1727,8 +1728,8 @@ START_TEST(vpci_console_follows_terminal_size)
 	ck_assert_uint_eq(console_cfg16(v.bar0, 2), 24);
 
 	vt_remove(&v);
-	/* The device is gone, and with it the hook: a resize now does nothing. */
-	ck_assert_ptr_null(vm.term_resized);
+	/* The VM is gone, and with it the source: a resize now does nothing. */
+	ck_assert_ptr_null(vm.sources);
 	vm_term_resized(&vm);
 	close(slave);
 	close(master);

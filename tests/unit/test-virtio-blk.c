@@ -74,7 +74,7 @@ static const struct virtio_transport_ops blk_tt_ops = {
 	.reset		= tt_reset,
 };
 
-static int capture_create(struct vm *vm, struct virtio_dev *vdev)
+static int capture_create(const struct virtio_transport *t, struct virtio_dev *vdev)
 {
 	V = vdev;
 	return virtio_transport_attach(vdev, &blk_tt_ops, &TT, 0);
@@ -135,7 +135,7 @@ static bool blk_up(int engine, const char *extra, unsigned nr_cpus)
 	disk_close(d);
 	free(path);
 
-	ck_assert_int_eq(virtio_blk_create(&T.vm, spec, 0, capture_create), 0);
+	ck_assert_int_eq(virtio_blk_create(&(struct virtio_transport){ .create = capture_create, .vm = &T.vm }, spec, 0), 0);
 	ck_assert_ptr_nonnull(V);
 	return true;
 }
@@ -768,8 +768,8 @@ END_TEST
 START_TEST(test_bad_spec)
 {
 	tvm_init(&T, 1);
-	ck_assert_int_lt(virtio_blk_create(&T.vm, "/nonexistent/kite.img", 0, capture_create), 0);
-	ck_assert_int_lt(virtio_blk_create(&T.vm, "x.img,engine=warp", 0, capture_create), 0);
+	ck_assert_int_lt(virtio_blk_create(&(struct virtio_transport){ .create = capture_create, .vm = &T.vm }, "/nonexistent/kite.img", 0), 0);
+	ck_assert_int_lt(virtio_blk_create(&(struct virtio_transport){ .create = capture_create, .vm = &T.vm }, "x.img,engine=warp", 0), 0);
 	tvm_exit(&T);
 }
 END_TEST
@@ -778,7 +778,7 @@ END_TEST
 static int create_without_direct(void *spec)
 {
 	disk_open_file = test_open_without_direct;
-	return virtio_blk_create(&T.vm, spec, 0, capture_create) ? 1 : 0;
+	return virtio_blk_create(&(struct virtio_transport){ .create = capture_create, .vm = &T.vm }, spec, 0) ? 1 : 0;
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 
+#include "boot.h"
 #include "virtio-harness.h"
 
 #define S_ACK			VIRTIO_STATUS_ACKNOWLEDGE
@@ -24,21 +25,20 @@ static unsigned nr_devs;
 static int out_pipe[2] = { -1, -1 }, in_pipe[2] = { -1, -1 };
 
 /* Create through the real transport, keeping the vdev for inspection. */
-static int capture_mmio(struct vm *vm, struct virtio_dev *vdev)
+static int capture_mmio(const struct virtio_transport *t, struct virtio_dev *vdev)
 {
-	int ret = virtio_mmio_create(vm, vdev);
+	int ret = virtio_mmio_create(t, vdev);
 
 	if (!ret)
 		devs[nr_devs++] = vdev;
 	return ret;
 }
 
+/* The i-th device in the registry (bus order is address order). */
 static u64 base_of(unsigned i)
 {
-	struct virtio_mmio_info info[4];
-
-	ck_assert_uint_gt(virtio_mmio_list(&T.vm, info, 4), i);
-	return info[i].base;
+	ck_assert_uint_gt(T.vm.mmio_bus.nr, i);
+	return T.vm.mmio_bus.devs[i]->base;
 }
 
 static u32 rd(u64 base, u64 off)
@@ -61,8 +61,8 @@ static void setup(void)
 	ck_assert_int_eq(pipe2(out_pipe, O_CLOEXEC | O_NONBLOCK), 0);
 	ck_assert_int_eq(pipe2(in_pipe, O_CLOEXEC), 0);
 	/* Device 0: rng; device 1: console writing to out_pipe, reading in_pipe. */
-	ck_assert_int_eq(virtio_rng_create(&T.vm, capture_mmio), 0);
-	ck_assert_int_eq(virtio_console_create(&T.vm, in_pipe[0], out_pipe[1], capture_mmio), 0);
+	ck_assert_int_eq(virtio_rng_create(&(struct virtio_transport){ .create = capture_mmio, .vm = &T.vm }), 0);
+	ck_assert_int_eq(virtio_console_create(&(struct virtio_transport){ .create = capture_mmio, .vm = &T.vm }, in_pipe[0], out_pipe[1]), 0);
 	ck_assert_uint_eq(nr_devs, 2);
 }
 
@@ -124,25 +124,23 @@ START_TEST(test_identity)
 }
 END_TEST
 
-START_TEST(test_cmdline_and_list)
+/* Both devices are in the registry, and so on the kernel's command line. */
+START_TEST(test_cmdline_from_registry)
 {
-	struct virtio_mmio_info info[4];
-	char buf[256] = "console=ttyS0", expect[256], small[40] = "console=ttyS0";
+	struct bus_dev **d = T.vm.mmio_bus.devs;
+	char expect[256], *line;
 
-	ck_assert_uint_eq(virtio_mmio_list(&T.vm, info, 4), 2);
-	ck_assert_uint_ne(info[0].irq, info[1].irq);
-	ck_assert_uint_eq(info[0].size, 4096);
-	ck_assert_uint_eq(info[1].device_id, VIRTIO_ID_CONSOLE);
+	ck_assert_uint_eq(T.vm.mmio_bus.nr, 2);
+	ck_assert_str_eq(d[0]->compat, "virtio,mmio");
+	ck_assert_uint_eq(d[0]->len, 4096);
+	ck_assert_uint_eq(__builtin_popcount(d[0]->irq_mask), 1);
+	ck_assert_uint_ne(d[0]->irq_mask, d[1]->irq_mask);
 	snprintf(expect, sizeof(expect),
 		 "console=ttyS0 virtio_mmio.device=4K@0xd0000000:%u virtio_mmio.device=4K@0xd0001000:%u",
-		 info[0].irq, info[1].irq);
-	ck_assert_int_eq(virtio_mmio_cmdline(&T.vm, buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, expect);
-	/* The transport already announced both devices to the kernel. */
-	ck_assert_str_eq(T.vm.cmdline_extra, expect + strlen("console=ttyS0 "));
-	/* Too small: refused, and the buffer is left as it was. */
-	ck_assert_int_eq(virtio_mmio_cmdline(&T.vm, small, sizeof(small)), -ENOSPC);
-	ck_assert_str_eq(small, "console=ttyS0");
+		 __builtin_ctz(d[0]->irq_mask), __builtin_ctz(d[1]->irq_mask));
+	line = boot_cmdline(&T.vm, "console=ttyS0", NULL);
+	ck_assert_str_eq(line, expect);
+	free(line);
 }
 END_TEST
 
@@ -399,7 +397,7 @@ START_TEST(test_console_size)
 	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
 	ck_assert_int_ge(slave, 0);
 	ck_assert_int_eq(ioctl(master, TIOCSWINSZ, &ws), 0);
-	ck_assert_int_eq(virtio_console_create(&T.vm, -1, slave, capture_mmio), 0);
+	ck_assert_int_eq(virtio_console_create(&(struct virtio_transport){ .create = capture_mmio, .vm = &T.vm }, -1, slave), 0);
 	b = base_of(n);
 	wr(b, VIRTIO_MMIO_REG_DEVICE_FEATURES_SEL, 0);
 	ck_assert(rd(b, VIRTIO_MMIO_REG_DEVICE_FEATURES) & 1);
@@ -503,7 +501,7 @@ START_TEST(test_console_output_no_busy_retry)
 	u64 b, msg = tvm_alloc(&T, 8, 8), cpu;
 	struct tring rx, tx;
 
-	ck_assert_int_eq(virtio_console_create(&T.vm, -1, efd, capture_mmio), 0);
+	ck_assert_int_eq(virtio_console_create(&(struct virtio_transport){ .create = capture_mmio, .vm = &T.vm }, -1, efd), 0);
 	b = base_of(n);
 	console_up(b, &rx, &tx);
 	memcpy(tvm_hva(&T, msg), "\n\n\n\n\n\n\n\n", 8);
@@ -536,7 +534,7 @@ static u64 pty_console_up(int *master, int *slave, u64 features, int *irq_fd, u3
 	u64 b;
 
 	ck_assert_int_eq(openpty(master, slave, NULL, NULL, &ws), 0);
-	ck_assert_int_eq(virtio_console_create(&T.vm, -1, *slave, capture_mmio), 0);
+	ck_assert_int_eq(virtio_console_create(&(struct virtio_transport){ .create = capture_mmio, .vm = &T.vm }, -1, *slave), 0);
 	b = base_of(n);
 	*irq_fd = virtio_mmio_irq_fd(devs[n]);
 	tring_init(&rx, &T, 8);
@@ -554,7 +552,7 @@ static u64 pty_console_up(int *master, int *slave, u64 features, int *irq_fd, u3
 static void pty_console_down(int master, int slave)
 {
 	tvm_exit(&T);		/* before the pty goes */
-	ck_assert_ptr_null(T.vm.term_resized);
+	ck_assert_ptr_null(T.vm.sources);
 	tvm_init(&T, 1);	/* for the fixture's teardown */
 	close(slave);
 	close(master);
@@ -647,7 +645,7 @@ static Suite *mmio_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_identity);
-	tcase_add_test(tc, test_cmdline_and_list);
+	tcase_add_test(tc, test_cmdline_from_registry);
 	tcase_add_test(tc, test_features);
 	tcase_add_test(tc, test_rng_queue_and_interrupts);
 	tcase_add_test(tc, test_queue_registers);

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Machine assembly: the one file that knows every subsystem. It creates
+ * the VM, puts the PC's legacy devices and the PCI host on it, the
+ * virtio devices the command asked for, builds the command line from the
+ * device registry, and loads the kernel. Add a device here.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "dtb.h"
+#include "hw.h"
+#include "machine.h"
+#include "pci.h"
+#include "virtio.h"
+
+static void uart_free(void *arg)
+{
+	serial8250_destroy(arg);
+}
+
+static int add_platform(struct machine *m)
+{
+	struct vm *vm = &m->vm;
+	bool serial_console = m->cfg->console == MACHINE_CONSOLE_SERIAL;
+
+	m->uart = serial8250_create(vm, COM1_BASE, IRQ_COM1, STDOUT_FILENO);
+	if (!m->uart)
+		return -1;
+	if (vm_on_exit(vm, uart_free, m->uart)) {
+		serial8250_destroy(m->uart);
+		m->uart = NULL;
+		return -1;
+	}
+	/* With a virtio console, that one reads stdin; the UART still writes early boot. */
+	if (serial_console_attach(vm, m->uart, serial_console ? STDIN_FILENO : -1))
+		return -1;
+	/*
+	 * The host bridge is there even with --transport mmio: Linux probes
+	 * config space either way and complains loudly when nothing answers.
+	 */
+	m->pci = pci_host_create(vm);
+	if (!m->pci)
+		return -1;
+	return i8042_init(vm) ?: rtc_init(vm) ?: acpi_pm_init(vm);
+}
+
+static int add_virtio_devices(struct machine *m)
+{
+	const struct machine_config *cfg = m->cfg;
+	struct virtio_transport t;
+	int ret;
+
+	if (virtio_transport_init(&t, cfg->transport, &m->vm, m->pci))
+		return -1;
+	for (unsigned i = 0; i < cfg->nr_disks; i++) {
+		ret = virtio_blk_create(&t, cfg->disks[i], i);
+		if (ret) {
+			if (ret == -ENOMEM)
+				pr_err("--disk %s: out of memory", cfg->disks[i]);
+			return -1;
+		}
+	}
+	if (cfg->rng && (ret = virtio_rng_create(&t))) {
+		pr_err("virtio-rng: %s", strerror(-ret));
+		return -1;
+	}
+	if (cfg->console == MACHINE_CONSOLE_VIRTIO &&
+	    (ret = virtio_console_create(&t, STDIN_FILENO, STDOUT_FILENO))) {
+		pr_err("virtio-console: %s", strerror(-ret));
+		return -1;
+	}
+	return 0;
+}
+
+/* The whole line: --cmdline or the default, the registry's devices, the console. */
+static int make_cmdline(struct machine *m)
+{
+	/*
+	 * The last console= is /dev/console: hvc0 once its driver is up (a
+	 * built-in one at init); ttyS0 from the default line still carries
+	 * early boot and kernels with virtio_console as a module.
+	 */
+	const char *extra = m->cfg->console == MACHINE_CONSOLE_VIRTIO ? "console=hvc0" : NULL;
+
+	m->cmdline = boot_cmdline(&m->vm, m->cfg->cmdline, extra);
+	if (!m->cmdline)
+		pr_err("kernel command line: out of memory");
+	return m->cmdline ? 0 : -1;
+}
+
+static int load_kernel(struct machine *m)
+{
+	static const acpi_aml_fn dsdt_aml[] = { pci_acpi_aml };
+	const struct machine_config *cfg = m->cfg;
+	struct boot_config bc = {
+		.kernel = cfg->kernel, .initrd = cfg->initrd, .cmdline = m->cmdline,
+		.dsdt_aml = dsdt_aml, .nr_dsdt_aml = ARRAY_SIZE(dsdt_aml),
+	};
+	struct boot_entry entry;
+
+	if (boot_load_kernel(&m->vm, &bc, &entry))
+		return -1;
+	return boot_setup_bsp(&m->vm.vcpus[0], &entry) ? -1 : 0;
+}
+
+int machine_build(struct machine *m, const struct machine_config *cfg)
+{
+	*m = (struct machine){ .cfg = cfg };
+	if (vm_create(&m->vm, &cfg->vm) || add_platform(m) || add_virtio_devices(m) ||
+	    make_cmdline(m))
+		return -1;
+	if (cfg->dump_dtb && fdt_dump(&m->vm, m->cmdline, cfg->dump_dtb))
+		return -1;
+	return load_kernel(m);
+}
+
+int machine_run(struct machine *m)
+{
+	return vm_run(&m->vm);
+}
+
+void machine_destroy(struct machine *m)
+{
+	vm_destroy(&m->vm);
+	free(m->cmdline);
+	m->cmdline = NULL;
+}

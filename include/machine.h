@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The machine: a VM (kvm.h) with the legacy PC devices (hw.h), the PCI
+ * host, the virtio devices a command asks for, and the kernel booted on
+ * it. cmd/machine.c is the one place that knows every subsystem; the
+ * commands (kite run, kite sandbox) fill a machine_config and call it.
+ * A new device is added there.
+ */
+#ifndef KITE_MACHINE_H
+#define KITE_MACHINE_H
+
+#include "boot.h"
+#include "kvm.h"
+
+#define KITE_MAX_DISKS		16
+
+enum machine_console {
+	MACHINE_CONSOLE_SERIAL,		/* the 8250 on stdin/stdout (ttyS0) */
+	MACHINE_CONSOLE_VIRTIO,		/* virtio-console on stdin/stdout (hvc0) */
+};
+
+/* What a command asks the machine to be. */
+struct machine_config {
+	struct vm_config vm;		/* RAM, vCPUs, start-up figures */
+	const char *kernel;
+	const char *initrd;		/* NULL: none */
+	const char *cmdline;		/* NULL: BOOT_DEFAULT_CMDLINE */
+	enum machine_console console;
+	const char *transport;		/* "pci" (NULL) or "mmio" */
+	const char *disks[KITE_MAX_DISKS];	/* --disk specs (disk_parse_spec) */
+	unsigned nr_disks;
+	bool rng;
+	const char *dump_dtb;		/* write the device tree there; NULL: no */
+};
+
+struct pci_host;
+struct serial8250;
+
+struct machine {
+	struct vm vm;
+	const struct machine_config *cfg;
+	struct serial8250 *uart;	/* COM1 */
+	struct pci_host *pci;
+	char *cmdline;			/* the line the kernel boots with */
+	bool vm_created;
+};
+
+/*
+ * Build everything cfg asks for and load the kernel: 0, or -1 after a
+ * one-line pr_err (machine_destroy still releases what was built).
+ */
+int machine_build(struct machine *m, const struct machine_config *cfg);
+/* Run until the guest or the host stops it; kite's exit status (enum kite_exit). */
+int machine_run(struct machine *m);
+void machine_destroy(struct machine *m);
+
+#endif
