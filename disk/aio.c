@@ -113,7 +113,10 @@ static unsigned aio_submit(struct disk *disk, struct disk_req **reqs, unsigned n
 			break;
 		} else if (ret != -EINTR) {
 			/* The first iocb was refused outright: its error, its callback. */
-			disk_complete(disk, reqs[done++], ret);
+			struct disk_round round = DISK_ROUND_INIT;
+
+			disk_complete(disk, &round, reqs[done++], ret);
+			disk_round_end(disk, &round);
 			disk_queue_done(disk, 1);
 		}
 	}
@@ -146,6 +149,7 @@ static void reap(struct disk *disk)
 {
 	struct aio *a = disk->engine;
 	struct io_event ev[DISK_REAP_CHUNK];
+	struct disk_round round = DISK_ROUND_INIT;
 	unsigned n, i;
 
 	while ((n = ring_peek(a, ev, ARRAY_SIZE(ev)))) {
@@ -154,11 +158,13 @@ static void reap(struct disk *disk)
 			struct disk_req *r = container_of((void *)ev[i].obj, struct disk_req,
 							  engine_priv);
 
-			disk_complete(disk, r, (long)ev[i].res);
+			disk_complete(disk, &round, r, (long)ev[i].res);
 		}
 		disk_queue_done(disk, n);
 		disk_unplug(disk);
+		disk_round_limit(disk, &round);
 	}
+	disk_round_end(disk, &round);
 }
 
 /* Take up a mode change (*seen: the thread's copy); true if the poller reaps. */

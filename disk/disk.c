@@ -484,7 +484,8 @@ static void uncount(struct disk *disk, u32 gen, unsigned n)
 		disk_futex_wake(c);
 }
 
-void disk_complete(struct disk *disk, struct disk_req *req, ssize_t res)
+void disk_complete(struct disk *disk, struct disk_round *round,
+		   struct disk_req *req, ssize_t res)
 {
 	u32 gen = req->gen;
 
@@ -509,7 +510,31 @@ void disk_complete(struct disk *disk, struct disk_req *req, ssize_t res)
 	}
 	/* The callback may reuse req at once: everything needed is read. */
 	req->done(req, res);
-	uncount(disk, gen, 1);
+	round->done[gen & 1]++;
+}
+
+void disk_round_end(struct disk *disk, struct disk_round *round)
+{
+	if (!round->done[0] && !round->done[1])
+		return;
+	if (disk->round_hook)
+		disk->round_hook(disk->round_arg);
+	for (unsigned e = 0; e < 2; e++)
+		if (round->done[e])
+			uncount(disk, e, round->done[e]);
+	round->done[0] = round->done[1] = 0;
+}
+
+void disk_round_limit(struct disk *disk, struct disk_round *round)
+{
+	if (round->done[0] + round->done[1] >= disk->depth)
+		disk_round_end(disk, round);
+}
+
+void disk_set_round_hook(struct disk *disk, void (*fn)(void *arg), void *arg)
+{
+	disk->round_hook = fn;
+	disk->round_arg = arg;
 }
 
 /* ---- the submission queue --------------------------------------------- */
@@ -796,6 +821,7 @@ static void *helper_main(void *arg)
 	for (;;) {
 		unsigned w = atomic_load(&h->wake);
 		struct disk_req *r = atomic_exchange(&h->queue, NULL), *rev = NULL;
+		struct disk_round round = DISK_ROUND_INIT;
 
 		if (!r) {
 			if (atomic_load(&h->stop))
@@ -813,9 +839,10 @@ static void *helper_main(void *arg)
 		while (rev) {
 			struct disk_req *next = rev->next;
 
-			disk_complete(disk, rev, disk_do_fallocate(disk, rev));
+			disk_complete(disk, &round, rev, disk_do_fallocate(disk, rev));
 			rev = next;
 		}
+		disk_round_end(disk, &round);
 	}
 }
 

@@ -103,6 +103,10 @@ struct disk {
 	atomic_uint waiters;
 	pthread_mutex_t wait_lock;		/* serialises disk_wait callers */
 
+	/* disk_set_round_hook(): set before the first request, then read-only. */
+	void (*round_hook)(void *arg);
+	void *round_arg;
+
 	struct disk_helper helper;
 };
 
@@ -110,11 +114,31 @@ struct disk {
 size_t disk_req_bytes(const struct disk_req *req);
 
 /*
- * Complete a request: fixes up short transfers (reads are zero-filled,
- * short writes become -ENOSPC) given the bytes expected, runs the
- * callback, then uncounts the request so disk_wait can return.
+ * A round: the callbacks one thread runs in one go (a reap's chunk, one
+ * synchronous submission, the helper's batch). Its requests are uncounted,
+ * so that disk_wait can return, only at disk_round_end, after the disk's
+ * round hook has run: a caller's hook never runs after its disk_wait.
  */
-void disk_complete(struct disk *disk, struct disk_req *req, ssize_t res);
+struct disk_round {
+	unsigned done[2];	/* completed, per wait epoch */
+};
+#define DISK_ROUND_INIT { { 0, 0 } }
+
+/*
+ * Complete a request within a round: fixes up short transfers (reads are
+ * zero-filled, short writes become -ENOSPC) given the bytes expected and
+ * runs the callback.
+ */
+void disk_complete(struct disk *disk, struct disk_round *round,
+		   struct disk_req *req, ssize_t res);
+/* The round's callbacks have run: the round hook, then uncount them. */
+void disk_round_end(struct disk *disk, struct disk_round *round);
+/*
+ * A reap is one round, up to a queue's depth of completions: requests
+ * that resubmit themselves keep a reap going forever, and disk_wait must
+ * still see the old ones complete. Ends the round there.
+ */
+void disk_round_limit(struct disk *disk, struct disk_round *round);
 
 /* The engine finished n consumed requests: room for more. */
 void disk_queue_done(struct disk *disk, unsigned n);

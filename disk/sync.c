@@ -60,12 +60,14 @@ static ssize_t run(struct disk *disk, const struct disk_req *req)
 
 static unsigned sync_submit(struct disk *disk, struct disk_req **reqs, unsigned nr)
 {
+	struct disk_round round = DISK_ROUND_INIT;
 	unsigned i;
 
 	for (i = 0; i < nr; i++) {
-		disk_complete(disk, reqs[i], run(disk, reqs[i]));
+		disk_complete(disk, &round, reqs[i], run(disk, reqs[i]));
 		disk_queue_done(disk, 1);
 	}
+	disk_round_end(disk, &round);
 	return nr;
 }
 

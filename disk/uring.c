@@ -126,6 +126,7 @@ static void reap(struct disk *disk)
 {
 	struct uring *u = disk->engine;
 	struct io_uring_cqe *cqe;
+	struct disk_round round = DISK_ROUND_INIT;
 	unsigned head, seen, n;
 
 	do {
@@ -146,18 +147,20 @@ static void reap(struct disk *disk)
 			if (res == -EOPNOTSUPP &&
 			    (r->op == DISK_OP_DISCARD || r->op == DISK_OP_WRITE_ZEROES))
 				res = disk_do_fallocate(disk, r);
-			disk_complete(disk, r, res);
+			disk_complete(disk, &round, r, res);
 			n++;
 		}
 		io_uring_cq_advance(&u->ring, seen);
 		if (n)
 			disk_queue_done(disk, n);
 		disk_unplug(disk);
+		disk_round_limit(disk, &round);
 		/* More to reap: let this chunk's SQEs go now (the loop's enter
 		 * takes the last chunk's). A failure stays queued for it too. */
 		if (io_uring_cq_ready(&u->ring) && io_uring_sq_ready(&u->ring))
 			io_uring_submit(&u->ring);
 	} while (seen);
+	disk_round_end(disk, &round);
 }
 
 static void *uring_thread(void *arg)
@@ -177,12 +180,16 @@ static void *uring_thread(void *arg)
 	while (!atomic_load(&u->stop)) {
 		if (!u->poll_armed) {
 			/*
-			 * The poll fired: reset the eventfd before re-arming
-			 * (always: a kicker may be between its flag and its
-			 * write), then take what woke us in disk_kick below.
+			 * The poll fired: drain the eventfd, then clear the
+			 * flag, then re-arm and take what woke us in disk_kick
+			 * below. In that order: clearing first would let a
+			 * kicker set the flag and write between the two, the
+			 * drain would eat its write and the flag would stay
+			 * set, silencing every later kick. A write that lands
+			 * after the drain only fires the poll once for nothing.
 			 */
-			atomic_store(&u->kicked, false);
 			efd_drain(u->kick_efd);
+			atomic_store(&u->kicked, false);
 			arm_kick(u);
 		}
 		disk_kick(disk);

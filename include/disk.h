@@ -175,6 +175,17 @@ int disk_poller_attach(struct disk *disk);
 void disk_poller_detach(struct disk *disk);
 void disk_poller_run(struct disk *disk);
 
+/*
+ * Rounds: a completion thread runs callbacks in rounds (one reap, one
+ * synchronous submission, one batch of the helper thread). After the last
+ * callback of a round, on the same thread, fn(arg) runs, before disk_wait()
+ * can see that round's requests complete: a caller can defer work from
+ * its callbacks (telling a guest) to once per round, wherever the round
+ * ran. Set before the first request; fn must be thread-safe like the
+ * callbacks and must not block.
+ */
+void disk_set_round_hook(struct disk *disk, void (*fn)(void *arg), void *arg);
+
 /* Requests in flight right now (for tests and statistics). */
 unsigned disk_inflight(const struct disk *disk);
 

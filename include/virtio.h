@@ -56,6 +56,7 @@
 #define VIRTIO_ID_BLOCK			2
 #define VIRTIO_ID_CONSOLE		3
 #define VIRTIO_ID_RNG			4
+#define VIRTIO_ID_FS			26
 
 /* Device status bits (2.1). */
 #define VIRTIO_STATUS_ACKNOWLEDGE	0x01
@@ -155,7 +156,6 @@ struct virtq {
 	pthread_mutex_t used_lock;	/* pushes may come from several threads */
 
 	int kick_fd;		/* eventfd the transport binds to an ioeventfd */
-	short wait_revents;	/* (worker) what ops->queue_wait's fd reported at this wakeup */
 	void *priv;		/* the device's per-queue state */
 };
 
@@ -250,13 +250,16 @@ struct virtio_dev_ops {
 	 */
 	void (*queue_notify)(struct virtio_dev *vdev, struct virtq *vq);
 	/*
-	 * Optional: a host fd the work on vq is waiting for (the console's
-	 * stdout when it is full), with the poll events in *events, or -1.
-	 * Asked on the worker thread before it sleeps; when the fd is ready
-	 * the worker calls queue_notify again, as for a kick, with the poll
-	 * revents in vq->wait_revents (0 when the call is for anything else).
+	 * Optional host event sources, beside the kicks: host_fd names a fd
+	 * vq's worker should also sleep on (the disk's completions, the
+	 * console's stdout while it is full), with the poll events in
+	 * *events, or -1 for none now. Asked on the worker thread before
+	 * each sleep; when the fd fires, the worker calls host_ready with
+	 * the poll revents (before queue_notify, if the queue was kicked
+	 * too). Both run without vdev->lock and must not block unboundedly.
 	 */
-	int (*queue_wait)(struct virtio_dev *vdev, struct virtq *vq, short *events);
+	int (*host_fd)(struct virtio_dev *vdev, struct virtq *vq, short *events);
+	void (*host_ready)(struct virtio_dev *vdev, struct virtq *vq, short revents);
 	/* Teardown, after reset: free what the device allocated. */
 	void (*destroy)(struct virtio_dev *vdev);
 };
@@ -312,6 +315,12 @@ struct virtio_dev {
 	unsigned nr_workers;
 	bool running;
 	int stop_fd;			/* eventfd: tells the workers to exit */
+	/*
+	 * Fuzzers and tests that want one deterministic thread: set before
+	 * DRIVER_OK and no worker starts; the caller services the queues
+	 * itself with virtio_dev_service().
+	 */
+	bool inline_service;
 };
 
 /*
@@ -392,6 +401,13 @@ void virtio_queue_kick(struct virtio_dev *vdev, u32 idx);
 /* The eventfd the transport binds to the notify address of queue idx. */
 int virtio_queue_kick_fd(struct virtio_dev *vdev, u32 idx);
 
+/*
+ * With vdev->inline_service: do on the calling thread what a worker does
+ * when woken (host sources that are ready, then queue_notify on every
+ * live queue). Not with vdev->lock held.
+ */
+void virtio_dev_service(struct virtio_dev *vdev);
+
 /* Mark the device broken (NEEDS_RESET + config interrupt). Any thread. */
 void virtio_dev_needs_reset(struct virtio_dev *vdev, const char *why);
 
@@ -431,6 +447,62 @@ int virtio_rng_create(const struct virtio_transport *t);
  * stdout); with a terminal on out_fd it follows the terminal's size.
  */
 int virtio_console_create(const struct virtio_transport *t, int in_fd, int out_fd);
+/*
+ * Multiport (virtio/console.c): n named ports (Linux: /dev/vportNpM, its
+ * name in /sys/class/virtio-ports/vportNpM/name), each reading in_fd into
+ * the guest (-1: no input; EOF reaches the guest's reader) and writing
+ * the guest's output to out_fd (-1: dropped), binary-safe, with
+ * back-pressure both ways. *out is the device, for virtio_console_drain.
+ */
+#define VIRTIO_CONSOLE_MAX_PORTS	8
+#define VIRTIO_CONSOLE_NAME_MAX		64
+struct virtio_console_port {
+	const char *name;
+	int in_fd, out_fd;
+	bool escape;	/* Ctrl-A x on in_fd stops the VM, Ctrl-A Ctrl-A is one Ctrl-A */
+};
+struct virtio_console;
+int virtio_console_create_ports(const struct virtio_transport *t,
+				const struct virtio_console_port *ports, unsigned n,
+				struct virtio_console **out);
+/*
+ * After the guest stopped: wait until the output the guest queued is all
+ * written; -ETIMEDOUT when nothing moved for stall_ms.
+ */
+int virtio_console_drain(struct virtio_console *con, unsigned stall_ms);
+
+/*
+ * virtio-net number `index` with MAC mac on backend be (net.h), which it
+ * owns from here: destroyed with the device, or on failure.
+ */
+struct net_backend;
+int virtio_net_create(const struct virtio_transport *t, struct net_backend *be,
+		      const u8 mac[6], unsigned index);
+/* NIC `index` from a --net spec (net_parse_spec): 0 or -errno after a pr_err. */
+int virtio_net_create_spec(const struct virtio_transport *t, const char *spec, unsigned index);
+
+/*
+ * virtio-fs (virtio/fs.c): a host directory served by a vhost-user
+ * daemon. --share HOSTDIR[,tag=NAME][,cache=auto|always|none] starts
+ * Debian's virtiofsd on it (in a user namespace unless kite is root);
+ * --share socket=PATH,tag=NAME uses a daemon the user started. Guest RAM
+ * must be shared (vm_config.shared_ram).
+ */
+#define VIRTIO_FS_TAG_MAX		36
+#define VIRTIOFSD_PATH			"/usr/lib/qemu/virtiofsd"
+struct virtio_fs_share {
+	char tag[VIRTIO_FS_TAG_MAX + 1];
+	char dir[4096];			/* or "" with socket */
+	char socket[108];		/* sun_path: or "" with dir */
+	char cache[8];			/* auto (default), always, none */
+	char sandbox[16];		/* the daemon's: namespace or chroot; "" to choose */
+	bool readonly;			/* ro: the daemon's view of dir is read-only */
+};
+/* Parse and check one --share (the directory exists): 0 or -errno after pr_err. */
+int virtio_fs_parse(const char *spec, struct virtio_fs_share *s);
+/* Start or connect to the daemon, negotiate, add the device: 0 or -errno after pr_err. */
+int virtio_fs_create(const struct virtio_transport *t, const struct virtio_fs_share *s,
+		     unsigned index);
 
 /* virtio-mmio register offsets (virtio 1.2, 4.2.2): the transport and its tests. */
 #define VIRTIO_MMIO_REG_MAGIC 0x000

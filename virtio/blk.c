@@ -18,6 +18,7 @@
  */
 #include <libgen.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,7 +123,7 @@ struct blk_queue {
 	pthread_mutex_t lock;	/* free list: the worker takes, completions give back */
 	struct blk_req *free;
 	bool starved;		/* the worker stopped popping for want of a request */
-	bool unsignalled;	/* reaper's: pushed completions, guest not told yet */
+	atomic_bool unsignalled;	/* completions pushed, guest not told yet */
 	struct disk_batch batch;
 };
 
@@ -145,9 +146,6 @@ struct virtio_blk {
 	struct virtq *poll_vq;
 	char name[24];
 };
-
-/* The device whose completions this thread is reaping (blk_reap), if any. */
-static __thread struct virtio_blk *reaping;
 
 /* ---- request pool ---- */
 
@@ -216,23 +214,20 @@ static void queue_free(struct blk_queue *bq)
 
 /* ---- completion ---- */
 
-static void req_finish(struct blk_req *req, u8 status, bool notify)
+/* Answer the chain (the caller tells the guest) and recycle the request. */
+static void req_finish(struct blk_req *req, u8 status)
 {
-	struct virtq *vq = req->bq->vq;
 	u32 len = status == VIRTIO_BLK_S_OK ? req->used_len : 1;
 
 	*req->status = status;
-	if (notify)
-		virtq_push_notify(vq, req->elem.head, len);
-	else
-		virtq_push(vq, req->elem.head, len);
+	virtq_push(req->bq->vq, req->elem.head, len);
 	req_put(req);
 }
 
 static void req_done(struct disk_req *dreq, ssize_t res)
 {
 	struct blk_req *req = container_of(dreq, struct blk_req, dreq);
-	bool ok = res >= 0, defer;
+	bool ok = res >= 0;
 
 	/* Reads and writes must transfer everything they asked for. */
 	if (ok && (dreq->op == DISK_OP_READ || dreq->op == DISK_OP_WRITE))
@@ -245,16 +240,29 @@ static void req_done(struct disk_req *dreq, ssize_t res)
 	}
 	if (!ok)
 		pr_debug("%s: request failed: %zd", req->bq->blk->name, res);
-	/*
-	 * In a reap, the guest hears of all its completions at once (see
-	 * blk_reap). Other threads complete requests too while the poller
-	 * reaps (the disk's helper thread, a failed submission): those
-	 * notify at once, or the reap could miss their flag.
-	 */
-	defer = reaping == req->bq->blk;
-	if (defer)
-		req->bq->unsignalled = true;
-	req_finish(req, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR, !defer);
+	/* The guest hears at the end of the disk's round: blk_round_done. */
+	req_finish(req, ok ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR);
+	atomic_store(&req->bq->unsignalled, true);
+}
+
+/*
+ * A round of completions is over, on whichever thread ran it (the poller
+ * worker, the engine's thread, the disk's helper): interrupt each queue
+ * that got some, once. A round's completions are all done already, so
+ * telling the guest after the last costs it no latency and spares an
+ * interrupt (and the guest's used-ring pass) per completion. Runs before
+ * disk_wait() sees the round complete, so never after blk_reset's wait.
+ */
+static void blk_round_done(void *arg)
+{
+	struct virtio_blk *blk = arg;
+
+	for (unsigned i = 0; i < blk->nr_queues; i++) {
+		struct blk_queue *bq = &blk->queues[i];
+
+		if (atomic_exchange(&bq->unsignalled, false))
+			virtq_notify(bq->vq);
+	}
 }
 
 /* ---- parsing ---- */
@@ -417,7 +425,7 @@ static void blk_queue_drain(struct virtio_blk *blk, struct blk_queue *bq, bool *
 			      req->elem.iov[req->elem.nr_out + req->elem.nr_in - 1].iov_len - 1;
 		st = req_parse(blk, req, &submit);
 		if (!submit) {
-			req_finish(req, st, false);
+			req_finish(req, st);
 			*pushed = true;
 			continue;
 		}
@@ -429,29 +437,8 @@ static void blk_queue_drain(struct virtio_blk *blk, struct blk_queue *bq, bool *
 			req->bounce = NULL;
 			/* Refused up front (read-only, misaligned O_DIRECT): no callback. */
 			pr_debug("%s: request refused: %s", blk->name, strerror(-ret));
-			req_finish(req, VIRTIO_BLK_S_IOERR, false);
+			req_finish(req, VIRTIO_BLK_S_IOERR);
 			*pushed = true;
-		}
-	}
-}
-
-/*
- * Run the completions the disk has for us (any queue's), then interrupt
- * each queue that got some once: a reap finds its completions all done
- * already, so telling the guest after the last costs it no latency and
- * spares an interrupt (and the guest's used-ring pass) per completion.
- */
-static void blk_reap(struct virtio_blk *blk)
-{
-	reaping = blk;
-	disk_poller_run(blk->disk);
-	reaping = NULL;
-	for (unsigned i = 0; i < blk->nr_queues; i++) {
-		struct blk_queue *bq = &blk->queues[i];
-
-		if (bq->unsignalled) {
-			bq->unsignalled = false;
-			virtq_notify(bq->vq);
 		}
 	}
 }
@@ -465,12 +452,6 @@ static void blk_queue_notify(struct virtio_dev *vdev, struct virtq *vq)
 
 	if (!bq)
 		return;
-	/*
-	 * Completions first: they free requests and may answer the guest.
-	 * Only when their fd fired: a kick alone would cost an empty read.
-	 */
-	if (vq == blk->poll_vq && vq->wait_revents)
-		blk_reap(blk);
 	do {
 		blk_queue_drain(blk, bq, &pushed);
 	} while (virtq_enable_kicks(vq) && !bq->starved);
@@ -508,11 +489,11 @@ static int blk_activate(struct virtio_dev *vdev)
 }
 
 /*
- * The poller queue's worker also sleeps on the disk's completions, and
- * reaps them in blk_queue_notify: a request then wakes only the thread
- * that submitted it.
+ * The poller queue's worker also sleeps on the disk's completions, an
+ * event source of its own: a request then wakes only the thread that
+ * submitted it, and the round hook tells the guest.
  */
-static int blk_queue_wait(struct virtio_dev *vdev, struct virtq *vq, short *events)
+static int blk_host_fd(struct virtio_dev *vdev, struct virtq *vq, short *events)
 {
 	struct virtio_blk *blk = vdev->priv;
 
@@ -520,6 +501,13 @@ static int blk_queue_wait(struct virtio_dev *vdev, struct virtq *vq, short *even
 		return -1;
 	*events = POLLIN;
 	return blk->poll_fd;
+}
+
+static void blk_host_ready(struct virtio_dev *vdev, struct virtq *vq, short revents)
+{
+	struct virtio_blk *blk = vdev->priv;
+
+	disk_poller_run(blk->disk);
 }
 
 static void blk_reset(struct virtio_dev *vdev)
@@ -552,7 +540,8 @@ static const struct virtio_dev_ops blk_ops = {
 	.activate	= blk_activate,
 	.reset		= blk_reset,
 	.queue_notify	= blk_queue_notify,
-	.queue_wait	= blk_queue_wait,
+	.host_fd	= blk_host_fd,
+	.host_ready	= blk_host_ready,
 	.destroy	= blk_destroy,
 };
 
@@ -599,6 +588,7 @@ int virtio_blk_create(const struct virtio_transport *t, const char *spec, unsign
 		pr_err("--disk %s: %s", spec, err);
 		goto fail;
 	}
+	disk_set_round_hook(blk->disk, blk_round_done, blk);
 	if (disk_note(blk->disk))
 		pr_info("--disk %s: %s", spec, disk_note(blk->disk));
 	blk->opts.readonly = blk->opts.readonly || disk_readonly(blk->disk);

@@ -112,17 +112,17 @@ static void worker_service(struct virtio_worker *w)
  * Fill pfd with the host fds the worker's queues wait for, and owner[k]
  * with the queue pfd[k] is for; returns how many.
  */
-static unsigned worker_waits(struct virtio_worker *w, struct pollfd *pfd, unsigned *owner)
+static unsigned worker_host_fds(struct virtio_worker *w, struct pollfd *pfd, unsigned *owner)
 {
 	struct virtio_dev *vdev = w->vdev;
 	unsigned n = 0;
 
-	if (!vdev->ops->queue_wait)
+	if (!vdev->ops->host_fd)
 		return 0;
 	for (unsigned i = w->first; i < w->first + w->nr; i++) {
 		struct virtq *vq = &vdev->vqs[i];
 		short events = 0;
-		int fd = virtq_live(vq) ? vdev->ops->queue_wait(vdev, vq, &events) : -1;
+		int fd = virtq_live(vq) ? vdev->ops->host_fd(vdev, vq, &events) : -1;
 
 		if (fd >= 0) {
 			owner[n] = i;
@@ -132,14 +132,18 @@ static unsigned worker_waits(struct virtio_worker *w, struct pollfd *pfd, unsign
 	return n;
 }
 
-/* Tell each queue what its wait fd reported this time (0: not ready, or none). */
-static void worker_set_revents(struct virtio_worker *w, const struct pollfd *pfd,
-			       const unsigned *owner, unsigned n)
+/* Hand each host fd that fired to its queue's host_ready. */
+static void worker_host_ready(struct virtio_worker *w, const struct pollfd *pfd,
+			      const unsigned *owner, unsigned n)
 {
-	for (unsigned i = w->first; i < w->first + w->nr; i++)
-		w->vdev->vqs[i].wait_revents = 0;
-	for (unsigned k = 0; k < n; k++)
-		w->vdev->vqs[owner[k]].wait_revents = pfd[k].revents;
+	struct virtio_dev *vdev = w->vdev;
+
+	for (unsigned k = 0; k < n; k++) {
+		struct virtq *vq = &vdev->vqs[owner[k]];
+
+		if (pfd[k].revents && virtq_live(vq))
+			vdev->ops->host_ready(vdev, vq, pfd[k].revents);
+	}
 }
 
 static void *worker_main(void *arg)
@@ -158,13 +162,11 @@ static void *worker_main(void *arg)
 	pfd[0] = (struct pollfd){ .fd = w->kick_fd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = w->vdev->stop_fd, .events = POLLIN };
 	/* Buffers the driver added before DRIVER_OK never got a kick we saw. */
-	worker_set_revents(w, pfd, owner, 0);
 	worker_service(w);
 	for (;;) {
-		unsigned n = 2 + worker_waits(w, pfd + 2, owner);
-		bool ready;
+		unsigned n = worker_host_fds(w, pfd + 2, owner);
 
-		if (poll(pfd, n, -1) < 0) {
+		if (poll(pfd, 2 + n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_err("%s: poll: %s", w->vdev->name, strerror(errno));
@@ -172,15 +174,12 @@ static void *worker_main(void *arg)
 		}
 		if (pfd[1].revents)
 			break;
-		if (pfd[0].revents)
+		/* Host events first: completions free what the kick may need. */
+		worker_host_ready(w, pfd + 2, owner, n);
+		if (pfd[0].revents) {
 			efd_drain(w->kick_fd);
-		/* A kick, or a host fd a queue was waiting for: service again. */
-		ready = pfd[0].revents;
-		for (unsigned i = 2; i < n; i++)
-			ready |= pfd[i].revents;
-		worker_set_revents(w, pfd + 2, owner, n - 2);
-		if (ready)
 			worker_service(w);
+		}
 	}
 	free(pfd);
 	free(owner);
@@ -211,6 +210,10 @@ static int workers_start(struct virtio_dev *vdev)
 	unsigned n = shared ? 1 : vdev->nr_queues;
 	int ret = 0;
 
+	if (vdev->inline_service) {
+		vdev->running = true;	/* the caller is the worker */
+		return 0;
+	}
 	vdev->workers = calloc(n, sizeof(*vdev->workers));
 	if (!vdev->workers)
 		return -ENOMEM;
@@ -236,6 +239,25 @@ static int workers_start(struct virtio_dev *vdev)
 	if (ret)
 		workers_stop(vdev);
 	return ret;
+}
+
+/* More queues than a test or fuzzer device has. */
+#define INLINE_MAX_QUEUES	16
+
+void virtio_dev_service(struct virtio_dev *vdev)
+{
+	struct virtio_worker w = { .vdev = vdev, .first = 0, .nr = vdev->nr_queues };
+	struct pollfd pfd[INLINE_MAX_QUEUES];
+	unsigned owner[INLINE_MAX_QUEUES], n;
+
+	if (!vdev->inline_service || !vdev->running || vdev->nr_queues > INLINE_MAX_QUEUES)
+		return;
+	n = worker_host_fds(&w, pfd, owner);
+	if (n && poll(pfd, n, 0) > 0)
+		worker_host_ready(&w, pfd, owner, n);
+	for (unsigned i = 0; i < vdev->nr_queues; i++)
+		efd_drain(vdev->vqs[i].kick_fd);
+	worker_service(&w);
 }
 
 /* ---- status, features, reset ---- */

@@ -316,6 +316,80 @@ START_TEST(test_concurrent)
 }
 END_TEST
 
+/*
+ * Many threads, each submitting one request and waiting for it, over and
+ * over: the engine's thread goes idle between almost every pair, so every
+ * wake-up counts. A kick lost in a race (uring's eventfd, 2026-12-06) hangs
+ * here within a few thousand rounds; the case's timeout is the bound.
+ */
+#define STORM_THREADS	4
+#define STORM_ROUNDS	4000
+
+struct storm_ctx {
+	struct disk *disk;
+	int id;
+	atomic_uint done;
+	atomic_uint errors;
+	u8 *buf;
+};
+
+static void storm_done(struct disk_req *req, ssize_t res)
+{
+	struct storm_ctx *c = req->priv;
+
+	if (res != BLK)
+		atomic_fetch_add(&c->errors, 1);
+	atomic_fetch_add(&c->done, 1);
+}
+
+static void *storm_thread(void *arg)
+{
+	struct storm_ctx *c = arg;
+	struct iovec iov = { c->buf, BLK };
+	int i;
+
+	for (i = 0; i < STORM_ROUNDS; i++) {
+		struct disk_req r = { .op = i % 2 ? DISK_OP_READ : DISK_OP_WRITE,
+				      .offset = (u64)c->id * BLK, .iov = &iov, .iovcnt = 1,
+				      .done = storm_done, .priv = c };
+
+		if (disk_submit(c->disk, &r))
+			atomic_fetch_add(&c->errors, 1000);
+		disk_wait(c->disk);
+		if (atomic_load(&c->done) != (unsigned)i + 1)
+			atomic_fetch_add(&c->errors, 1000000);
+	}
+	return NULL;
+}
+
+START_TEST(test_wait_storm)
+{
+	struct disk_opts o = test_opts(_i, 8);
+	char *path = make_image("storm.img", STORM_THREADS * BLK, 9);
+	struct disk *d = open_ok(path, &o);
+	struct storm_ctx c[STORM_THREADS] = { 0 };
+	pthread_t t[STORM_THREADS];
+	int i;
+
+	for (i = 0; i < STORM_THREADS; i++) {
+		c[i].disk = d;
+		c[i].id = i;
+		c[i].buf = test_buf(BLK);
+		ck_assert_int_eq(pthread_create(&t[i], NULL, storm_thread, &c[i]), 0);
+	}
+	for (i = 0; i < STORM_THREADS; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < STORM_THREADS; i++) {
+		ck_assert_uint_eq(c[i].done, STORM_ROUNDS);
+		ck_assert_msg(c[i].errors == 0, "thread %d: errors %u", i, c[i].errors);
+		free(c[i].buf);
+	}
+	ck_assert_uint_eq(disk_inflight(d), 0);
+	disk_close(d);
+	free(path);
+}
+END_TEST
+
 /* A flush after writes; then close, reopen, and everything is there. */
 START_TEST(test_flush_reopen)
 {
@@ -653,6 +727,65 @@ START_TEST(test_wait_not_idle)
 }
 END_TEST
 
+/*
+ * The round hook runs after the callbacks of its round, on their thread,
+ * before disk_wait can return: after a wait, the last hook has seen every
+ * completion, discards (the helper thread, for aio) included.
+ */
+struct rounds {
+	atomic_uint completed;
+	atomic_uint hooks;
+	atomic_uint seen;	/* completions counted by the latest hook */
+};
+
+static void rounds_done(struct disk_req *req, ssize_t res)
+{
+	struct rounds *r = req->priv;
+
+	ck_assert_int_ge(res, 0);
+	atomic_fetch_add(&r->completed, 1);
+}
+
+static void rounds_hook(void *arg)
+{
+	struct rounds *r = arg;
+
+	atomic_fetch_add(&r->hooks, 1);
+	atomic_store(&r->seen, atomic_load(&r->completed));
+}
+
+START_TEST(test_round_hook)
+{
+	enum { N = 24 };
+	struct disk_opts o = test_opts(_i, 8);
+	char *path = make_image("rounds.img", 1 * MiB, 12);
+	struct disk *d = open_ok(path, &o);
+	struct disk_req req[N];
+	struct iovec iov[N];
+	struct rounds r = { 0 };
+	struct disk_batch b;
+	u8 *buf = test_buf(N * 4096);
+
+	disk_set_round_hook(d, rounds_hook, &r);
+	disk_batch_init(&b);
+	for (int i = 0; i < N; i++) {
+		iov[i] = (struct iovec){ buf + i * 4096, 4096 };
+		req[i] = (struct disk_req){ .op = i % 3 ? DISK_OP_READ : DISK_OP_DISCARD,
+					    .offset = i * 4096, .len = 4096, .iov = &iov[i],
+					    .iovcnt = 1, .done = rounds_done, .priv = &r };
+		ck_assert_int_eq(disk_batch_add(d, &b, &req[i]), 0);
+	}
+	ck_assert_int_eq(disk_batch_submit(d, &b), 0);
+	ck_assert_int_eq(disk_wait(d), 0);
+	ck_assert_uint_eq(atomic_load(&r.completed), N);
+	ck_assert_uint_ge(atomic_load(&r.hooks), 1);
+	ck_assert_uint_eq(atomic_load(&r.seen), N);
+	disk_close(d);
+	free(buf);
+	free(path);
+}
+END_TEST
+
 /* A depth of 1 with a full batch: everything waits its turn, none is lost. */
 START_TEST(test_tiny_depth)
 {
@@ -778,6 +911,7 @@ static Suite *disk_suite(void)
 	tcase_add_loop_test(tc, test_geometry, 0, all);
 	tcase_add_loop_test(tc, test_roundtrip, 0, all);
 	tcase_add_loop_test(tc, test_concurrent, 0, all);
+	tcase_add_loop_test(tc, test_wait_storm, 0, all);
 	tcase_add_loop_test(tc, test_flush_reopen, 0, all);
 	tcase_add_loop_test(tc, test_eof_short_read, 0, all);
 	tcase_add_loop_test(tc, test_readonly, 0, all);
@@ -786,6 +920,7 @@ static Suite *disk_suite(void)
 	tcase_add_loop_test(tc, test_wait_not_idle, 0, all);
 	tcase_add_loop_test(tc, test_tiny_depth, 0, all);
 	tcase_add_loop_test(tc, test_poller, 0, all);
+	tcase_add_loop_test(tc, test_round_hook, 0, all);
 	suite_add_tcase(s, tc);
 	return s;
 }

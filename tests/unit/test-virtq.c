@@ -614,6 +614,37 @@ START_TEST(test_config_space)
 }
 END_TEST
 
+/*
+ * inline_service (what the fuzzers use): DRIVER_OK starts no worker, a
+ * kick does nothing by itself, and virtio_dev_service() runs the device
+ * on the calling thread; reset stops it as it stops workers.
+ */
+START_TEST(test_inline_service)
+{
+	struct virtio_dev *vdev = &D.vdev;
+	u64 a = tvm_alloc(&T, 64, 8);
+	struct tseg segs[] = { { a, 48, false } };
+
+	vdev->inline_service = true;
+	ck_assert(tdev_negotiate(vdev, vdev->device_features) & VIRTIO_STATUS_FEATURES_OK);
+	ck_assert_int_eq(tring_attach(&R, vdev, 0), 0);
+	tring_add(&R, segs, 1);
+	tdev_driver_ok(vdev);
+	ck_assert(vdev->running);
+	ck_assert_uint_eq(vdev->nr_workers, 0);
+	virtio_queue_kick(vdev, 0);
+	ck_assert_uint_eq(tring_used_pending(&R), 0);
+	virtio_dev_service(vdev);
+	ck_assert_uint_eq(tring_used_pending(&R), 1);
+	ck_assert_uint_eq(tring_get_used(&R).len, 48);
+	ck_assert(!atomic_load(&D.off_thread));
+	virtio_set_status(vdev, 0);
+	ck_assert(!vdev->running);
+	virtio_dev_service(vdev);		/* stopped: nothing runs */
+	ck_assert_uint_eq(atomic_load(&D.notifies), 1);
+}
+END_TEST
+
 START_TEST(test_worker_and_reset)
 {
 	struct virtio_dev *vdev = &D.vdev;
@@ -829,6 +860,7 @@ static Suite *virtq_suite(void)
 	tcase_add_test(tc, test_needs_reset_signals_config);
 	tcase_add_test(tc, test_iov_helpers);
 	tcase_add_test(tc, test_random_rings);
+	tcase_add_test(tc, test_inline_service);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
