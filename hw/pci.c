@@ -464,6 +464,7 @@ int pci_host_init(struct pci_host *host, struct vm *vm, const struct pci_irq_ops
 	host->ecam = (struct bus_dev){
 		.base = PCI_ECAM_START, .len = PCI_ECAM_SIZE, .ops = &ecam_ops,
 		.priv = host, .name = "pci-ecam",
+		.unlocked = true,	/* its writes map BARs on this bus; host->lock serialises */
 	};
 	ret = bus_register(&vm->mmio_bus, &host->ecam);
 	if (ret)

@@ -40,6 +40,14 @@ struct bus_dev {
 	 */
 	const char *compat;
 	u32 irq_mask;
+	/*
+	 * Called without the bus lock: for a device whose handlers change
+	 * this same bus (PCI ECAM: a config write maps and unmaps BARs on
+	 * the MMIO bus it sits on, which under the read lock would wait for
+	 * itself forever). Its owner keeps it registered and alive until
+	 * the vCPUs have stopped.
+	 */
+	bool unlocked;
 };
 
 struct bus {

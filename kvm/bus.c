@@ -151,6 +151,7 @@ int bus_move(struct bus *bus, struct bus_dev *dev, u64 new_base)
 bool bus_access(struct bus *bus, u64 addr, void *data, u32 len, bool is_write)
 {
 	struct bus_dev *dev = NULL;
+	bool unlocked;
 	size_t i;
 
 	pthread_rwlock_rdlock(&bus->lock);
@@ -162,13 +163,17 @@ bool bus_access(struct bus *bus, u64 addr, void *data, u32 len, bool is_write)
 		if (range_ok(off, len, d->len))
 			dev = d;
 	}
+	unlocked = dev && dev->unlocked;
+	if (unlocked)
+		pthread_rwlock_unlock(&bus->lock);
 	if (dev) {
 		if (is_write)
 			dev->ops->write(dev, addr - dev->base, data, len);
 		else
 			dev->ops->read(dev, addr - dev->base, data, len);
 	}
-	pthread_rwlock_unlock(&bus->lock);
+	if (!unlocked)
+		pthread_rwlock_unlock(&bus->lock);
 	if (!dev && !is_write)
 		memset(data, 0xff, len);
 	return dev != NULL;
