@@ -67,16 +67,22 @@ static int read_ehdr(const void *buf, u64 size, struct elf_info *e, char *err, s
 	return 0;
 }
 
+/*
+ * Program headers and notes sit wherever the file says, aligned or not:
+ * copy them out rather than cast the file's bytes.
+ */
 static void read_phdr(const struct elf_info *e, u32 i, struct phdr *p)
 {
 	if (e->is64) {
-		const Elf64_Phdr *ph = (const Elf64_Phdr *)(e->buf + e->phoff) + i;
+		Elf64_Phdr ph;
 
-		*p = (struct phdr){ ph->p_type, ph->p_offset, ph->p_paddr, ph->p_filesz, ph->p_memsz };
+		memcpy(&ph, e->buf + e->phoff + (u64)i * sizeof(ph), sizeof(ph));
+		*p = (struct phdr){ ph.p_type, ph.p_offset, ph.p_paddr, ph.p_filesz, ph.p_memsz };
 	} else {
-		const Elf32_Phdr *ph = (const Elf32_Phdr *)(e->buf + e->phoff) + i;
+		Elf32_Phdr ph;
 
-		*p = (struct phdr){ ph->p_type, ph->p_offset, ph->p_paddr, ph->p_filesz, ph->p_memsz };
+		memcpy(&ph, e->buf + e->phoff + (u64)i * sizeof(ph), sizeof(ph));
+		*p = (struct phdr){ ph.p_type, ph.p_offset, ph.p_paddr, ph.p_filesz, ph.p_memsz };
 	}
 }
 
@@ -124,10 +130,13 @@ static int find_pvh_note(const u8 *notes, u64 len, u32 *entry)
 	u64 off = 0;
 
 	while (len - off >= sizeof(Elf32_Nhdr)) {
-		const Elf32_Nhdr *n = (const Elf32_Nhdr *)(notes + off);
-		u64 name_off = off + sizeof(*n);
-		u64 desc_off = name_off + ALIGN_UP((u64)n->n_namesz, 4);
-		u64 next = desc_off + ALIGN_UP((u64)n->n_descsz, 4);
+		Elf32_Nhdr nh, *n = &nh;
+		u64 name_off = off + sizeof(nh);
+		u64 desc_off, next;
+
+		memcpy(&nh, notes + off, sizeof(nh));
+		desc_off = name_off + ALIGN_UP((u64)n->n_namesz, 4);
+		next = desc_off + ALIGN_UP((u64)n->n_descsz, 4);
 
 		if (desc_off > len || !range_ok(desc_off, n->n_descsz, len))
 			return 0;	/* malformed: stop, the caller reports no note */
