@@ -6,7 +6,7 @@
  * used ring, then resets the device and does it all again, as a driver
  * reloading would - the second time with the queue's MSI-X vector
  * programmed (LAPIC, vector 0x40) and waits for that interrupt. Prints one
- * line per step; tests/kvm/test-virtio-pci.c asserts on them.
+ * line per step; tests/kvm/test-guest-virtio-pci.c asserts on them.
  */
 #include "guest.h"
 
