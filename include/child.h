@@ -14,6 +14,11 @@
  *  - opts->userns: the child first enters a new user namespace in which
  *    kite's uid and gid are root (as `unshare -r`), for daemons that
  *    want root but need no real privilege (Debian's virtiofsd).
+ *  - opts->readonly_dir: the child runs in a mount namespace of its own
+ *    in which that directory and every mount below it are read-only, so
+ *    a daemon serving it (virtiofsd) cannot write there whatever it is
+ *    asked: read-only enforced by the kernel, not promised by the daemon.
+ *    Needs root or opts->userns (unshare of the mount namespace).
  *  - child_stop sends SIGTERM, waits at most timeout_ms (a pidfd, so the
  *    wait is bounded and reaps only this child), then SIGKILLs and reaps.
  */
@@ -31,6 +36,7 @@ struct child_opts {
 	int fds[CHILD_MAX_FDS];		/* become fd 3, 4, ... in the child */
 	unsigned nr_fds;
 	bool userns;			/* run as root of a new user namespace */
+	const char *readonly_dir;	/* read-only, and all below it, for the child */
 	bool quiet;			/* stderr to /dev/null (else kite's) */
 };
 

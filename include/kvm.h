@@ -52,6 +52,12 @@ struct vm_config {
 	u64 ram_size;
 	unsigned nr_cpus;
 	bool stats;			/* take start-up figures (KITE_STATS, json) */
+	/*
+	 * Guest RAM another process can map (vhost-user back-ends): a memfd
+	 * mapped MAP_SHARED, vm->ram_fd. Off by default: private anonymous
+	 * RAM faults more cheaply.
+	 */
+	bool shared_ram;
 };
 
 /*
@@ -92,6 +98,7 @@ struct vm {
 
 	u64 ram_size;
 	u8 *ram;			/* one host mapping of all guest RAM */
+	int ram_fd;			/* its memfd with cfg->shared_ram (offset = hva - ram), else -1 */
 	struct mem_bank banks[2];
 	unsigned nr_banks;
 
@@ -167,6 +174,11 @@ struct vm_source_ops {
 	void (*ready)(void *arg, short revents);
 	/* SIGWINCH: the host terminal changed size. */
 	void (*resized)(void *arg);
+	/*
+	 * SIGINT/SIGTERM/SIGHUP: true when the source took it (kite sandbox
+	 * hands it to the guest's command); else the VM stops with 128+N.
+	 */
+	bool (*signalled)(void *arg, int signo);
 	/* The VM stopped and every vCPU is joined: last words, bounded. */
 	void (*stopped)(void *arg);
 };

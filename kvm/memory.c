@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest RAM: one anonymous mapping, shown to the guest as up to two banks
- * either side of the 32-bit MMIO hole (see kvm.h).
+ * Guest RAM: one mapping, shown to the guest as up to two banks either
+ * side of the 32-bit MMIO hole (see kvm.h). Private and anonymous unless
+ * a back-end in another process must see it (cfg->shared_ram): then a
+ * memfd mapped shared, one fd for both banks at their offsets in it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,11 +24,12 @@ static u64 host_memory(void)
 #define HUGE_PAGE	(2 * MiB)
 
 /*
- * An anonymous mapping whose start is `align`-aligned: guest-physical 2M
- * pages then sit on host 2M pages, so THP (and a nested hypervisor's page
- * tables) can back them with huge pages. Over-map, then trim both ends.
+ * A mapping whose start is `align`-aligned: guest-physical 2M pages then
+ * sit on host 2M pages, so THP (and a nested hypervisor's page tables)
+ * can back them with huge pages. Over-map, then trim both ends. fd < 0:
+ * private anonymous memory; else fd's first `size` bytes, shared.
  */
-static void *map_aligned(u64 size, u64 align)
+static void *map_aligned(u64 size, u64 align, int fd)
 {
 	u8 *p = mmap(NULL, size + align, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -35,10 +38,33 @@ static void *map_aligned(u64 size, u64 align)
 	if (p == MAP_FAILED)
 		return NULL;
 	start = (u8 *)ALIGN_UP((uintptr_t)p, align);
+	if (fd >= 0 && mmap(start, size, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_FIXED | MAP_NORESERVE, fd, 0) == MAP_FAILED) {
+		int e = errno;
+
+		munmap(p, size + align);
+		errno = e;
+		return NULL;
+	}
 	if (start > p)
 		munmap(p, start - p);
 	munmap(start + size, p + align - start);
 	return start;
+}
+
+/* The memfd shared guest RAM lives in: -1 with errno on failure. */
+static int ram_memfd(u64 size)
+{
+	int fd = memfd_create("kite-guest-ram", MFD_CLOEXEC);
+
+	if (fd >= 0 && ftruncate(fd, size) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
 }
 
 static void add_bank(struct vm *vm, u64 gpa, u64 size, u8 *hva)
@@ -74,6 +100,8 @@ int vm_register_memory(struct vm *vm)
 int vm_init_memory(struct vm *vm, u64 ram_size)
 {
 	u64 host = host_memory(), low;
+	bool shared = vm->cfg && vm->cfg->shared_ram;
+	int fd = -1;
 	void *ram;
 
 	if (ram_size < 2 * MiB) {
@@ -94,14 +122,22 @@ int vm_init_memory(struct vm *vm, u64 ram_size)
 	 * MAP_NORESERVE: guest RAM is touched lazily, so a 5G guest that uses
 	 * 100M costs the host 100M. THP makes the guest's page walks cheaper.
 	 */
-	ram = map_aligned(ram_size, HUGE_PAGE);
+	if (shared && (fd = ram_memfd(ram_size)) < 0) {
+		pr_err("cannot create %lluM of shareable guest RAM (memfd): %s",
+		       (unsigned long long)(ram_size >> 20), strerror(errno));
+		return -ENOMEM;
+	}
+	ram = map_aligned(ram_size, HUGE_PAGE, fd);
 	if (!ram) {
 		pr_err("cannot map %lluM of guest RAM: %s",
 		       (unsigned long long)(ram_size >> 20), strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -ENOMEM;
 	}
 	madvise(ram, ram_size, MADV_HUGEPAGE);
 	vm->ram = ram;
+	vm->ram_fd = fd;
 	vm->ram_size = ram_size;
 
 	low = MIN(ram_size, MMIO_HOLE_START);

@@ -173,7 +173,7 @@ static int load_supported_cpuid(struct vm *vm)
 int vm_init_bare(struct vm *vm, const struct vm_config *cfg)
 {
 	memset(vm, 0, sizeof(*vm));
-	vm->kvm_fd = vm->vm_fd = vm->stop_efd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->stop_efd = vm->ram_fd = -1;
 	vm->cfg = cfg;
 	bus_init(&vm->pio_bus, "pio");
 	bus_init(&vm->mmio_bus, "mmio");
@@ -290,6 +290,9 @@ void vm_destroy(struct vm *vm)
 	if (vm->ram)
 		munmap(vm->ram, vm->ram_size);
 	vm->ram = NULL;
+	if (vm->ram_fd >= 0)
+		close(vm->ram_fd);
+	vm->ram_fd = -1;
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -62,6 +63,23 @@ static int enter_userns(uid_t uid, gid_t gid)
 	return write_proc("/proc/self/gid_map", map, fmt_map(map, gid));
 }
 
+/*
+ * A private mount namespace in which dir and everything mounted below it
+ * is read-only. Not "/" itself: a mount on top of the root is not seen
+ * through it, so the root's own mounts get the flag instead, which in a
+ * namespace of our own changes nothing outside it.
+ */
+static int make_readonly(const char *dir)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL))
+		return -1;
+	if (strcmp(dir, "/") && mount(dir, dir, NULL, MS_BIND | MS_REC, NULL))
+		return -1;
+	return syscall(SYS_mount_setattr, AT_FDCWD, dir, AT_RECURSIVE, &attr, sizeof(attr));
+}
+
 /* Give the child exactly stdin/stdout (null), stderr, and fds[] at 3.. */
 static int setup_fds(const struct child_opts *o, int errfd)
 {
@@ -102,6 +120,8 @@ static void __attribute__((noreturn)) child_main(char *const argv[], const struc
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
 		_exit(127);
 	if (o->userns && enter_userns(uid, gid))
+		goto fail;
+	if (o->readonly_dir && make_readonly(o->readonly_dir))
 		goto fail;
 	/* Set again in the namespace: a credential change may clear it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent || setup_fds(o, errfd))

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -28,13 +29,13 @@ static size_t slurp(int fd, char *buf, size_t size)
 }
 
 /* Run `sh -c script` with a pipe as fd 3; its output in buf. Returns the wait status. */
-static int run_sh(const char *script, bool userns, char *buf, size_t size)
+static int run_sh_opts(const char *script, struct child_opts o, char *buf, size_t size)
 {
 	char *argv[] = { "/bin/sh", "-c", (char *)script, NULL };
-	struct child_opts o = { .nr_fds = 1, .userns = userns };
 	struct child c;
 	int p[2];
 
+	o.nr_fds = 1;
 	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
 	o.fds[0] = p[1];
 	ck_assert_int_eq(child_spawn(&c, "sh", argv, &o), 0);
@@ -42,6 +43,11 @@ static int run_sh(const char *script, bool userns, char *buf, size_t size)
 	slurp(p[0], buf, size);
 	close(p[0]);
 	return child_stop(&c, 5000);
+}
+
+static int run_sh(const char *script, bool userns, char *buf, size_t size)
+{
+	return run_sh_opts(script, (struct child_opts){ .nr_fds = 1, .userns = userns }, buf, size);
 }
 
 START_TEST(exit_status_and_fds)
@@ -212,6 +218,87 @@ START_TEST(user_namespace_unprivileged)
 }
 END_TEST
 
+/*
+ * readonly_dir: the child reads the directory and a mount below it but
+ * cannot write either (EROFS, whatever its permissions), while kite's own
+ * view stays writable. As root, and as an unprivileged caller in its
+ * user namespace (virtiofsd's two cases).
+ */
+static int readonly_check(const char *dir, bool userns)
+{
+	char script[1024], buf[256], path[1024];
+	struct child_opts o = { .userns = userns, .readonly_dir = dir };
+	int st;
+
+	snprintf(script, sizeof(script),
+		 "cd %s && cat old >&3 && cat sub/old >&3; "
+		 "{ echo x >new; } 2>/dev/null && echo wrote >&3; "
+		 "{ echo x >sub/new; } 2>/dev/null && echo wrote-sub >&3; "
+		 "mkdir d 2>/dev/null && echo mkdir >&3; echo end >&3", dir);
+	st = run_sh_opts(script, o, buf, sizeof(buf));
+	if (!WIFEXITED(st) || strcmp(buf, "old\nsub\nend\n"))
+		return 1;
+	snprintf(path, sizeof(path), "%s/host-writes", dir);
+	st = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (st < 0)
+		return 2;
+	close(st);
+	return 0;
+}
+
+static char *readonly_tree(void)
+{
+	char *dir = test_tmp_path("ro-tree"), cmd[1024];
+
+	/* World-writable, in a directory anyone may pass: nobody's permissions
+	 * alone would let the unprivileged case write there. */
+	snprintf(cmd, sizeof(cmd), "rm -rf %s && mkdir -p %s/sub && echo old >%s/old && "
+		 "echo sub >%s/sub/old && chmod -R a+rwX %s && chmod a+x \"$(dirname %s)\"",
+		 dir, dir, dir, dir, dir, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	return dir;
+}
+
+START_TEST(readonly_dir)
+{
+	char *dir = readonly_tree(), cmd[1024];
+
+	/* A mount below the directory is read-only too (AT_RECURSIVE). */
+	snprintf(cmd, sizeof(cmd), "mount -t tmpfs t %s/sub 2>/dev/null && echo sub >%s/sub/old", dir, dir);
+	if (system(cmd))
+		fprintf(stderr, "no tmpfs mount here: the sub-mount part is a plain directory\n");
+	ck_assert_int_eq(readonly_check(dir, false), 0);
+	snprintf(cmd, sizeof(cmd), "umount %s/sub 2>/dev/null; rm -rf %s", dir, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(dir);
+}
+END_TEST
+
+static int unprivileged_readonly(void *arg)
+{
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534) ||
+	    prctl(PR_SET_DUMPABLE, 1))
+		return 10;
+	return readonly_check(arg, true);
+}
+
+START_TEST(readonly_dir_unprivileged)
+{
+	char *dir = readonly_tree(), cmd[1024];
+	struct test_proc p;
+
+	if (getuid() != 0)
+		ck_assert_int_eq(readonly_check(dir, true), 0);
+	else {
+		ck_assert_int_eq(test_call(unprivileged_readonly, dir, NULL, 10000, &p), 0);
+		test_proc_free(&p);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(dir);
+}
+END_TEST
+
 static Suite *child_suite(void)
 {
 	Suite *s = suite_create("child");
@@ -226,6 +313,8 @@ static Suite *child_suite(void)
 	tcase_add_test(tc, child_dies_with_parent);
 	tcase_add_test(tc, user_namespace);
 	tcase_add_test(tc, user_namespace_unprivileged);
+	tcase_add_test(tc, readonly_dir);
+	tcase_add_test(tc, readonly_dir_unprivileged);
 	suite_add_tcase(s, tc);
 	return s;
 }

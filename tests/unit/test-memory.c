@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Guest RAM without KVM: the banks around the hole, guest_ptr's bounds, alignment. */
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "kvm.h"
 #include "test.h"
 
@@ -61,6 +65,50 @@ START_TEST(sizes_kite_refuses)
 }
 END_TEST
 
+/* Private RAM has no fd: nothing another process could map. */
+START_TEST(private_ram_has_no_fd)
+{
+	ck_assert_int_eq(vm.ram_fd, -1);
+}
+END_TEST
+
+/*
+ * With shared_ram both banks are views of one memfd at their offsets in
+ * it, as a vhost-user back-end maps them: what one side writes the other
+ * reads, in the low bank and above 4 GiB.
+ */
+START_TEST(shared_ram_is_one_memfd_for_both_banks)
+{
+	static const struct vm_config shared = { .shared_ram = true };
+	struct vm v;
+
+	ck_assert_int_eq(vm_init_bare(&v, &shared), 0);
+	ck_assert_int_eq(vm_init_memory(&v, 5 * GiB), 0);
+	ck_assert_int_ge(v.ram_fd, 0);
+	ck_assert_uint_eq((uintptr_t)v.ram % (2 * MiB), 0);
+	ck_assert_uint_eq(lseek(v.ram_fd, 0, SEEK_END), 5 * GiB);
+	for (unsigned i = 0; i < v.nr_banks; i++) {
+		const struct mem_bank *b = &v.banks[i];
+		u64 off = b->hva - v.ram, page = 4096;
+		/* The bank's last page, through the fd as the back-end would map it. */
+		u8 *peer = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, v.ram_fd,
+				off + b->size - page);
+		u8 *guest = guest_ptr(&v, b->gpa + b->size - page, page);
+
+		ck_assert_ptr_ne(peer, MAP_FAILED);
+		ck_assert_ptr_nonnull(guest);
+		memcpy(guest, "from kite", 10);
+		ck_assert_str_eq((char *)peer, "from kite");
+		memcpy(peer + 100, "from the back-end", 18);
+		ck_assert_str_eq((char *)guest + 100, "from the back-end");
+		munmap(peer, page);
+	}
+	ck_assert_uint_eq(v.banks[1].gpa, MMIO_HOLE_END);
+	vm_destroy(&v);
+	ck_assert_int_eq(v.ram_fd, -1);
+}
+END_TEST
+
 static Suite *memory_suite(void)
 {
 	Suite *s = suite_create("memory");
@@ -71,6 +119,8 @@ static Suite *memory_suite(void)
 	tcase_add_test(tc, ram_is_huge_page_aligned);
 	tcase_add_test(tc, guest_ptr_refuses_what_is_not_ram);
 	tcase_add_test(tc, sizes_kite_refuses);
+	tcase_add_test(tc, private_ram_has_no_fd);
+	tcase_add_test(tc, shared_ram_is_one_memfd_for_both_banks);
 	suite_add_tcase(s, tc);
 	return s;
 }

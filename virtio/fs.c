@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-fs (virtio 1.2, 5.11): a host directory the guest mounts with
+ * `mount -t virtiofs TAG DIR`. kite serves no file system itself: the
+ * FUSE requests on the queues are read and answered straight from guest
+ * RAM by a vhost-user back-end (virtio/vhost-user.c) in its own process,
+ * Debian's /usr/lib/qemu/virtiofsd, which kite starts and owns, or a
+ * daemon the user started (socket=PATH).
+ *
+ * Queue 0 is the high-priority queue, 1..N the request queues. Kicks
+ * reach the daemon through the core's worker (queue_notify writes the
+ * daemon's kick eventfd); the daemon's call eventfds are the worker's
+ * host fds, turned into the transport's interrupt (MSI-X, INTx or the
+ * mmio ISR bit) by signal_queue. Guest RAM is a shared memfd
+ * (vm_config.shared_ram), handed over in SET_MEM_TABLE.
+ */
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "vhost-user.h"
+#include "virtio.h"
+
+#define FS_QUEUE_SIZE		128
+#define FS_MAX_REQUEST_QUEUES	8
+#define FS_MAX_QUEUES		(1 + FS_MAX_REQUEST_QUEUES)
+#define FS_REPLY_TIMEOUT_MS	5000	/* the daemon answers set-up in microseconds */
+#define FS_STOP_TIMEOUT_MS	2000
+/* What kite's side of the rings can offer, if the daemon does too. */
+#define FS_RING_FEATURES	(VIRTIO_BIT(VIRTIO_F_VERSION_1) |		\
+				 VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) |		\
+				 VIRTIO_BIT(VIRTIO_F_EVENT_IDX))
+
+struct virtio_fs_config {
+	char tag[VIRTIO_FS_TAG_MAX];	/* not NUL-terminated when 36 bytes long */
+	u32 num_request_queues;
+} __attribute__((packed));
+
+struct virtio_fs {
+	struct virtio_dev vdev;
+	char name[16];
+	struct virtio_fs_config config;
+	struct vhost_user vu;
+	struct child daemon;		/* pid 0 with socket=PATH */
+	int kick[FS_MAX_QUEUES];	/* kite -> daemon */
+	int call[FS_MAX_QUEUES];	/* daemon -> kite: the guest's interrupt */
+	bool started[FS_MAX_QUEUES];
+};
+
+/* ---- --share parsing ---- */
+
+static int parse_cache(const char *v, struct virtio_fs_share *s, const char *spec)
+{
+	if (strcmp(v, "auto") && strcmp(v, "always") && strcmp(v, "none")) {
+		pr_err("--share %s: cache=%s: expected auto, always or none", spec, v);
+		return -EINVAL;
+	}
+	snprintf(s->cache, sizeof(s->cache), "%s", v);
+	return 0;
+}
+
+static int parse_option(char *opt, struct virtio_fs_share *s, const char *spec)
+{
+	if (!strncmp(opt, "tag=", 4)) {
+		if (!opt[4] || strlen(opt + 4) > VIRTIO_FS_TAG_MAX) {
+			pr_err("--share %s: the tag must be 1 to %d bytes", spec, VIRTIO_FS_TAG_MAX);
+			return -EINVAL;
+		}
+		memcpy(s->tag, opt + 4, strlen(opt + 4) + 1);
+		return 0;
+	}
+	if (!strncmp(opt, "cache=", 6))
+		return parse_cache(opt + 6, s, spec);
+	if (!strcmp(opt, "sandbox=namespace") || !strcmp(opt, "sandbox=chroot")) {
+		/* chroot where pivot_root cannot work: a container, an initramfs root. */
+		snprintf(s->sandbox, sizeof(s->sandbox), "%s", opt + 8);
+		return 0;
+	}
+	if (!strcmp(opt, "ro")) {
+		s->readonly = true;
+		return 0;
+	}
+	pr_err("--share %s: unknown option '%s' (ro, tag=NAME, cache=auto|always|none, "
+	       "sandbox=namespace|chroot)", spec, opt);
+	return -EINVAL;
+}
+
+/* The directory: it must exist and be one; the default tag is its base name. */
+static int parse_dir(const char *dir, struct virtio_fs_share *s, const char *spec)
+{
+	struct stat st;
+	char *copy;
+
+	if (strlen(dir) >= sizeof(s->dir)) {
+		pr_err("--share %s: path too long", spec);
+		return -EINVAL;
+	}
+	if (stat(dir, &st) < 0) {
+		pr_err("--share %s: %s", spec, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		pr_err("--share %s: not a directory", spec);
+		return -ENOTDIR;
+	}
+	if (access(VIRTIOFSD_PATH, X_OK) < 0) {
+		pr_err("--share %s: %s: %s (Debian package qemu-system-common)", spec,
+		       VIRTIOFSD_PATH, strerror(errno));
+		return -ENOENT;
+	}
+	strcpy(s->dir, dir);
+	copy = strdup(dir);
+	if (!copy)
+		return -ENOMEM;
+	snprintf(s->tag, sizeof(s->tag), "%.*s", VIRTIO_FS_TAG_MAX, basename(copy));
+	free(copy);
+	if (!strcmp(s->tag, "/") || !strcmp(s->tag, ".") || !strcmp(s->tag, ".."))
+		s->tag[0] = '\0';	/* no name to default to: tag= is required */
+	return 0;
+}
+
+int virtio_fs_parse(const char *spec, struct virtio_fs_share *s)
+{
+	char *buf = strdup(spec), *save = NULL, *first, *opt;
+	int ret = 0;
+
+	*s = (struct virtio_fs_share){ .cache = "auto" };
+	if (!buf)
+		return -ENOMEM;
+	first = strtok_r(buf, ",", &save);
+	if (!first) {
+		pr_err("--share: expected HOSTDIR[,tag=NAME][,cache=MODE] or socket=PATH,tag=NAME");
+		free(buf);
+		return -EINVAL;
+	}
+	if (!strncmp(first, "socket=", 7)) {
+		if (!first[7] || strlen(first + 7) >= sizeof(s->socket)) {
+			pr_err("--share %s: the socket path must be 1 to %zu bytes", spec,
+			       sizeof(s->socket) - 1);
+			ret = -EINVAL;
+		} else {
+			strcpy(s->socket, first + 7);
+		}
+	} else {
+		ret = parse_dir(first, s, spec);
+	}
+	while (!ret && (opt = strtok_r(NULL, ",", &save)))
+		ret = parse_option(opt, s, spec);
+	if (!ret && s->readonly && s->socket[0]) {
+		/* kite cannot make another's daemon read-only: refuse, never pretend. */
+		pr_err("--share %s: ro needs a daemon kite starts (HOSTDIR,ro), not socket=", spec);
+		ret = -EINVAL;
+	}
+	if (!ret && !s->tag[0]) {
+		pr_err("--share %s: name the share with tag=NAME", spec);
+		ret = -EINVAL;
+	}
+	free(buf);
+	return ret;
+}
+
+/* ---- the daemon ---- */
+
+/*
+ * Is kite's root the initramfs (rootfs)? Then pivot_root, which the
+ * daemon's namespace sandbox needs, cannot work, and chroot is what is
+ * left (as in a rig's L1 or an initramfs-only machine).
+ */
+static bool root_is_rootfs(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024];
+	bool rootfs = false;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char mnt[256], *sep = strstr(line, " - ");
+
+		/* ID PARENT MAJ:MIN ROOT MOUNTPOINT ... - FSTYPE ... */
+		if (sscanf(line, "%*s %*s %*s %*s %255s", mnt) == 1 && !strcmp(mnt, "/") &&
+		    sep && !strncmp(sep, " - rootfs ", 10))
+			rootfs = true;
+	}
+	if (f)
+		fclose(f);
+	return rootfs;
+}
+
+/*
+ * A unix socket kite is connected to and whose listening end, handed to
+ * the daemon as --fd, it accepts: the listening socket has a fresh
+ * abstract address, and kite's connection waits in its backlog.
+ */
+static int spawn_virtiofsd(struct virtio_fs *fs, const struct virtio_fs_share *s)
+{
+	struct sockaddr_un addr;
+	socklen_t len = sizeof(addr);
+	char source[sizeof(s->dir) + 16], cache[32], sandbox[32];
+	char *argv[] = { VIRTIOFSD_PATH, "--fd=3", "-o", source, "-o", cache,
+			 "-o", sandbox, "-o", "log_level=warn", NULL };
+	struct child_opts o = { .nr_fds = 1, .userns = getuid() != 0,
+				.readonly_dir = s->readonly ? s->dir : NULL };
+	int lfd, sock = -1, ret;
+
+	snprintf(source, sizeof(source), "source=%s", s->dir);
+	snprintf(cache, sizeof(cache), "cache=%s", s->cache);
+	/* Sharing / itself, pivot_root into it fails (EBUSY) and would hide nothing. */
+	snprintf(sandbox, sizeof(sandbox), "sandbox=%s", s->sandbox[0] ? s->sandbox :
+		 !strcmp(s->dir, "/") || root_is_rootfs() ? "chroot" : "namespace");
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	addr.sun_family = AF_UNIX;
+	/* Binding only the family autobinds to a fresh abstract address. */
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&addr, sizeof(sa_family_t)) < 0 ||
+	    listen(lfd, 1) < 0 || getsockname(lfd, (struct sockaddr *)&addr, &len) < 0)
+		goto fail;
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0 || connect(sock, (struct sockaddr *)&addr, len) < 0)
+		goto fail;
+	o.fds[0] = lfd;
+	ret = child_spawn(&fs->daemon, "virtiofsd", argv, &o);
+	close(lfd);
+	if (ret) {
+		close(sock);
+		return ret;
+	}
+	return sock;
+fail:
+	ret = -errno;
+	pr_err("--share %s: socket for virtiofsd: %s", s->dir, strerror(errno));
+	if (lfd >= 0)
+		close(lfd);
+	if (sock >= 0)
+		close(sock);
+	return ret;
+}
+
+static int connect_socket(const struct virtio_fs_share *s)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	strcpy(addr.sun_path, s->socket);	/* length checked by the parser */
+	if (sock < 0 || connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		int e = errno;
+
+		pr_err("--share socket=%s: cannot connect: %s", s->socket, strerror(e));
+		if (sock >= 0)
+			close(sock);
+		return -e;
+	}
+	return sock;
+}
+
+/* ---- the device ---- */
+
+static struct virtio_fs *to_fs(struct virtio_dev *vdev)
+{
+	return vdev->priv;
+}
+
+/* Guest RAM as the daemon maps it: each bank is a window of the one memfd. */
+static int fs_set_mem_table(struct virtio_fs *fs)
+{
+	struct vm *vm = fs->vdev.vm;
+	struct vhost_user_region r[2];
+
+	if (vm->ram_fd < 0) {
+		pr_warn("%s: guest RAM is not shareable", fs->name);
+		return -EIO;
+	}
+	for (unsigned i = 0; i < vm->nr_banks; i++) {
+		const struct mem_bank *b = &vm->banks[i];
+
+		r[i] = (struct vhost_user_region){
+			.gpa = b->gpa, .size = b->size, .uaddr = (u64)(uintptr_t)b->hva,
+			.mmap_offset = b->hva - vm->ram, .fd = vm->ram_fd,
+		};
+	}
+	return vhost_user_set_mem_table(&fs->vu, r, vm->nr_banks);
+}
+
+static int fs_activate(struct virtio_dev *vdev)
+{
+	struct virtio_fs *fs = to_fs(vdev);
+	int ret = vhost_user_set_features(&fs->vu, vdev->features);
+
+	if (!ret)
+		ret = fs_set_mem_table(fs);
+	for (unsigned i = 0; !ret && i < vdev->nr_queues; i++) {
+		struct virtq *vq = &vdev->vqs[i];
+		struct vhost_user_vring v = {
+			.size = vq->size, .base = vq->last_avail,
+			.desc_uaddr = (u64)(uintptr_t)vq->desc,
+			.avail_uaddr = (u64)(uintptr_t)vq->avail,
+			.used_uaddr = (u64)(uintptr_t)vq->used,
+			.kick_fd = fs->kick[i], .call_fd = fs->call[i],
+		};
+
+		if (!vq->ready)
+			continue;
+		ret = vhost_user_start_vring(&fs->vu, i, &v);
+		fs->started[i] = !ret;
+	}
+	return ret;
+}
+
+/* Kicks go on to the daemon. */
+static void fs_queue_notify(struct virtio_dev *vdev, struct virtq *vq)
+{
+	efd_signal(to_fs(vdev)->kick[vq->index]);
+}
+
+static int fs_host_fd(struct virtio_dev *vdev, struct virtq *vq, short *events)
+{
+	*events = POLLIN;
+	return to_fs(vdev)->call[vq->index];
+}
+
+/* The daemon used buffers and wants the guest interrupted. */
+static void fs_host_ready(struct virtio_dev *vdev, struct virtq *vq, short revents)
+{
+	efd_drain(to_fs(vdev)->call[vq->index]);
+	vdev->tops->signal_queue(vdev, vq);
+}
+
+/* Stop the daemon's rings (GET_VRING_BASE); it keeps the session for the next DRIVER_OK. */
+static void fs_reset(struct virtio_dev *vdev)
+{
+	struct virtio_fs *fs = to_fs(vdev);
+
+	for (unsigned i = 0; i < vdev->nr_queues; i++) {
+		if (fs->started[i])
+			vhost_user_stop_vring(&fs->vu, i, NULL);
+		fs->started[i] = false;
+		efd_drain(fs->kick[i]);
+		efd_drain(fs->call[i]);
+	}
+}
+
+static void fs_free(struct virtio_fs *fs)
+{
+	vhost_user_close(&fs->vu);
+	child_stop(&fs->daemon, FS_STOP_TIMEOUT_MS);
+	for (unsigned i = 0; i < FS_MAX_QUEUES; i++) {
+		if (fs->kick[i] >= 0)
+			close(fs->kick[i]);
+		if (fs->call[i] >= 0)
+			close(fs->call[i]);
+	}
+	free(fs);
+}
+
+static void fs_destroy(struct virtio_dev *vdev)
+{
+	fs_free(to_fs(vdev));
+}
+
+static const struct virtio_dev_ops fs_ops = {
+	.activate	= fs_activate,
+	.reset		= fs_reset,
+	.queue_notify	= fs_queue_notify,
+	.host_fd	= fs_host_fd,
+	.host_ready	= fs_host_ready,
+	.destroy	= fs_destroy,
+};
+
+/* Open the session and size the device from what the daemon offers. */
+static int fs_negotiate(struct virtio_fs *fs, int sock, const char *what, u64 *features,
+			unsigned *nr_req)
+{
+	struct vhost_user *vu = &fs->vu;
+
+	if (vhost_user_open(vu, sock, fs->name, FS_REPLY_TIMEOUT_MS)) {
+		pr_err("--share %s: the vhost-user daemon did not set up", what);
+		return -EIO;
+	}
+	if (!(vu->features & VIRTIO_BIT(VIRTIO_F_VERSION_1))) {
+		pr_err("--share %s: the daemon does not offer virtio 1 (features %#llx)", what,
+		       (unsigned long long)vu->features);
+		return -EIO;
+	}
+	*features = vu->features & FS_RING_FEATURES;
+	/* Without MQ the daemon has the two queues every virtio-fs device has. */
+	*nr_req = vu->nr_queues ? MIN(vu->nr_queues - 1, FS_MAX_REQUEST_QUEUES) : 1;
+	if (!*nr_req) {
+		pr_err("--share %s: the daemon has no request queue", what);
+		return -EIO;
+	}
+	return 0;
+}
+
+int virtio_fs_create(const struct virtio_transport *t, const struct virtio_fs_share *s,
+		     unsigned index)
+{
+	struct virtio_fs *fs = calloc(1, sizeof(*fs));
+	const char *what = s->socket[0] ? s->socket : s->dir;
+	unsigned nr_req;
+	u64 features;
+	int sock, ret;
+
+	if (!fs)
+		return -ENOMEM;
+	fs->vu.sock = -1;
+	for (unsigned i = 0; i < FS_MAX_QUEUES; i++) {
+		fs->kick[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		fs->call[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (fs->kick[i] < 0 || fs->call[i] < 0) {
+			pr_err("--share %s: eventfd: %s", what, strerror(errno));
+			fs_free(fs);
+			return -EMFILE;
+		}
+	}
+	snprintf(fs->name, sizeof(fs->name), "virtio-fs%u", index);
+	sock = s->socket[0] ? connect_socket(s) : spawn_virtiofsd(fs, s);
+	if (sock < 0) {
+		fs_free(fs);
+		return sock;
+	}
+	ret = fs_negotiate(fs, sock, what, &features, &nr_req);
+	if (ret) {
+		fs_free(fs);
+		return ret;
+	}
+	memcpy(fs->config.tag, s->tag, strnlen(s->tag, VIRTIO_FS_TAG_MAX));
+	fs->config.num_request_queues = nr_req;
+	ret = virtio_dev_init(&fs->vdev, t->vm, fs->name, VIRTIO_ID_FS, features, 1 + nr_req,
+			      FS_QUEUE_SIZE, &fs->config, sizeof(fs->config), &fs_ops, fs);
+	if (ret) {
+		free(fs->vdev.vqs);
+		fs_free(fs);
+		return ret;
+	}
+	ret = t->create(t, &fs->vdev);
+	if (ret)
+		virtio_dev_destroy(&fs->vdev);		/* frees fs, stops the daemon */
+	return ret;
+}
