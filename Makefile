@@ -65,7 +65,7 @@ $(KITE): $(MAIN_OBJ) $(LIBS_ALL)
 $(O)/libkite-util.a: $(UTIL_OBJS)
 $(O)/libkite-disk.a: $(DISK_OBJS)
 $(O)/libkite-io.a: $(IO_OBJS)
-$(O)/libkite-vm.a: $(VM_OBJS)
+$(O)/libkite-vm.a: $(VM_OBJS) $(O)/guest/init/blob.o
 $(O)/libkite-%.a:
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -98,6 +98,7 @@ $(O)/tests/%: tests/%.c $(TEST_HELPER_OBJS) $$(call test_libs,$$*)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -o $@ $< $(TEST_HELPER_OBJS) $(call test_libs,$*) $(LIBS) $(CHECK_LIBS) $(LDFLAGS)
 
 include guest/guest.mk
+include guest/init/init.mk
 
 tests: $(TEST_BINS)
 

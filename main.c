@@ -13,6 +13,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "boot a guest kernel (kite run --help)" },
+	{ "sandbox", cmd_sandbox, "run a command in a throwaway guest (kite sandbox --help)" },
 	{ "io", cmd_io, "exercise a disk image, no guest (kite io --help)" },
 	{ "version", cmd_version, "version, disk engines, KVM capabilities (also --version)" },
 };

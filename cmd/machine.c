@@ -25,8 +25,9 @@ static int add_platform(struct machine *m)
 {
 	struct vm *vm = &m->vm;
 	bool serial_console = m->cfg->console == MACHINE_CONSOLE_SERIAL;
+	int uart_out = m->cfg->console == MACHINE_CONSOLE_PORTS ? m->cfg->log_fd : STDOUT_FILENO;
 
-	m->uart = serial8250_create(vm, COM1_BASE, IRQ_COM1, STDOUT_FILENO);
+	m->uart = serial8250_create(vm, COM1_BASE, IRQ_COM1, uart_out);
 	if (!m->uart)
 		return -1;
 	if (vm_on_exit(vm, uart_free, m->uart)) {
@@ -63,6 +64,12 @@ static int add_virtio_devices(struct machine *m)
 			return -1;
 		}
 	}
+	for (unsigned i = 0; i < cfg->nr_nets; i++)
+		if (virtio_net_create_spec(&t, cfg->nets[i], i))
+			return -1;
+	for (unsigned i = 0; i < cfg->nr_shares; i++)
+		if (virtio_fs_create(&t, &m->shares[i], i))
+			return -1;
 	if (cfg->rng && (ret = virtio_rng_create(&t))) {
 		pr_err("virtio-rng: %s", strerror(-ret));
 		return -1;
@@ -70,6 +77,11 @@ static int add_virtio_devices(struct machine *m)
 	if (cfg->console == MACHINE_CONSOLE_VIRTIO &&
 	    (ret = virtio_console_create(&t, STDIN_FILENO, STDOUT_FILENO))) {
 		pr_err("virtio-console: %s", strerror(-ret));
+		return -1;
+	}
+	if (cfg->console == MACHINE_CONSOLE_PORTS &&
+	    (ret = virtio_console_create_ports(&t, cfg->ports, cfg->nr_ports, &m->ports))) {
+		pr_err("virtio-console ports: %s", strerror(-ret));
 		return -1;
 	}
 	return 0;
@@ -106,10 +118,36 @@ static int load_kernel(struct machine *m)
 	return boot_setup_bsp(&m->vm.vcpus[0], &entry) ? -1 : 0;
 }
 
+/* Every --share checked before the VM exists: bad input costs no KVM. */
+static int parse_shares(struct machine *m)
+{
+	const struct machine_config *cfg = m->cfg;
+
+	if (!cfg->nr_shares)
+		return 0;
+	m->shares = calloc(cfg->nr_shares, sizeof(*m->shares));
+	if (!m->shares) {
+		pr_err("--share: out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < cfg->nr_shares; i++) {
+		if (virtio_fs_parse(cfg->shares[i], &m->shares[i]))
+			return -1;
+		for (unsigned j = 0; j < i; j++) {
+			if (!strcmp(m->shares[i].tag, m->shares[j].tag)) {
+				pr_err("--share %s: tag '%s' is already taken by --share %s",
+				       cfg->shares[i], m->shares[i].tag, cfg->shares[j]);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 int machine_build(struct machine *m, const struct machine_config *cfg)
 {
 	*m = (struct machine){ .cfg = cfg };
-	if (vm_create(&m->vm, &cfg->vm) || add_platform(m) || add_virtio_devices(m) ||
+	if (parse_shares(m) || vm_create(&m->vm, &cfg->vm) || add_platform(m) || add_virtio_devices(m) ||
 	    make_cmdline(m))
 		return -1;
 	if (cfg->dump_dtb && fdt_dump(&m->vm, m->cmdline, cfg->dump_dtb))
@@ -117,9 +155,17 @@ int machine_build(struct machine *m, const struct machine_config *cfg)
 	return load_kernel(m);
 }
 
+/* Bound on a stall of the guest's last output once it stopped. */
+#define PORTS_DRAIN_STALL_MS	5000
+
 int machine_run(struct machine *m)
 {
-	return vm_run(&m->vm);
+	int ret = vm_run(&m->vm);
+
+	if (m->ports && virtio_console_drain(m->ports, PORTS_DRAIN_STALL_MS))
+		pr_warn("the guest's last output did not drain in %u ms: some is lost",
+			PORTS_DRAIN_STALL_MS);
+	return ret;
 }
 
 void machine_destroy(struct machine *m)
@@ -127,4 +173,28 @@ void machine_destroy(struct machine *m)
 	vm_destroy(&m->vm);
 	free(m->cmdline);
 	m->cmdline = NULL;
+	free(m->shares);
+	m->shares = NULL;
+}
+
+int machine_parse_cpus(const char *s, unsigned *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end || v < 1 || v > KITE_MAX_CPUS) {
+		pr_err("--cpus '%s': give a number from 1 to %d", s, KITE_MAX_CPUS);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+int machine_parse_mem(const char *s, u64 *out)
+{
+	if (parse_size(s, out)) {
+		pr_err("--mem '%s' is not a size (try 512M or 4G)", s);
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "kite.h"
 #include "machine.h"
+#include "net.h"
 
 #define DEFAULT_RAM	(256 * MiB)
 
@@ -28,7 +29,19 @@ static const char run_usage[] =
 "                        (default cache=none, engine=aio; where the file system\n"
 "                        refuses O_DIRECT and no cache= is named: writeback,\n"
 "                        engine uring or sync, said in one line)\n"
+"      --net SPEC        virtio-net NIC, repeatable (up to 8):\n"
+"                        user[,fwd=tcp|udp:HOSTPORT:GUESTPORT]... (passt: DHCP,\n"
+"                        DNS, the host's address; no root) or tap=NAME (IFF_VNET_HDR,\n"
+"                        offloads); both with an optional ,mac=XX:XX:XX:XX:XX:XX\n"
 "      --rng             a virtio-rng device fed from the host's getrandom\n"
+"      --share SPEC      a host directory for the guest (virtio-fs), repeatable:\n"
+"                        HOSTDIR[,ro][,tag=NAME][,cache=auto|always|none] starts\n"
+"                        /usr/lib/qemu/virtiofsd on it (ro: read-only in the daemon's\n"
+"                        own mount namespace); socket=PATH,tag=NAME uses a running\n"
+"                        vhost-user-fs daemon. Default tag: the directory's name; in\n"
+"                        the guest: mount -t virtiofs TAG DIR. The daemon's\n"
+"                        sandbox=namespace or chroot (default: chroot for / or on\n"
+"                        an initramfs root, where pivot_root cannot work)\n"
 "      --console serial|virtio\n"
 "                        guest console on ttyS0 (default) or virtio-console hvc0\n"
 "      --transport pci|mmio\n"
@@ -53,6 +66,8 @@ static const struct option run_options[] = {
 	{ "mem", required_argument, NULL, 'm' },
 	{ "disk", required_argument, NULL, 'd' },
 	{ "rng", no_argument, NULL, 'R' },
+	{ "net", required_argument, NULL, 'N' },
+	{ "share", required_argument, NULL, 'S' },
 	{ "console", required_argument, NULL, 'C' },
 	{ "transport", required_argument, NULL, 'T' },
 	{ "dump-dtb", required_argument, NULL, 'D' },
@@ -60,19 +75,6 @@ static const struct option run_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
-
-static int parse_cpus(const char *s, unsigned *out)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (*s == '\0' || *end || v < 1 || v > KITE_MAX_CPUS) {
-		pr_err("--cpus '%s': give a number from 1 to %d", s, KITE_MAX_CPUS);
-		return -EINVAL;
-	}
-	*out = v;
-	return 0;
-}
 
 static int parse_choice(const char *opt, const char *v, const char *a, const char *b,
 			const char **out)
@@ -95,6 +97,33 @@ static int add_disk(struct machine_config *cfg, const char *spec)
 	return 0;
 }
 
+/* A --net spec, checked now so a typo fails before anything is built. */
+static int add_net(struct machine_config *cfg, const char *spec)
+{
+	struct net_spec parsed;
+
+	if (cfg->nr_nets == KITE_MAX_NICS) {
+		pr_err("too many --net options: at most %d", KITE_MAX_NICS);
+		return -E2BIG;
+	}
+	if (net_parse_spec(spec, &parsed))
+		return -EINVAL;
+	cfg->nets[cfg->nr_nets++] = spec;
+	return 0;
+}
+
+/* The daemon maps guest RAM: it must be a shared memfd. */
+static int add_share(struct machine_config *cfg, const char *spec)
+{
+	if (cfg->nr_shares == KITE_MAX_SHARES) {
+		pr_err("too many --share options: at most %d", KITE_MAX_SHARES);
+		return -E2BIG;
+	}
+	cfg->shares[cfg->nr_shares++] = spec;
+	cfg->vm.shared_ram = true;
+	return 0;
+}
+
 /* Returns 0 to run, 1 when --help was printed, -1 on a bad option. */
 static int parse_run_options(int argc, char **argv, struct machine_config *cfg,
 			     const char **output)
@@ -111,20 +140,26 @@ static int parse_run_options(int argc, char **argv, struct machine_config *cfg,
 		case 'i': cfg->initrd = optarg; break;
 		case 'c': cfg->cmdline = optarg; break;
 		case 'n':
-			if (parse_cpus(optarg, &cfg->vm.nr_cpus))
+			if (machine_parse_cpus(optarg, &cfg->vm.nr_cpus))
 				return -1;
 			break;
 		case 'm':
-			if (parse_size(optarg, &cfg->vm.ram_size)) {
-				pr_err("--mem '%s' is not a size (try 512M or 4G)", optarg);
+			if (machine_parse_mem(optarg, &cfg->vm.ram_size))
 				return -1;
-			}
 			break;
 		case 'd':
 			if (add_disk(cfg, optarg))
 				return -1;
 			break;
 		case 'R': cfg->rng = true; break;
+		case 'N':
+			if (add_net(cfg, optarg))
+				return -1;
+			break;
+		case 'S':
+			if (add_share(cfg, optarg))
+				return -1;
+			break;
 		case 'C':
 			if (parse_choice("console", optarg, "serial", "virtio", &console))
 				return -1;

@@ -264,4 +264,26 @@ int smbios_setup(struct vm *vm);
 /* Read a whole file into a malloc'd buffer (max_size bounds it). */
 int boot_read_file(const char *path, u64 max_size, void **buf, u64 *size);
 
+/*
+ * cpio.c: a cpio newc archive (an initramfs) built in memory. Names are
+ * paths inside the archive ("kite/instructions"; a leading '/' is dropped,
+ * ".." refused: -EINVAL); missing parent directories are added (0755).
+ * Entries are root's, mtime 0. 0 or -errno; cpio_free() in every case.
+ */
+struct cpio {
+	u8 *buf;
+	size_t len, cap;
+	u32 ino;
+	char **dirs;		/* directories written so far */
+	unsigned nr_dirs;
+};
+
+int cpio_add_dir(struct cpio *c, const char *name, u32 perm);
+int cpio_add_file(struct cpio *c, const char *name, u32 perm, const void *data, size_t len);
+/* A host file's contents and permission bits (a regular file only). */
+int cpio_add_host_file(struct cpio *c, const char *name, const char *path);
+/* The trailer: after it, buf[0 .. len) is the archive. */
+int cpio_finish(struct cpio *c);
+void cpio_free(struct cpio *c);
+
 #endif

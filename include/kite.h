@@ -6,6 +6,7 @@
 int cmd_run(int argc, char **argv);
 int cmd_io(int argc, char **argv);
 int cmd_version(int argc, char **argv);
+int cmd_sandbox(int argc, char **argv);
 
 /*
  * `git describe` of the source tree kite was built from, the first line

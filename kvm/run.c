@@ -77,10 +77,14 @@ static void take_signal(struct vm *vm, int sigfd)
 
 	if (read(sigfd, &si, sizeof(si)) != sizeof(si))
 		return;
-	if (si.ssi_signo == SIGWINCH)
+	if (si.ssi_signo == SIGWINCH) {
 		vm_term_resized(vm);
-	else
-		vm_stop(vm, KITE_EXIT_SIGNAL + si.ssi_signo);
+		return;
+	}
+	for (struct vm_source *src = vm->sources; src; src = src->next)
+		if (src->ops->signalled && src->ops->signalled(src->arg, si.ssi_signo))
+			return;
+	vm_stop(vm, KITE_EXIT_SIGNAL + si.ssi_signo);
 }
 
 static unsigned count_sources(struct vm *vm)

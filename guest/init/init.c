@@ -1,0 +1,534 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kite-init: the guest's PID 1 for `kite sandbox`. A static program that
+ * kite packs at run time into the initramfs (boot/cpio.c), with its
+ * instructions beside it in /kite/instructions (sandbox.h describes the
+ * format: NUL-terminated records, so any argument survives as given).
+ *
+ *   1. mount proc, sys, devtmpfs, a tmpfs on /tmp and /run
+ *   2. with a shared root: the host's / read-only over virtio-fs under an
+ *      overlay on tmpfs, the shares at their paths, switch to it
+ *      (setup_root); the network (hook: setup_net)
+ *   3. find the named virtio-console ports (kite.stdin, kite.stdout,
+ *      kite.stderr, kite.control) through /sys/class/virtio-ports, make the
+ *      first three the command's fd 0/1/2; without them, /dev/console
+ *   4. fork and exec the command in its cwd with its environment;
+ *      127 when it is not found, 126 when it cannot be executed
+ *   5. reap every child (PID 1), forward the signals kite sends on the
+ *      control port ("kill N\n") to the command's process group
+ *   6. report "exit N\n" (N = the status, 128+S for signal S) on the
+ *      control port, or "kite-init: exit N" on the console
+ *   7. restart the machine: kite's mini kernel has no ACPI, so a power
+ *      off would only halt; with reboot=k a restart reaches kite's i8042
+ *      and kite ends the run.
+ *
+ * Failures of init itself are reported as status 125 with a reason on
+ * stderr: kite tells them from the command's own status that way too.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sandbox-proto.h"
+
+#define MAX_RECORDS	4096
+#define MAX_MOUNTS	16
+
+/* Where the new root is assembled (in the initramfs, which stays below). */
+#define ROOT_LOWER	"/kite/lower"	/* the host's root, read-only */
+#define ROOT_RW		"/kite/rw"	/* tmpfs: the overlay's upper and work dirs */
+#define ROOT_NEW	"/kite/root"	/* the overlay, then / */
+
+struct share {
+	char *tag, *path;
+	bool ro;
+};
+
+struct instructions {
+	char *argv[MAX_RECORDS + 1];
+	char *envp[MAX_RECORDS + 1];
+	unsigned argc, envc;
+	const char *cwd;
+	const char *root_tag;
+	struct share mounts[MAX_MOUNTS];
+	unsigned nr_mounts;
+	bool verbose;
+	bool ports;
+};
+
+/* How long the named ports may take to show up (their names come late). */
+#define PORTS_WAIT_MS	10000
+
+static bool verbose;
+
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("kite-init: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void mount_one(const char *src, const char *dir, const char *type, unsigned long flags)
+{
+	mkdir(dir, 0755);
+	if (mount(src, dir, type, flags, NULL) && errno != EBUSY && verbose)
+		say("mount %s on %s: %m", type, dir);
+}
+
+static void mount_basics(void)
+{
+	mount_one("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	mount_one("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	mount_one("devtmpfs", "/dev", "devtmpfs", MS_NOSUID);
+	mount_one("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV);
+	mount_one("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV);
+}
+
+static int mount_share(const char *tag, const char *dir, unsigned long flags)
+{
+	if (!mount(tag, dir, "virtiofs", flags, NULL))
+		return 0;
+	if (errno == ENODEV)
+		say("this kernel has no virtiofs (CONFIG_VIRTIO_FS): use kite's mini kernel "
+		    "(make mini-kernel) or one with virtiofs, fuse and overlay");
+	else
+		say("mount virtiofs %s on %s: %m", tag, dir);
+	return -1;
+}
+
+/* mkdir -p, for a share's mount point inside the overlay. */
+static int make_path(char *path)
+{
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) && errno != EEXIST) {
+			*p = '/';
+			return -1;
+		}
+		*p = '/';
+	}
+	return mkdir(path, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+/* "TAG:rw:PATH" or "TAG:ro:PATH" (kite's tags hold no ':'). */
+static int parse_mount(struct instructions *ins, char *val)
+{
+	char *mode = strchr(val, ':'), *path = mode ? strchr(mode + 1, ':') : NULL;
+
+	if (!path || path - mode != 3 || path[1] != '/' || ins->nr_mounts == MAX_MOUNTS) {
+		say("bad share record '%s'", val);
+		return -1;
+	}
+	*mode = *path = '\0';
+	ins->mounts[ins->nr_mounts++] = (struct share){ val, path + 1, !strcmp(mode + 1, "ro") };
+	return 0;
+}
+
+/* The overlay's options: the packed files (if any) above the host's root. */
+static void overlay_opts(char *buf, size_t len)
+{
+	struct stat st;
+	bool adds = !stat(SANDBOX_ADD_DIR, &st) && S_ISDIR(st.st_mode);
+
+	snprintf(buf, len, "lowerdir=%s%s,upperdir=" ROOT_RW "/upper,workdir=" ROOT_RW "/work",
+		 adds ? SANDBOX_ADD_DIR ":" : "", ROOT_LOWER);
+}
+
+/*
+ * The host's root read-only (virtio-fs) under an overlay whose upper
+ * layer is a tmpfs: the command may write anywhere, nothing reaches the
+ * host. The shares (the current directory, --share) are mounted at their
+ * own paths on top, then the overlay becomes / (as switch_root does: the
+ * initramfs stays below, unreachable) with fresh proc, sys, dev, tmp, run.
+ */
+static int setup_root(const struct instructions *ins)
+{
+	char opts[256], path[4096];
+
+	if (!ins->root_tag)
+		return 0;	/* the command runs from the initramfs */
+	mkdir(ROOT_LOWER, 0755);
+	mkdir(ROOT_NEW, 0755);
+	mount_one("tmpfs", ROOT_RW, "tmpfs", MS_NOSUID | MS_NODEV);
+	if (mkdir(ROOT_RW "/upper", 0755) || mkdir(ROOT_RW "/work", 0755)) {
+		say("tmpfs for the root's writable layer: %m");
+		return -1;
+	}
+	if (mount_share(ins->root_tag, ROOT_LOWER, MS_RDONLY))
+		return -1;
+	overlay_opts(opts, sizeof(opts));
+	if (mount("overlay", ROOT_NEW, "overlay", 0, opts)) {
+		say("mount overlay (%s): %m%s", opts, errno == ENODEV ? " (no CONFIG_OVERLAY_FS)" : "");
+		return -1;
+	}
+	for (unsigned i = 0; i < ins->nr_mounts; i++) {
+		const struct share *m = &ins->mounts[i];
+
+		snprintf(path, sizeof(path), ROOT_NEW "%s", m->path);
+		if (make_path(path)) {
+			say("mkdir %s: %m", m->path);
+			return -1;
+		}
+		if (mount_share(m->tag, path, m->ro ? MS_RDONLY : 0))
+			return -1;
+	}
+	if (chdir(ROOT_NEW) || mount(".", "/", NULL, MS_MOVE, NULL) || chroot(".") || chdir("/")) {
+		say("switching to the new root: %m");
+		return -1;
+	}
+	mount_basics();
+	return 0;
+}
+
+/* Hook for --net user: bring up eth0 with the address passt hands out. */
+static int setup_net(const struct instructions *ins)
+{
+	return 0;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf;
+
+	if (fd < 0 || fstat(fd, &st) || st.st_size > SANDBOX_MAX_INSTRUCTIONS) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	buf = malloc(st.st_size + 1);
+	if (buf && read(fd, buf, st.st_size) != st.st_size) {
+		free(buf);
+		buf = NULL;
+	}
+	close(fd);
+	if (buf) {
+		buf[st.st_size] = '\0';
+		*len = st.st_size;
+	}
+	return buf;
+}
+
+/* Records: a tag byte, the value, a NUL. Returns 0, or -1 with a reason said. */
+static int parse_instructions(struct instructions *ins, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	if (len < sizeof(SANDBOX_MAGIC) || memcmp(buf, SANDBOX_MAGIC, sizeof(SANDBOX_MAGIC))) {
+		say("%s: not kite sandbox instructions", SANDBOX_INSTRUCTIONS);
+		return -1;
+	}
+	off = sizeof(SANDBOX_MAGIC);
+	while (off < len) {
+		char *rec = buf + off, *val = rec + 1;
+		size_t n = strnlen(rec, len - off);
+
+		if (n == len - off) {
+			say("%s: record not terminated", SANDBOX_INSTRUCTIONS);
+			return -1;
+		}
+		off += n + 1;
+		switch (rec[0]) {
+		case SANDBOX_REC_ARG:
+			if (ins->argc == MAX_RECORDS)
+				goto too_many;
+			ins->argv[ins->argc++] = val;
+			break;
+		case SANDBOX_REC_ENV:
+			if (ins->envc == MAX_RECORDS)
+				goto too_many;
+			ins->envp[ins->envc++] = val;
+			break;
+		case SANDBOX_REC_CWD:
+			ins->cwd = val;
+			break;
+		case SANDBOX_REC_VERBOSE:
+			ins->verbose = true;
+			break;
+		case SANDBOX_REC_PORTS:
+			ins->ports = true;
+			break;
+		case SANDBOX_REC_ROOT:
+			ins->root_tag = val;
+			break;
+		case SANDBOX_REC_MOUNT:
+			if (parse_mount(ins, val))
+				return -1;
+			break;
+		default:
+			break;	/* a newer kite's record: not for us */
+		}
+	}
+	if (!ins->argc) {
+		say("no command given");
+		return -1;
+	}
+	return 0;
+too_many:
+	say("more than %d arguments or variables", MAX_RECORDS);
+	return -1;
+}
+
+/* The /dev path of the virtio-console port called name in dev[]; false if none (yet). */
+static bool find_port(const char *name, char *dev, size_t len)
+{
+	DIR *d = opendir("/sys/class/virtio-ports");
+	struct dirent *de;
+	bool found = false;
+
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		char path[300], got[64] = "";
+		int nfd;
+		ssize_t n;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/class/virtio-ports/%s/name", de->d_name);
+		nfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (nfd < 0)
+			continue;
+		n = read(nfd, got, sizeof(got) - 1);
+		close(nfd);
+		if (n <= 0)
+			continue;
+		got[n] = '\0';
+		got[strcspn(got, "\n")] = '\0';
+		if (!strcmp(got, name)) {
+			snprintf(dev, len, "/dev/%s", de->d_name);
+			found = true;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+static int open_port(const char *name, int flags)
+{
+	char dev[300];
+	int fd;
+
+	if (!find_port(name, dev, sizeof(dev)))
+		return -1;
+	fd = open(dev, flags | O_CLOEXEC);
+	if (fd < 0)
+		say("open %s (%s): %m", dev, name);
+	return fd;
+}
+
+/*
+ * Linux creates a port's device when kite adds it, and learns its name
+ * only from a later control message: wait (bounded) until every name is
+ * there, or the command would start on the console.
+ */
+static int wait_ports(void)
+{
+	static const char *const names[] = { SANDBOX_PORT_STDIN, SANDBOX_PORT_STDOUT,
+					     SANDBOX_PORT_STDERR, SANDBOX_PORT_CONTROL };
+	char dev[300];
+
+	for (unsigned waited = 0; waited < PORTS_WAIT_MS; waited += 2) {
+		unsigned i;
+
+		for (i = 0; i < 4 && find_port(names[i], dev, sizeof(dev)); i++)
+			;
+		if (i == 4)
+			return 0;
+		usleep(2000);
+	}
+	say("the virtio-console ports did not appear in %d ms", PORTS_WAIT_MS);
+	return -1;
+}
+
+/* fd 0/1/2 for the command: the named ports, or what init was given (the console). */
+static void setup_stdio(int *ctl)
+{
+	static const struct { const char *name; int flags; } ports[3] = {
+		{ SANDBOX_PORT_STDIN, O_RDONLY },
+		{ SANDBOX_PORT_STDOUT, O_WRONLY },
+		{ SANDBOX_PORT_STDERR, O_WRONLY },
+	};
+	int console = open("/dev/console", O_RDWR | O_CLOEXEC);
+
+	for (int i = 0; i < 3; i++) {
+		int fd = open_port(ports[i].name, ports[i].flags);
+
+		if (fd < 0 && fcntl(i, F_GETFD) >= 0)
+			continue;
+		if (fd < 0)
+			fd = console;
+		if (fd >= 0 && fd != i)
+			dup2(fd, i);	/* dup2 clears CLOEXEC: the command inherits 0/1/2 */
+		if (fd >= 0 && fd != console && fd != i)
+			close(fd);
+	}
+	if (console > 2)
+		close(console);
+	*ctl = open_port(SANDBOX_PORT_CONTROL, O_RDWR | O_NONBLOCK);
+}
+
+static int exec_status(int err)
+{
+	return err == ENOENT || err == ENOTDIR ? SANDBOX_EXIT_NOT_FOUND : SANDBOX_EXIT_NOT_EXEC;
+}
+
+static pid_t spawn(struct instructions *ins, const sigset_t *oldmask)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	setsid();	/* its own process group: signals from kite reach all of it */
+	if (ins->cwd && chdir(ins->cwd)) {
+		say("cd %s: %m", ins->cwd);
+		_exit(SANDBOX_EXIT_FAILED);
+	}
+	/* execvpe searches the command's own PATH (envp), as a shell would. */
+	for (unsigned i = 0; i < ins->envc; i++)
+		if (!strncmp(ins->envp[i], "PATH=", 5))
+			setenv("PATH", ins->envp[i] + 5, 1);
+	execvpe(ins->argv[0], ins->argv, ins->envp);
+	int err = errno;
+	say("%s: %s", ins->argv[0], err == ENOENT ? "command not found" : strerror(err));
+	_exit(exec_status(err));
+}
+
+/* "kill N\n" on the control port: signal N to the command's group. */
+static void read_control(int ctl, pid_t cmd)
+{
+	char buf[64];
+	ssize_t n = read(ctl, buf, sizeof(buf) - 1);
+	char *line, *save = NULL;
+
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int sig;
+
+		if (sscanf(line, "kill %d", &sig) == 1 && sig > 0 && sig < NSIG)
+			kill(-cmd, sig);
+	}
+}
+
+/* Wait for the command, reaping every other child; its status as a shell says it. */
+static int wait_command(pid_t cmd, int sfd, int ctl)
+{
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN },
+					 { .fd = ctl, .events = POLLIN } };
+		int status;
+		pid_t pid;
+
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			if (pid == cmd)
+				return WIFEXITED(status) ? WEXITSTATUS(status) :
+				       128 + WTERMSIG(status);
+		if (pid < 0 && errno == ECHILD)
+			return SANDBOX_EXIT_FAILED;
+		if (poll(pfd, ctl >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+			return SANDBOX_EXIT_FAILED;
+		if (pfd[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) < 0 && errno != EAGAIN)
+				return SANDBOX_EXIT_FAILED;
+		}
+		if (ctl >= 0 && (pfd[1].revents & POLLIN))
+			read_control(ctl, cmd);
+	}
+}
+
+static void report(int ctl, int status)
+{
+	char line[32];
+	int n = snprintf(line, sizeof(line), SANDBOX_EXIT_FMT, status);
+
+	if (ctl >= 0) {
+		int fl = fcntl(ctl, F_GETFL);
+
+		fcntl(ctl, F_SETFL, fl & ~O_NONBLOCK);
+		if (write(ctl, line, n) == n)
+			return;
+	}
+	/* No control port: kite reads this line from the console. */
+	fprintf(stderr, "kite-init: %s", line);
+}
+
+static void power_off(void)
+{
+	sync();
+	reboot(RB_AUTOBOOT);
+	for (;;)
+		pause();
+}
+
+int main(void)
+{
+	static struct instructions ins;
+	int status = SANDBOX_EXIT_FAILED, ctl = -1, sfd;
+	size_t len = 0;
+	char *buf;
+	sigset_t mask, oldmask;
+	pid_t cmd;
+
+	if (getpid() != 1) {
+		fprintf(stderr, "kite-init: runs as a guest's PID 1 (kite sandbox)\n");
+		return SANDBOX_EXIT_FAILED;
+	}
+	mount_basics();
+	buf = read_file(SANDBOX_INSTRUCTIONS, &len);
+	if (!buf) {
+		say("cannot read %s: %m", SANDBOX_INSTRUCTIONS);
+		goto out;
+	}
+	if (parse_instructions(&ins, buf, len))
+		goto out;
+	if (ins.ports && wait_ports())
+		goto out;
+	setup_stdio(&ctl);
+	verbose = ins.verbose;
+	if (setup_root(&ins) || setup_net(&ins))
+		goto out;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, &oldmask);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		say("signalfd: %m");
+		goto out;
+	}
+	cmd = spawn(&ins, &oldmask);
+	if (cmd < 0) {
+		say("fork: %m");
+		goto out;
+	}
+	status = wait_command(cmd, sfd, ctl);
+out:
+	fflush(stdout);
+	report(ctl, status);
+	power_off();
+	return 0;
+}

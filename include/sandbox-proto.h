@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What `kite sandbox` and its guest init (guest/init/init.c) agree on.
+ * Standalone (no kite header): the init is a separate static program.
+ *
+ * Instructions: the file SANDBOX_INSTRUCTIONS in the initramfs kite
+ * writes. SANDBOX_MAGIC with its NUL, then records, each a tag byte, a
+ * value and a NUL (no length limit but the file's; arguments stay byte
+ * for byte as given, since none can hold a NUL). Unknown tags are skipped,
+ * so a newer kite can add records (the virtio-fs and network set-up will).
+ *
+ * Streams: virtio-console ports named below; the command's status goes
+ * back as one line SANDBOX_EXIT_FMT on the control port, and kite asks
+ * for signals with "kill N\n" on it.
+ */
+#ifndef KITE_SANDBOX_PROTO_H
+#define KITE_SANDBOX_PROTO_H
+
+#define SANDBOX_INIT_PATH	"/init"
+#define SANDBOX_INSTRUCTIONS	"/kite/instructions"
+#define SANDBOX_MAGIC		"kite-sandbox-1"
+#define SANDBOX_MAX_INSTRUCTIONS (4 << 20)
+
+#define SANDBOX_REC_ARG		'a'	/* one argv entry, in order */
+#define SANDBOX_REC_ENV		'e'	/* VAR=VAL */
+#define SANDBOX_REC_CWD		'c'	/* directory to run in */
+#define SANDBOX_REC_VERBOSE	'v'	/* init says what it does */
+#define SANDBOX_REC_PORTS	'p'	/* the named ports below are there: wait for them */
+#define SANDBOX_REC_ROOT	'r'	/* virtio-fs tag of the host's root: overlay it */
+#define SANDBOX_REC_MOUNT	'm'	/* "TAG:rw:PATH" or "TAG:ro:PATH": a share at PATH */
+
+/*
+ * With a shared root, the guest's / is an overlay: a tmpfs on top of
+ * the files kite packed (--add, under SANDBOX_ADD_DIR at their guest
+ * paths) on top of the host's root, read-only.
+ */
+#define SANDBOX_ADD_DIR		"/kite/add"
+
+#define SANDBOX_PORT_STDIN	"kite.stdin"
+#define SANDBOX_PORT_STDOUT	"kite.stdout"
+#define SANDBOX_PORT_STDERR	"kite.stderr"
+#define SANDBOX_PORT_CONTROL	"kite.control"
+
+#define SANDBOX_EXIT_FMT	"exit %d\n"
+#define SANDBOX_KILL_FMT	"kill %d\n"
+
+/* Exit statuses (as libkrun/muvm and shells give them). */
+#define SANDBOX_EXIT_FAILED	125	/* kite or the guest failed */
+#define SANDBOX_EXIT_NOT_EXEC	126
+#define SANDBOX_EXIT_NOT_FOUND	127
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * `kite sandbox`: run one command in a throwaway guest (cmd/sandbox*.c).
+ * The guest side is kite-init (guest/init/init.c); what they agree on is
+ * in sandbox-proto.h.
+ */
+#ifndef KITE_SANDBOX_H
+#define KITE_SANDBOX_H
+
+#include "boot.h"
+#include "sandbox-proto.h"
+
+#define SANDBOX_MAX_ADDS	64
+#define SANDBOX_MAX_MOUNTS	7	/* with the root: KITE_MAX_SHARES */
+
+/* A host directory shared into the guest at path (SANDBOX_REC_MOUNT). */
+struct sandbox_mount {
+	const char *tag;
+	const char *path;
+	bool ro;
+};
+
+/* What runs in the guest, and how. */
+struct sandbox_spec {
+	char **argv;			/* the command, NULL-terminated */
+	char **env;			/* VAR=VAL, NULL-terminated */
+	const char *cwd;		/* NULL: / */
+	bool verbose;
+	bool ports;			/* the named virtio-console ports exist */
+	const char *root_tag;		/* the host's root over virtio-fs, or NULL */
+	struct sandbox_mount mounts[SANDBOX_MAX_MOUNTS];
+	unsigned nr_mounts;
+	/*
+	 * Host files packed into the initramfs, "HOST[:GUEST]" (GUEST
+	 * defaults to HOST's path), above the shared root if there is one.
+	 */
+	const char *adds[SANDBOX_MAX_ADDS];
+	unsigned nr_adds;
+};
+
+/*
+ * The initramfs: kite-init as /init, the instructions, the added files.
+ * 0, or -1 after a one-line pr_err; cpio_free(out) in every case.
+ */
+int sandbox_initramfs(const struct sandbox_spec *spec, struct cpio *out);
+
+#endif

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kite sandbox's refusals, before any VM: each is exit 125 (kite failed,
+ * not the command) with one "kite: error:" line that says what to do.
+ * The runs with a guest are the rig's sandbox-* cases.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sandbox-proto.h"
+#include "test.h"
+
+static void expect_refusal(char **args, const char *what)
+{
+	char *argv[16] = { (char *)test_kite_path(), "sandbox" };
+	struct test_proc p;
+	const char *nl;
+	int n = 2;
+
+	for (; *args; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	ck_assert_int_ge(test_spawn(argv, NULL, 10000, &p), 0);
+	ck_assert_msg(p.status == SANDBOX_EXIT_FAILED, "exit %d, stderr: %s", p.status, p.err);
+	ck_assert_msg(!strncmp(p.err, "kite: error: ", 13), "stderr: %s", p.err);
+	nl = strchr(p.err, '\n');
+	ck_assert_msg(nl && nl[1] == '\0', "not one line: %s", p.err);
+	ck_assert_msg(strstr(p.err, what), "'%s' not in: %s", what, p.err);
+	ck_assert_str_eq(p.out, "");
+	test_proc_free(&p);
+}
+
+START_TEST(test_bad_options)
+{
+	expect_refusal((char *[]){ NULL }, "no command given");
+	expect_refusal((char *[]){ "--", NULL }, "no command given");
+	expect_refusal((char *[]){ "-e", "NOEQUALS", "--", "true", NULL }, "VAR=VALUE");
+	expect_refusal((char *[]){ "--cpus", "0", "--", "true", NULL }, "--cpus");
+	expect_refusal((char *[]){ "--mem", "lots", "--", "true", NULL }, "--mem");
+	expect_refusal((char *[]){ "--warp", "--", "true", NULL }, "unknown option");
+	expect_refusal((char *[]){ "--kernel", "/nonexistent/bzImage", "--", "true", NULL },
+		       "/nonexistent/bzImage");
+	expect_refusal((char *[]){ "--kernel", "/dev/null", "--add", "/nonexistent/x", "--",
+				   "true", NULL }, "/nonexistent/x");
+	expect_refusal((char *[]){ "--kernel", "/dev/null", "--add", "/etc/hostname:../x", "--",
+				   "true", NULL }, "'..'");
+}
+END_TEST
+
+/* No kernel anywhere: the error names the make target that builds one. */
+START_TEST(test_no_kernel)
+{
+	unsetenv("KITE_KERNEL");
+	setenv("KITE_KERNEL_CACHE", "/nonexistent/kite-kernel", 1);
+	expect_refusal((char *[]){ "--", "true", NULL }, "make mini-kernel");
+	unsetenv("KITE_KERNEL_CACHE");
+}
+END_TEST
+
+/* CMD's own options are CMD's: parsing stops at the first non-option. */
+START_TEST(test_command_options_are_its_own)
+{
+	setenv("KITE_KERNEL", "/nonexistent/k2", 1);
+	expect_refusal((char *[]){ "ls", "--mem", "lots", NULL }, "/nonexistent/k2");
+	unsetenv("KITE_KERNEL");
+}
+END_TEST
+
+START_TEST(test_help)
+{
+	char *argv[] = { (char *)test_kite_path(), "sandbox", "--help", NULL };
+	struct test_proc p;
+
+	ck_assert_int_ge(test_spawn(argv, NULL, 10000, &p), 0);
+	ck_assert_int_eq(p.status, 0);
+	ck_assert_ptr_nonnull(strstr(p.out, "usage: kite sandbox"));
+	ck_assert_ptr_nonnull(strstr(p.out, "125"));
+	test_proc_free(&p);
+}
+END_TEST
+
+static Suite *sandbox_suite(void)
+{
+	Suite *s = suite_create("cmd-sandbox");
+	TCase *tc = tcase_create("options");
+
+	tcase_add_test(tc, test_bad_options);
+	tcase_add_test(tc, test_no_kernel);
+	tcase_add_test(tc, test_command_options_are_its_own);
+	tcase_add_test(tc, test_help);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+KITE_TEST_MAIN(sandbox_suite)
