@@ -6,6 +6,7 @@
 #   make bench        benchmarks, printed as ratios against peers
 #   make demo         boot a Linux guest to a shell (the README's main job)
 #   make deps         install missing Debian build/test dependencies
+#   make fuzz         libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS each
 #
 # Sources are discovered by directory: a new .c file in one of the folders
 # below is part of kite, a new tests/unit/test-*.c is a new test program.
@@ -17,7 +18,13 @@ CC      ?= gcc
 SAN     ?= 0
 V       ?= 0
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# tests/fuzz: clang's libFuzzer over the real code, in its own tree.
+override CC := clang
+O       ?= build-fuzz
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=undefined -Wno-gnu-variable-sized-type-not-at-end
+else ifeq ($(SAN),1)
 O       ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 else
@@ -99,11 +106,13 @@ $(O)/tests/%: tests/%.c $(TEST_HELPER_OBJS) $$(call test_libs,$$*)
 
 include guest/guest.mk
 include guest/init/init.mk
+include tests/fuzz/fuzz.mk
 
 tests: $(TEST_BINS)
 
-check: $(KITE) guests tests
-	$(Q)O=$(O) KITE=$(abspath $(KITE)) SAN=$(SAN) tests/run-tests.sh tests/check-layout.sh $(TEST_BINS)
+check: $(KITE) guests tests fuzz-check-bins
+	$(Q)O=$(O) KITE=$(abspath $(KITE)) SAN=$(SAN) tests/run-tests.sh tests/check-layout.sh \
+		tests/fuzz/replay.sh $(TEST_BINS)
 
 bench: all
 	$(Q)O=$(O) KITE=$(abspath $(KITE)) tests/bench/run.sh
@@ -123,11 +132,11 @@ mini-kernel:
 	$(Q)guest/linux/build.sh
 
 clean:
-	rm -rf build build-san kite
+	rm -rf build build-san build-fuzz kite
 
 FORCE:
 
-.PHONY: all tests check bench demo deps clean guests mini-kernel FORCE
+.PHONY: all tests check bench demo deps clean guests mini-kernel fuzz fuzz-bins fuzz-check-bins FORCE
 .SECONDARY:
 
 -include $(shell find $(O) -name '*.d' 2>/dev/null)
