@@ -112,7 +112,7 @@ tests: $(TEST_BINS)
 
 check: $(KITE) guests tests fuzz-check-bins
 	$(Q)O=$(O) KITE=$(abspath $(KITE)) SAN=$(SAN) tests/run-tests.sh tests/check-layout.sh \
-		tests/fuzz/replay.sh $(TEST_BINS)
+		tests/fuzz/replay.sh tests/io/durable-kill.sh $(TEST_BINS)
 
 bench: all
 	$(Q)O=$(O) KITE=$(abspath $(KITE)) tests/bench/run.sh

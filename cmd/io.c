@@ -11,7 +11,17 @@
  * at once, so after the first batch the run is driven by the engine's
  * completion thread (its submissions plugged and batched by the disk
  * layer); the main thread only waits and handles Ctrl-C.
+ *
+ * --durable FILE (with --verify --rw write): a crash-consistency record.
+ * Callbacks track the longest prefix of blocks whose writes completed;
+ * a few times a second the main thread issues a flush (which makes every
+ * write completed before it durable), and when it completes writes that
+ * prefix's length to FILE and fdatasyncs it. Whatever kills kite (or the
+ * machine) then, `kite io --rw read --verify --count N` must find the
+ * first N blocks intact, N being the number FILE holds.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -31,6 +41,8 @@
 #define IO_MAX_BS	(64 * MiB)
 #define IO_MAX_DEPTH	4096
 #define STALL_NS	(30ULL * 1000000000ULL)
+/* How often --durable flushes and records its prefix (at most: a flush waits for the last). */
+#define DURABLE_PERIOD_NS	(10ULL * 1000000ULL)
 
 enum io_phase { PHASE_RUN, PHASE_VERIFY_WRITE, PHASE_VERIFY_READ };
 
@@ -39,6 +51,7 @@ struct io_params {
 	bool random, reads, writes, readonly, verify, direct;
 	bool direct_default, engine_default;	/* not named: disk_open may fall back */
 	bool json;				/* --output json */
+	const char *durable;			/* --durable FILE */
 	unsigned mix;			/* % reads when both */
 	u64 bs, size, count;
 	double seconds;
@@ -73,6 +86,17 @@ struct io_job {
 	bool progress;
 	sem_t finished;
 	struct io_result res;		/* figures, errors, mismatch: the report */
+
+	/* --durable: blocks written (bit per block), all below prefix done. */
+	u8 *done_map;
+	u64 prefix;
+	int durable_fd;
+	u64 durable_logged;
+	struct disk_req flush_req;
+	ssize_t flush_res;
+	sem_t flushed;
+	pthread_t durable_thread;
+	sem_t durable_stop;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -202,6 +226,15 @@ static void finish_slot(struct io_job *job)
 		sem_post(&job->finished);
 }
 
+/* --durable: block is written; extend the prefix of written blocks. Under job->lock. */
+static void mark_written(struct io_job *job, u64 block)
+{
+	job->done_map[block / 8] |= 1u << (block % 8);
+	while (job->prefix < job->nblocks &&
+	       job->done_map[job->prefix / 8] & (1u << (job->prefix % 8)))
+		job->prefix++;
+}
+
 static void io_done(struct disk_req *req, ssize_t res)
 {
 	struct io_slot *s = container_of(req, struct io_slot, req);
@@ -222,6 +255,8 @@ static void io_done(struct disk_req *req, ssize_t res)
 	} else {
 		io_hist_add(&r->hist[req->op == DISK_OP_WRITE ? IO_WRITE : IO_READ],
 			    now - s->start_ns);
+		if (job->done_map && job->phase == PHASE_VERIFY_WRITE)
+			mark_written(job, req->offset / job->p->bs);
 		if (job->phase == PHASE_VERIFY_READ) {
 			s64 bad = pattern_check(s->buf, job->p->bs, req->offset, job->p->seed);
 
@@ -257,6 +292,89 @@ static void io_done(struct disk_req *req, ssize_t res)
 }
 
 /* ---- running ---------------------------------------------------------- */
+
+static void flush_done(struct disk_req *req, ssize_t res)
+{
+	struct io_job *job = container_of(req, struct io_job, flush_req);
+
+	job->flush_res = res;
+	sem_post(&job->flushed);
+}
+
+/* Record n in the --durable file, durably: one fixed-width line, in place. */
+static int durable_record(struct io_job *job, u64 n)
+{
+	char line[32];
+	int len = snprintf(line, sizeof(line), "%-20llu\n", (unsigned long long)n);
+
+	if (pwrite(job->durable_fd, line, len, 0) != len || fdatasync(job->durable_fd)) {
+		pr_err("io: --durable %s: %s", job->p->durable, strerror(errno));
+		return -1;
+	}
+	job->durable_logged = n;
+	return 0;
+}
+
+/*
+ * --durable: flush, then record the prefix that had completed before the
+ * flush was issued. The flush is bounded like any request: a device that
+ * never answers ends kite as in run_phase.
+ */
+static void durable_checkpoint(struct io_job *job)
+{
+	struct timespec ts;
+	u64 n;
+	int ret;
+
+	pthread_mutex_lock(&job->lock);
+	n = job->prefix;
+	ret = job->res.error;
+	pthread_mutex_unlock(&job->lock);
+	if (n == job->durable_logged || ret)
+		return;
+	job->flush_req = (struct disk_req){ .op = DISK_OP_FLUSH, .done = flush_done };
+	ret = disk_submit(job->disk, &job->flush_req);
+	if (!ret) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += STALL_NS / 1000000000ULL;
+		if (sem_timedwait(&job->flushed, &ts)) {
+			pr_err("%s: a flush did not complete in %llu s; the device is stuck",
+			       job->p->image, STALL_NS / 1000000000ULL);
+			exit(1);
+		}
+		ret = job->flush_res;
+	}
+	if (ret < 0 || durable_record(job, n)) {
+		pthread_mutex_lock(&job->lock);
+		if (ret < 0 && !job->res.error) {
+			job->res.error = ret;
+			job->res.error_offset = 0;
+		}
+		job->stop = true;
+		pthread_mutex_unlock(&job->lock);
+	}
+}
+
+/*
+ * --durable's own thread: checkpoints every DURABLE_PERIOD_NS until told
+ * to stop. Not the main thread: with the sync engine that one spends the
+ * whole phase inside the submission that drives it.
+ */
+static void *durable_main(void *arg)
+{
+	struct io_job *job = arg;
+	struct timespec ts;
+
+	for (;;) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += DURABLE_PERIOD_NS;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+		if (!sem_timedwait(&job->durable_stop, &ts))
+			return NULL;
+		durable_checkpoint(job);
+	}
+}
 
 static int run_phase(struct io_job *job, enum io_phase phase)
 {
@@ -360,6 +478,24 @@ static void result_init(struct io_job *job)
 	r->seed = p->seed;
 }
 
+/* --durable: the bitmap, and the file, recording 0 blocks to start with. */
+static int durable_setup(struct io_job *job)
+{
+	job->done_map = calloc(job->nblocks / 8 + 1, 1);
+	if (!job->done_map) {
+		pr_err("io: --durable: out of memory for %llu blocks",
+		       (unsigned long long)job->nblocks);
+		return -1;
+	}
+	job->durable_fd = open(job->p->durable, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (job->durable_fd < 0) {
+		pr_err("io: --durable %s: %s", job->p->durable, strerror(errno));
+		return -1;
+	}
+	job->durable_logged = ~0ULL;
+	return durable_record(job, 0);
+}
+
 /* The job's image, geometry and slots; false (reported) on bad input. */
 static bool job_setup(struct io_job *job, const struct io_params *p)
 {
@@ -408,6 +544,8 @@ static bool job_setup(struct io_job *job, const struct io_params *p)
 		/* Plain writes carry a pattern too: realistic, and not all zeros. */
 		pattern_fill(job->slots[i].buf, p->bs, i * p->bs, p->seed);
 	}
+	if (p->durable && durable_setup(job))
+		return false;
 	result_init(job);
 	job->rng = p->seed * 0x9E3779B97F4A7C15ULL | 1;
 	job->progress = isatty(STDERR_FILENO);
@@ -421,7 +559,33 @@ static void job_teardown(struct io_job *job)
 	for (i = 0; job->slots && i < job->p->depth; i++)
 		free(job->slots[i].buf);
 	free(job->slots);
+	free(job->done_map);
+	if (job->durable_fd >= 0)
+		close(job->durable_fd);
 	disk_close(job->disk);
+}
+
+/* --durable's thread, for the write phase; without --durable nothing. */
+static int durable_start(struct io_job *job)
+{
+	int ret;
+
+	if (!job->done_map)
+		return 0;
+	ret = pthread_create(&job->durable_thread, NULL, durable_main, job);
+	if (ret) {
+		pr_err("io: --durable: cannot start its thread: %s", strerror(ret));
+		job->res.error = -ret;
+	}
+	return ret;
+}
+
+static void durable_stop(struct io_job *job)
+{
+	if (!job->done_map)
+		return;
+	sem_post(&job->durable_stop);
+	pthread_join(job->durable_thread, NULL);
 }
 
 /* Run the workload, or --verify's write then read pass, to the end. */
@@ -438,9 +602,13 @@ static void job_run(struct io_job *job)
 		return;
 	}
 	t = now_ns();
-	if (p->writes)
+	if (p->writes && durable_start(job) == 0) {
 		run_phase(job, PHASE_VERIFY_WRITE);
+		durable_stop(job);
+	}
 	disk_wait(job->disk);
+	if (job->done_map)
+		durable_checkpoint(job);
 	job->res.dir_secs[IO_WRITE] = (now_ns() - t) / 1e9;
 	t = now_ns();
 	if (!job->stop && !interrupted)
@@ -486,6 +654,9 @@ static int run(const struct io_params *p)
 		return 1;
 	pthread_mutex_init(&job->lock, NULL);
 	sem_init(&job->finished, 0, 0);
+	sem_init(&job->flushed, 0, 0);
+	sem_init(&job->durable_stop, 0, 0);
+	job->durable_fd = -1;
 	if (job_setup(job, p)) {
 		t0 = now_ns() / 1e9;
 		cpu0 = cpu_seconds();
@@ -494,6 +665,8 @@ static int run(const struct io_params *p)
 	}
 	job_teardown(job);
 	sem_destroy(&job->finished);
+	sem_destroy(&job->flushed);
+	sem_destroy(&job->durable_stop);
 	pthread_mutex_destroy(&job->lock);
 	free(job);
 	return ret;
@@ -527,6 +700,10 @@ static void usage(FILE *f)
 "                      with a read mode, only check what an earlier\n"
 "                      --verify run with the same --seed wrote\n"
 "  -S, --seed N        seed for random offsets and the pattern [1]\n"
+"  -D, --durable FILE  with --verify --rw write: flush every 10 ms and\n"
+"                      keep in FILE how many blocks from the start are\n"
+"                      durable; after a crash, --rw read --verify --count N\n"
+"                      checks them\n"
 "      --output FMT    text, or json: one JSON document on stdout (fields\n"
 "                      as fio's: read.iops, read.lat_ns.percentile...) [text]\n"
 "      --json          the same as --output json\n"
@@ -587,6 +764,7 @@ int cmd_io(int argc, char **argv)
 		{ "ro", no_argument, NULL, 'r' },
 		{ "verify", no_argument, NULL, 'V' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "durable", required_argument, NULL, 'D' },
 		{ "output", required_argument, NULL, 'O' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
@@ -602,7 +780,7 @@ int cmd_io(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "w:M:b:q:e:c:t:n:s:rVS:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:M:b:q:e:c:t:n:s:rVS:D:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			if (parse_mode(optarg, &p)) {
@@ -684,6 +862,9 @@ int cmd_io(int argc, char **argv)
 				return 1;
 			}
 			break;
+		case 'D':
+			p.durable = optarg;
+			break;
 		case 'O':
 			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
 				pr_err("io: --output '%s': use text or json", optarg);
@@ -722,6 +903,10 @@ int cmd_io(int argc, char **argv)
 	}
 	if (p.verify && (p.bs % 8)) {
 		pr_err("io: --verify needs --bs to be a multiple of 8 bytes");
+		return 1;
+	}
+	if (p.durable && (!p.verify || p.random || p.reads || !p.writes)) {
+		pr_err("io: --durable needs --verify with --rw write (it records how many blocks from the start are durable)");
 		return 1;
 	}
 	sigaction(SIGINT, &sa, NULL);

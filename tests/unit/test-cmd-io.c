@@ -64,6 +64,7 @@ START_TEST(test_bad_input)
 {
 	char *img = make_image("bad.img", 1 * MiB, 1);
 	char *missing = test_tmp_path("nope.img");
+	char *nodir = test_tmp_path("no-such-dir/durable.log");
 	struct test_proc pr;
 
 	kite_io(&pr, missing, NULL);
@@ -96,8 +97,18 @@ START_TEST(test_bad_input)
 	kite_io(&pr, "--output", "xml", img, NULL);
 	test_assert_one_line_error(&pr, "--output 'xml'");
 	test_proc_free(&pr);
+	kite_io(&pr, "-w", "write", "--durable", "log", img, NULL);	/* no --verify */
+	test_assert_one_line_error(&pr, "--durable needs --verify");
+	test_proc_free(&pr);
+	kite_io(&pr, "-w", "randwrite", "-V", "--durable", "log", img, NULL);
+	test_assert_one_line_error(&pr, "--durable needs --verify");
+	test_proc_free(&pr);
+	kite_io(&pr, "-w", "write", "-V", "--durable", nodir, img, NULL);
+	test_assert_one_line_error(&pr, "--durable");
+	test_proc_free(&pr);
 	free(img);
 	free(missing);
+	free(nodir);
 }
 END_TEST
 
@@ -216,6 +227,37 @@ START_TEST(test_verify)
 	test_assert_one_line_error(&pr, want);
 	test_proc_free(&pr);
 	free(img);
+}
+END_TEST
+
+/*
+ * --durable: a run that ends records every block, on every engine and
+ * cache mode, and the read-back of that many passes; with --count, the
+ * count. (Killed runs: tests/io/durable-kill.sh.)
+ */
+START_TEST(test_durable_record)
+{
+	char *img = make_image("durable.img", 4 * MiB, 0);
+	char *log = test_tmp_path("durable.log");
+	const char *e = engine_arg[_i % 3], *cache = _i >= 3 ? "none" : "writeback";
+	const char *count = _i % 2 ? "700" : NULL;
+	struct test_proc pr;
+	char line[64] = "";
+	FILE *f;
+	int st;
+
+	st = kite_io(&pr, "-w", "write", "-V", "-e", e, "-c", cache, "--durable", log,
+		     count ? "-n" : img, count ? count : NULL, count ? img : NULL, NULL);
+	ck_assert_msg(st == 0, "exit %d: %s", st, pr.err);
+	test_proc_free(&pr);
+	f = fopen(log, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	ck_assert_uint_eq(strtoull(line, NULL, 10), count ? 700 : 1024);
+	ck_assert_uint_eq(strlen(line), 21);	/* fixed width, rewritten in place */
+	free(img);
+	free(log);
 }
 END_TEST
 
@@ -615,6 +657,7 @@ static Suite *cmd_io_suite(void)
 	tcase_add_loop_test(tc, test_verify, 0, 6);
 	tcase_add_loop_test(tc, test_json_workload, 0, 6);
 	tcase_add_test(tc, test_json_verify);
+	tcase_add_loop_test(tc, test_durable_record, 0, 6);
 	tcase_add_loop_test(tc, test_text_and_json_agree, 0, 2);
 	tcase_add_test(tc, test_cache_fallback);
 	tcase_add_test(tc, test_cache_default_direct);
