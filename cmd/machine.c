@@ -133,6 +133,8 @@ static int parse_shares(struct machine *m)
 	for (unsigned i = 0; i < cfg->nr_shares; i++) {
 		if (virtio_fs_parse(cfg->shares[i], &m->shares[i]))
 			return -1;
+		/* The daemons' chatter goes where the kernel's does. */
+		m->shares[i].quiet = cfg->console == MACHINE_CONSOLE_PORTS && cfg->log_fd < 0;
 		for (unsigned j = 0; j < i; j++) {
 			if (!strcmp(m->shares[i].tag, m->shares[j].tag)) {
 				pr_err("--share %s: tag '%s' is already taken by --share %s",

@@ -497,6 +497,7 @@ struct virtio_fs_share {
 	char cache[8];			/* auto (default), always, none */
 	char sandbox[16];		/* the daemon's: namespace or chroot; "" to choose */
 	bool readonly;			/* ro: the daemon's view of dir is read-only */
+	bool quiet;			/* the daemon's stderr to /dev/null (kite sandbox) */
 };
 /* Parse and check one --share (the directory exists): 0 or -errno after pr_err. */
 int virtio_fs_parse(const char *spec, struct virtio_fs_share *s);

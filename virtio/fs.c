@@ -207,7 +207,7 @@ static int spawn_virtiofsd(struct virtio_fs *fs, const struct virtio_fs_share *s
 	char *argv[] = { VIRTIOFSD_PATH, "--fd=3", "-o", source, "-o", cache,
 			 "-o", sandbox, "-o", "log_level=warn", NULL };
 	struct child_opts o = { .nr_fds = 1, .userns = getuid() != 0,
-				.readonly_dir = s->readonly ? s->dir : NULL };
+				.readonly_dir = s->readonly ? s->dir : NULL, .quiet = s->quiet };
 	int lfd, sock = -1, ret;
 
 	snprintf(source, sizeof(source), "source=%s", s->dir);

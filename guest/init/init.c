@@ -156,9 +156,9 @@ static void overlay_opts(char *buf, size_t len)
 /*
  * The host's root read-only (virtio-fs) under an overlay whose upper
  * layer is a tmpfs: the command may write anywhere, nothing reaches the
- * host. The shares (the current directory, --share) are mounted at their
- * own paths on top, then the overlay becomes / (as switch_root does: the
- * initramfs stays below, unreachable) with fresh proc, sys, dev, tmp, run.
+ * host. The overlay becomes / (as switch_root does: the initramfs stays
+ * below, unreachable) with fresh proc, sys, dev, tmp, run; then the shares
+ * (the current directory, --share) are mounted at their own paths on top.
  */
 static int setup_root(const struct instructions *ins)
 {
@@ -180,10 +180,16 @@ static int setup_root(const struct instructions *ins)
 		say("mount overlay (%s): %m%s", opts, errno == ENODEV ? " (no CONFIG_OVERLAY_FS)" : "");
 		return -1;
 	}
+	if (chdir(ROOT_NEW) || mount(".", "/", NULL, MS_MOVE, NULL) || chroot(".") || chdir("/")) {
+		say("switching to the new root: %m");
+		return -1;
+	}
+	mount_basics();
+	/* After the fresh /tmp and /run: a share may lie below them (a cwd in /tmp). */
 	for (unsigned i = 0; i < ins->nr_mounts; i++) {
 		const struct share *m = &ins->mounts[i];
 
-		snprintf(path, sizeof(path), ROOT_NEW "%s", m->path);
+		snprintf(path, sizeof(path), "%s", m->path);
 		if (make_path(path)) {
 			say("mkdir %s: %m", m->path);
 			return -1;
@@ -191,11 +197,6 @@ static int setup_root(const struct instructions *ins)
 		if (mount_share(m->tag, path, m->ro ? MS_RDONLY : 0))
 			return -1;
 	}
-	if (chdir(ROOT_NEW) || mount(".", "/", NULL, MS_MOVE, NULL) || chroot(".") || chdir("/")) {
-		say("switching to the new root: %m");
-		return -1;
-	}
-	mount_basics();
 	return 0;
 }
 
