@@ -21,6 +21,9 @@ export PATH=/rig/bin:/bin:/sbin:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t tmpfs -o size=64m tmp /tmp
+# kite runs virtiofsd from Debian's path.
+[ -x /rig/bin/virtiofsd ] && mkdir -p /usr/lib/qemu /var/run &&
+	ln -sf /rig/bin/virtiofsd /usr/lib/qemu/virtiofsd
 # Pseudo-terminals, for rigrun -T (the winch case).
 mkdir -p /dev/pts && mount -t devpts -o ptmxmode=0666 devpts /dev/pts
 # khugepaged off (it wakes after an hour): collapsing huge pages in a VMM's
@@ -673,6 +676,58 @@ rig_case_winch() {	# rig_case_winch NAME TIMEOUT
 	rig_result "$name" "hvc0 ${before#RIG-L2 winch } ${after#RIG-L2 winch }"
 }
 
+# virtio-net (kite only, the mini kernel, virtio-net built in). tap:
+# L1's tap0 is 10.9.0.1, the guest's eth0 10.9.0.2 (static). user: passt
+# (/rig/bin/passt), on a dummy interface with a default route here, as
+# passt wants one; the guest takes an address by DHCP. Either way the
+# guest fetches `seq 1 600000` from an nc server here (port 5000) and
+# sends the same back (port 5001); both checksums must match L1's own.
+rig_case_net() {	# rig_case_net NAME TIMEOUT tap|user
+	why=
+	name=$1 secs=$2 mode=$3
+	if [ ! -r $MINI_BZIMAGE ]; then
+		why=" no-$MINI_BZIMAGE"; rig_result "$1" "-"; return
+	fi
+	tapwhy=
+	if [ "$mode" = tap ]; then
+		[ -e /dev/net/tun ] || { insmod /rig/mod/tun.ko; mkdir -p /dev/net; mknod /dev/net/tun c 10 200; }
+		tunctl -t tap0 >/dev/null && ip addr add 10.9.0.1/24 dev tap0 && ip link set tap0 up ||
+			tapwhy=" no-tap0"
+		net=tap=tap0
+	else
+		ip link show d0 >/dev/null 2>&1 || {
+			insmod /rig/mod/dummy.ko; ip link add d0 type dummy &&
+			ip addr add 192.0.2.2/24 dev d0 && ip link set d0 up && ip link set lo up &&
+			ip route add default via 192.0.2.1; } || tapwhy=" no-dummy-route"
+		export KITE_PASST=/rig/bin/passt
+		net=user
+	fi
+	seq 1 600000 >/tmp/net.data
+	want=$(md5sum </tmp/net.data) want=${want%% *}
+	# The receiver's stdin never ends (a FIFO it holds open both ways):
+	# busybox nc shuts its sending side down at the end of its stdin.
+	rm -f /tmp/net.fifo; mkfifo /tmp/net.fifo
+	nc -l -p 5000 </tmp/net.data &
+	srv1=$!
+	nc -l -p 5001 <>/tmp/net.fifo >/tmp/net.back &
+	srv2=$!
+	eval "set -- $(rig_mini_cmd $MINI_BZIMAGE 1 256M "$L2_CMDLINE rig.test=net-$mode" pci)"
+	rig_l2_run "$@" --net $net
+	rig_common "$name" 0
+	why="$why$tapwhy"
+	got=$(l2_line "$name" "RIG-L2 net got=")
+	[ "$got" = "RIG-L2 net got=$want" ] || why="$why l1-to-guest($got want $want)"
+	back=$(md5sum </tmp/net.back) back=${back%% *} bytes=$(wc -c </tmp/net.back)
+	[ "$back" = "$want" ] || why="$why guest-to-l1($back, $bytes bytes)"
+	l2_line "$name" "RIG-L2 net eth0=" | grep -q "carrier=1" || why="$why no-carrier"
+	kill $srv1 $srv2 2>/dev/null; wait $srv1 $srv2 2>/dev/null
+	[ "$mode" = tap ] && tunctl -d tap0 >/dev/null
+	rm -f /tmp/net.data /tmp/net.back /tmp/net.fifo
+	[ "$mode" = user ] && { l2_line "$name" "RIG-L2 net dhcp addr=192.0.2.2/" >/dev/null ||
+		why="$why dhcp($(l2_line "$name" "RIG-L2 net dhcp"))"; }
+	rig_result "$name" "$(l2_line "$name" "RIG-L2 net dhcp" | sed 's/^RIG-L2 net //') $(l2_line "$name" "RIG-L2 net eth0=" | sed 's/^RIG-L2 net //') bytes=$bytes each way"
+}
+
 # The mini kernel's vmlinux (an ELF: kite boots it through its PVH entry)
 # reaches init and stops with reboot=k.
 rig_case_mini_pvh() {	# rig_case_mini_pvh NAME TIMEOUT
@@ -686,6 +741,141 @@ rig_case_mini_pvh() {	# rig_case_mini_pvh NAME TIMEOUT
 	[ "$cpus" = 1 ] || why="$why cpus=$cpus(want 1)"
 	l2_line "$1" "RIG-L2 modules built-in" >/dev/null || why="$why not-the-mini-kernel"
 	rig_result "$1" "cpus=$cpus memtotal_kb=$(l2_field "$1" memtotal_kb) uptime=$(l2_field "$1" uptime) init_ms=$(sed -n 's/^RIGRUN-MARK RIG-L2-INIT //p' "/tmp/$1.res")"
+}
+
+# kite sandbox on the mini kernel, which sees L1's root read-only (over
+# virtio-fs) under a throwaway overlay; kite-probe (static, built by make
+# as $O/guest/init/kite-probe, put in /rig/files by run-tests.sh) is
+# packed above it with --add as /bin/kite-probe. One rigrun per run (timeout, nothing
+# left behind); its stdin, stdout and stderr are files here.
+SBX_PROBE=/rig/files/kite-probe
+sbx_run() {	# sbx_run NAME IN OUT ERR ARGS...: kite sandbox ARGS; sets sbx_st
+	n=$1 in=$2 out=$3 err=$4
+	shift 4
+	rigrun -t "$secs" -o "/tmp/$n.log" -p "  $n| " -r "/tmp/$n.res" -- \
+		sh -c 'in=$1 out=$2 err=$3; shift 3; exec "$@" <"$in" >"$out" 2>"$err"' sbx \
+		"$in" "$out" "$err" kite sandbox --kernel $MINI_BZIMAGE \
+		--add $SBX_PROBE:/bin/kite-probe -e PATH=/bin "$@"
+	sbx_st=$(res_field "$n" status)
+	[ "$(res_field "$n" timed_out)" = 1 ] && why="$why $n:timed-out"
+	[ "$(res_field "$n" orphans)" = 1 ] && why="$why $n:left-processes"
+	return 0
+}
+
+# Exit statuses: the command's own (0, 1, 7), 126 not executable, 127 not
+# found, 128+9 killed by SIGKILL, 125 when the guest kernel panics (with
+# kite's one-line reason); stderr holds only what the guest's init or kite
+# says, never kernel messages.
+rig_case_sandbox_status() {	# NAME TIMEOUT
+	name=$1 secs=$2 why= got=
+	if [ ! -r $MINI_BZIMAGE ] || [ ! -r $SBX_PROBE ]; then
+		why=" no-$MINI_BZIMAGE-or-$SBX_PROBE"; rig_result "$1" "-"; return
+	fi
+	echo not a program >/tmp/sbx-noexec
+	chmod 644 /tmp/sbx-noexec
+	for t in "0:kite-probe exit 0" "1:kite-probe exit 1" "7:kite-probe exit 7" \
+		 "126:/bin/noexec" "127:no-such-command" "137:kite-probe kill 9" \
+		 "125:kite-probe panic"; do
+		want=${t%%:*}
+		# shellcheck disable=SC2086
+		sbx_run "$name-$want" /dev/null /tmp/sbx.out /tmp/sbx.err \
+			--add /tmp/sbx-noexec:/bin/noexec -- ${t#*:}
+		got="$got $want=$sbx_st"
+		[ "$sbx_st" = "$want" ] || why="$why exit=$sbx_st(want $want,$(head -c 200 /tmp/sbx.err))"
+		grep -q '^\[ *[0-9.]*\]\|Linux version' /tmp/sbx.err && why="$why $want:kernel-messages-on-stderr"
+	done
+	rig_result "$1" "$got"
+}
+
+# stdout and stderr apart and byte-exact for 4 MiB of binary data through
+# a pipe each (kite-probe's pattern, made here by the same static binary),
+# and stdin piped in and out again.
+rig_case_sandbox_stdio() {	# NAME TIMEOUT
+	name=$1 secs=$2 why=
+	if [ ! -r $MINI_BZIMAGE ] || [ ! -r $SBX_PROBE ]; then
+		why=" no-$MINI_BZIMAGE-or-$SBX_PROBE"; rig_result "$1" "-"; return
+	fi
+	size=$((4 * 1024 * 1024))
+	$SBX_PROBE pattern $size 1 >/tmp/sbx-want1
+	$SBX_PROBE pattern $size 2 2>/tmp/sbx-want2
+	sbx_run "$name-out" /dev/null /tmp/sbx.out /tmp/sbx.err -- kite-probe pattern $size 1
+	[ "$sbx_st" = 0 ] || why="$why out:exit=$sbx_st"
+	cmp -s /tmp/sbx.out /tmp/sbx-want1 || why="$why stdout-differs($(wc -c </tmp/sbx.out) bytes)"
+	[ -s /tmp/sbx.err ] && why="$why stderr-not-empty($(head -c 200 /tmp/sbx.err))"
+	sbx_run "$name-err" /dev/null /tmp/sbx.out /tmp/sbx.err -- kite-probe pattern $size 2
+	[ "$sbx_st" = 0 ] || why="$why err:exit=$sbx_st"
+	cmp -s /tmp/sbx.err /tmp/sbx-want2 || why="$why stderr-differs($(wc -c </tmp/sbx.err) bytes)"
+	[ -s /tmp/sbx.out ] && why="$why stdout-not-empty"
+	sbx_run "$name-cat" /tmp/sbx-want1 /tmp/sbx.out /tmp/sbx.err -- kite-probe cat
+	[ "$sbx_st" = 0 ] || why="$why cat:exit=$sbx_st"
+	cmp -s /tmp/sbx.out /tmp/sbx-want1 || why="$why cat-differs($(wc -c </tmp/sbx.out) bytes)"
+	rm -f /tmp/sbx-want1 /tmp/sbx-want2 /tmp/sbx.out /tmp/sbx.err
+	rig_result "$1" "stdout+stderr+stdin ${size} bytes each"
+}
+
+# kite's SIGTERM reaches the command: kite-probe term exits 42 on SIGTERM
+# (a status only the forwarded signal gives: kite stopping the guest
+# itself would give 143); the signal is sent once it printed "ready".
+rig_case_sandbox_sigterm() {	# NAME TIMEOUT
+	name=$1 secs=$2 why=
+	if [ ! -r $MINI_BZIMAGE ] || [ ! -r $SBX_PROBE ]; then
+		why=" no-$MINI_BZIMAGE-or-$SBX_PROBE"; rig_result "$1" "-"; return
+	fi
+	rm -f /tmp/sbx.out
+	kite sandbox --kernel $MINI_BZIMAGE --add $SBX_PROBE:/bin/kite-probe -e PATH=/bin \
+		-- kite-probe term </dev/null >/tmp/sbx.out 2>/tmp/sbx.err &
+	pid=$!
+	n=0
+	while ! grep -q ready /tmp/sbx.out 2>/dev/null && [ $n -lt $((secs * 10)) ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+	grep -q ready /tmp/sbx.out || why="$why never-ready($(head -c 200 /tmp/sbx.err))"
+	kill -TERM $pid
+	n=0
+	while kill -0 $pid 2>/dev/null && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+	if kill -0 $pid 2>/dev/null; then
+		why="$why still-running-30s-after-SIGTERM"; kill -KILL $pid
+	fi
+	wait $pid
+	st=$?
+	[ "$st" = 42 ] || why="$why exit=$st(want 42,$(head -c 200 /tmp/sbx.err))"
+	rig_result "$1" "exit=$st"
+}
+
+# The host's files: in a directory of L1's (the sandbox's cwd) the
+# command reads a file L1 wrote and writes one L1 must then hold; it
+# writes /var/kite-sbx (fine in the guest: the overlay) which L1 must not
+# get; it runs in that directory. With --ro the cwd is read-only: the
+# write fails (status 1) and L1 gets nothing. --share DIR,ro shows DIR at
+# its path, unwritable. A process left behind (virtiofsd) fails sbx_run.
+rig_case_sandbox_files() {	# NAME TIMEOUT
+	name=$1 secs=$2 why=
+	if [ ! -r $MINI_BZIMAGE ] || [ ! -r $SBX_PROBE ]; then
+		why=" no-$MINI_BZIMAGE-or-$SBX_PROBE"; rig_result "$1" "-"; return
+	fi
+	[ -x /usr/lib/qemu/virtiofsd ] || why="$why no-virtiofsd-in-L1"
+	d=/tmp/sbx-cwd x=/tmp/sbx-extra
+	rm -rf $d $x /var/kite-sbx && mkdir -p $d $x && echo from-l1 >$d/in && echo extra >$x/e
+	# Not in a subshell: sbx_run sets sbx_st and why.
+	cd $d
+	sbx_run "$name-rw" /dev/null /tmp/sbx.out /tmp/sbx.err -- sh -c \
+		'cat in && echo from-guest >out && echo guest-root >/var/kite-sbx && cat /var/kite-sbx && pwd'
+	cd /
+	[ "$sbx_st" = 0 ] || why="$why rw:exit=$sbx_st($(head -c 300 /tmp/sbx.err | tr '\n' ' '))"
+	got=$(tr '\n' ' ' </tmp/sbx.out)
+	[ "$got" = "from-l1 guest-root $d " ] || why="$why rw:stdout=($got)"
+	[ "$(cat $d/out 2>/dev/null)" = from-guest ] || why="$why cwd-write-not-on-L1"
+	[ -e /var/kite-sbx ] && why="$why guest-root-write-reached-L1"
+	cd $d
+	sbx_run "$name-ro" /dev/null /tmp/sbx.out /tmp/sbx.err --ro --share $x,ro -- \
+		sh -c "cat in $x/e; echo no >out2; echo no >$x/f; test ! -e out2 && test ! -e $x/f"
+	cd /
+	[ "$sbx_st" = 0 ] || why="$why ro:exit=$sbx_st($(head -c 300 /tmp/sbx.err | tr '\n' ' '))"
+	got=$(tr '\n' ' ' </tmp/sbx.out)
+	[ "$got" = "from-l1 extra " ] || why="$why ro:stdout=($got)"
+	[ -e $d/out2 ] || [ -e $x/f ] && why="$why ro-write-reached-L1"
+	rm -rf $d $x /var/kite-sbx /tmp/sbx.out /tmp/sbx.err
+	rig_result "$1" "cwd rw, / overlay, --ro and --share DIR,ro held"
 }
 
 # A test program built on the host (tests/kvm, packed by

@@ -324,6 +324,33 @@ winch)
 	echo "RIG-L2 winch after=$now"
 	exec 3<&-
 	;;
+net-tap|net-user)
+	# net-tap: eth0 at 10.9.0.2 next to L1's tap0 (10.9.0.1). net-user:
+	# an address by DHCP from passt; its gateway is L1 itself (passt maps
+	# it to L1's loopback). Then the bytes of L1's server on port 5000
+	# (checksummed here), and `seq 1 600000` sent to its port 5001
+	# (checksummed there). The receiving nc's stdin is a FIFO that never
+	# ends: at the end of its stdin busybox nc shuts its side down.
+	ip link set lo up
+	ip link set eth0 up
+	if [ "$test" = net-tap ]; then
+		ip addr add 10.9.0.2/24 dev eth0
+		l1=10.9.0.1
+	else
+		printf '#!/bin/sh\n[ "$1" = bound ] || exit 0\nifconfig $interface $ip netmask $subnet\nip route add default via $router\necho $router >/tmp/gw\n' >/tmp/dhcp.sh
+		chmod +x /tmp/dhcp.sh
+		udhcpc -i eth0 -s /tmp/dhcp.sh -q -n -t 10 -T 2 >/dev/null 2>&1
+		l1=$(cat /tmp/gw 2>/dev/null)
+		echo "RIG-L2 net dhcp addr=$(ip -4 addr show eth0 | awk '/inet / { print $2 }') gw=$l1"
+	fi
+	echo "RIG-L2 net eth0=$(cat /sys/class/net/eth0/address 2>/dev/null)" \
+		"carrier=$(cat /sys/class/net/eth0/carrier 2>/dev/null)"
+	mkfifo /tmp/net.fifo
+	got=$(nc "$l1" 5000 <>/tmp/net.fifo | md5sum)
+	echo "RIG-L2 net got=${got%% *}"
+	seq 1 600000 | nc "$l1" 5001
+	echo "RIG-L2 net sent"
+	;;
 devs)
 	# The virtio devices the guest found (id@transport), the hwrng in use
 	# and 16 bytes from it, vda's first line and size; then it writes

@@ -170,8 +170,9 @@ rig_base_segment() {
 	mods=$(rig_modules kvm-amd)
 	# For the disk cases: brd (a RAM disk that takes O_DIRECT, which
 	# tmpfs does not) and loop (to look into an image from L1). Loaded
-	# by l1-init.sh when a disk case needs them, brd with its size.
-	dmods=$(rig_modules brd loop)
+	# by l1-init.sh when a disk case needs them, brd with its size. tun
+	# for the net cases' tap, dummy for passt's default route.
+	dmods=$(rig_modules brd loop tun dummy)
 	key=$(rig_key "$RIG_KVER $mods $dmods" "$RIG_BUSYBOX" "$RIG_SRC/l1-init.sh" "$RIG_RIGRUN" \
 		"$RIG_L2_INITRD")
 	RIG_SEG_BASE=$RIG_CACHE/l1-base-$key.cpio
@@ -333,6 +334,11 @@ rig_prepare() {
 	else
 		rig_say "no kite binary at $KITE (make, or set KITE): kite cases will fail"
 	fi
+	# passt for --net user (the net-user case), with its libraries.
+	command -v passt >/dev/null && RIG_SEGS+=("$(rig_bin_segment passt "$(command -v passt)")")
+	# virtiofsd for --share and kite sandbox (L1 links it where kite looks).
+	[ -x /usr/lib/qemu/virtiofsd ] &&
+		RIG_SEGS+=("$(rig_bin_segment virtiofsd /usr/lib/qemu/virtiofsd)")
 	local want
 	for want in "$@"; do
 		case $want in
@@ -377,7 +383,7 @@ rig_boot_l1() {
 	set -- -M q35 -accel tcg -cpu max -m "$RIG_L1_MEM" -smp "$RIG_L1_CPUS" \
 		-nodefaults -no-user-config -display none \
 		-kernel "$RIG_VMLINUZ" -initrd "$img" \
-		-append "console=ttyS0 panic=-1 quiet softlockup_panic=1 watchdog_thresh=30" \
+		-append "console=ttyS0 panic=-1 quiet softlockup_panic=1 watchdog_thresh=30 sysctl.kernel.panic_on_rcu_stall=1" \
 		-no-reboot
 	if [ "$mode" = interactive ]; then
 		# Foreground: QEMU must own the terminal to read it.
@@ -409,18 +415,20 @@ rig_boot_l1() {
 }
 
 # rig_watch_stall PID LOG SECS: stop L1 (PID, its timeout(1) wrapper,
-# which passes the signal on) once its console LOG has not grown for SECS
-# (0: never). The emulated L1 has been seen to freeze outright (no output,
-# not even its own soft-lockup panic); without this a frozen L1 holds the
-# run until its whole timeout.
+# which passes the signal on) once its console LOG has had no line from
+# the rig's own scripts for SECS (0: never). The emulated L1 has been seen
+# to freeze outright (no output, not even its own soft-lockup panic), and
+# (CI, stop 19) to stall while its kernel went on printing stall reports
+# for 40 minutes: L1's kernel messages ("[ 12.345] ...") are no sign of
+# progress. Without this a frozen L1 holds the run until its whole timeout.
 rig_watch_stall() {
 	local pid=$1 log=$2 secs=$3 size last=-1 idle=0
 	[ "$secs" -gt 0 ] || return 0
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 5
-		size=$(stat -c %s "$log" 2>/dev/null || echo 0)
-		if [ "$size" != "$last" ]; then
-			last=$size idle=0
+		size=$(grep -a -c -v -E '^\[ *[0-9]+\.[0-9]+\]' "$log" 2>/dev/null)
+		if [ "${size:-0}" != "$last" ]; then
+			last=${size:-0} idle=0
 		else
 			idle=$((idle + 5))
 		fi
