@@ -41,7 +41,7 @@ CFLAGS   := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	    -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Iinclude -pthread -MMD -MP \
 	    $(SANFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS  := -pthread $(SANFLAGS)
-LIBS     := -laio -luring -lfdt
+LIBS     := -laio -luring -lfdt -lseccomp
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt)
 
 objs_of    = $(patsubst %.c,$(O)/%.o,$(sort $(wildcard $(1))))

@@ -14,6 +14,7 @@
 #include "hw.h"
 #include "machine.h"
 #include "pci.h"
+#include "seccomp-filter.h"
 #include "virtio.h"
 
 static void uart_free(void *arg)
@@ -162,7 +163,14 @@ int machine_build(struct machine *m, const struct machine_config *cfg)
 
 int machine_run(struct machine *m)
 {
-	int ret = vm_run(&m->vm);
+	const struct machine_config *cfg = m->cfg;
+	int ret;
+
+	/* Built and loaded: from here on, only what a running VM needs. */
+	if (!cfg->seccomp_off &&
+	    seccomp_install(cfg->seccomp_status ? cfg->seccomp_status : KITE_EXIT_GUEST_FATAL))
+		return KITE_EXIT_ERROR;
+	ret = vm_run(&m->vm);
 
 	if (m->ports && virtio_console_drain(m->ports, PORTS_DRAIN_STALL_MS))
 		pr_warn("the guest's last output did not drain in %u ms: some is lost",
@@ -189,6 +197,16 @@ int machine_parse_cpus(const char *s, unsigned *out)
 		return -EINVAL;
 	}
 	*out = v;
+	return 0;
+}
+
+int machine_parse_seccomp(const char *s, bool *off)
+{
+	if (strcmp(s, "on") && strcmp(s, "off")) {
+		pr_err("--seccomp '%s': choose on or off", s);
+		return -EINVAL;
+	}
+	*off = !strcmp(s, "off");
 	return 0;
 }
 

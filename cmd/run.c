@@ -48,6 +48,8 @@ static const char run_usage[] =
 "                        virtio transport (default pci); mmio devices are announced\n"
 "                        with virtio_mmio.device= on the command line\n"
 "      --dump-dtb FILE   write the machine's flattened device tree to FILE\n"
+"      --seccomp on|off  confine kite to the system calls a running VM needs\n"
+"                        (default on; a forbidden call stops kite, status 2)\n"
 "      --output text|json\n"
 "                        json: end with one JSON line on stderr: exit status and\n"
 "                        reason, guest run time, start-up figures (default text;\n"
@@ -71,6 +73,7 @@ static const struct option run_options[] = {
 	{ "console", required_argument, NULL, 'C' },
 	{ "transport", required_argument, NULL, 'T' },
 	{ "dump-dtb", required_argument, NULL, 'D' },
+	{ "seccomp", required_argument, NULL, 'X' },
 	{ "output", required_argument, NULL, 'O' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -171,6 +174,10 @@ static int parse_run_options(int argc, char **argv, struct machine_config *cfg,
 				return -1;
 			break;
 		case 'D': cfg->dump_dtb = optarg; break;
+		case 'X':
+			if (machine_parse_seccomp(optarg, &cfg->seccomp_off))
+				return -1;
+			break;
 		case 'O':
 			if (parse_choice("output", optarg, "text", "json", output))
 				return -1;

@@ -46,6 +46,8 @@ struct machine_config {
 	const char *shares[KITE_MAX_SHARES];	/* --share specs (virtio_fs_parse); set vm.shared_ram */
 	unsigned nr_shares;
 	const char *dump_dtb;		/* write the device tree there; NULL: no */
+	bool seccomp_off;		/* --seccomp=off: no syscall filter (seccomp-filter.h) */
+	int seccomp_status;		/* kite's status when the filter stops it; 0: GUEST_FATAL */
 };
 
 struct pci_host;
@@ -78,5 +80,7 @@ void machine_destroy(struct machine *m);
 /* The commands' --cpus and --mem: 0, or -EINVAL after a one-line pr_err. */
 int machine_parse_cpus(const char *s, unsigned *out);
 int machine_parse_mem(const char *s, u64 *out);
+/* --seccomp on|off: 0, or -EINVAL after a one-line pr_err. */
+int machine_parse_seccomp(const char *s, bool *off);
 
 #endif

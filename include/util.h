@@ -45,6 +45,11 @@ void pr_err(const char *fmt, ...) __printf(1, 2);
 void pr_warn(const char *fmt, ...) __printf(1, 2);
 void pr_info(const char *fmt, ...) __printf(1, 2);
 void pr_debug(const char *fmt, ...) __printf(1, 2);
+/*
+ * Set up the fd diagnostics go out on now (it is opened at the first line
+ * otherwise), for a process about to lose open() (seccomp-filter.h).
+ */
+void diag_prepare(void);
 /* The same without the "kite: " prefix: a line for programs (a JSON line). */
 void pr_line(const char *fmt, ...) __printf(1, 2);
 

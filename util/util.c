@@ -74,6 +74,13 @@ static int diag_fd(void)
 	return diag.fd;
 }
 
+void diag_prepare(void)
+{
+	pthread_mutex_lock(&diag_lock);
+	diag_fd();
+	pthread_mutex_unlock(&diag_lock);
+}
+
 /* All of buf to fd by deadline, or false. Never waits past the deadline. */
 static bool diag_write(int fd, const char *buf, size_t len, u64 deadline)
 {

@@ -425,6 +425,7 @@ static void *console_rx_main(void *arg)
 	struct virtio_console *con = port->con;
 	u8 buf[4096];
 
+	pthread_setname_np(pthread_self(), "virtio-con/rx");
 	while (!port->in_eof && rx_wait_open(port) && rx_wait(port, port->in_fd)) {
 		ssize_t n = read(port->in_fd, buf, sizeof(buf));
 		size_t off = 0;
@@ -486,7 +487,6 @@ static int console_activate(struct virtio_dev *vdev)
 		ret = -pthread_create(&port->rx_thread, NULL, console_rx_main, port);
 		if (ret)
 			return ret;
-		pthread_setname_np(port->rx_thread, "virtio-con/rx");
 		port->rx_running = true;
 	}
 	return 0;

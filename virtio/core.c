@@ -11,6 +11,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "seccomp-filter.h"
 #include "virtio.h"
 
 /* A thread servicing the queues [first, first + nr) that share kick_fd. */
@@ -19,6 +20,7 @@ struct virtio_worker {
 	pthread_t thread;
 	int kick_fd;
 	unsigned first, nr;
+	char name[16];		/* set by the thread itself: naming another thread opens /proc */
 };
 
 static bool is_pow2(u32 x)
@@ -153,6 +155,8 @@ static void *worker_main(void *arg)
 	struct pollfd *pfd = calloc(2 + w->nr, sizeof(*pfd));
 	unsigned *owner = calloc(w->nr, sizeof(*owner));
 
+	pthread_setname_np(pthread_self(), w->name);
+	seccomp_selftest("worker");
 	if (!pfd || !owner) {
 		free(pfd);
 		free(owner);
@@ -220,7 +224,6 @@ static int workers_start(struct virtio_dev *vdev)
 	vdev->running = true;
 	for (unsigned i = 0; i < n; i++) {
 		struct virtio_worker *w = &vdev->workers[vdev->nr_workers];
-		char tname[16];
 
 		w->vdev = vdev;
 		w->first = shared ? 0 : i;
@@ -229,11 +232,10 @@ static int workers_start(struct virtio_dev *vdev)
 		/* Queues the driver did not enable need no thread. */
 		if (!shared && !vdev->vqs[i].ready)
 			continue;
+		snprintf(w->name, sizeof(w->name), "%.10s/%u", vdev->name, i % 1000);
 		ret = -pthread_create(&w->thread, NULL, worker_main, w);
 		if (ret)
 			break;
-		snprintf(tname, sizeof(tname), "%.10s/%u", vdev->name, i % 1000);
-		pthread_setname_np(w->thread, tname);
 		vdev->nr_workers++;
 	}
 	if (ret)
