@@ -59,6 +59,8 @@ static int add_instructions(const struct sandbox_spec *spec, struct cpio *c)
 		rec_add(&r, SANDBOX_REC_PORTS, "");
 	if (spec->root_tag)
 		rec_add(&r, SANDBOX_REC_ROOT, spec->root_tag);
+	if (spec->tty_size)
+		rec_add(&r, SANDBOX_REC_TTY, spec->tty_size);
 	for (unsigned i = 0; i < spec->nr_mounts; i++) {
 		const struct sandbox_mount *m = &spec->mounts[i];
 		char *val;

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -58,6 +59,8 @@ static const char sandbox_usage[] =
 "                        pack a host file into the guest (at GUEST, default\n"
 "                        the same path), above the host's root\n"
 "  -v, --verbose         show the kernel's and init's messages on stderr\n"
+"      --seccomp on|off  confine kite to the system calls a running VM needs\n"
+"                        (default on; a forbidden call stops kite, status 125)\n"
 "  -h, --help            this text\n"
 "\n"
 "Exit status: CMD's own; 128+N when it died of signal N; 127 not found;\n"
@@ -72,6 +75,7 @@ static const struct option sandbox_options[] = {
 	{ "share", required_argument, NULL, 's' },
 	{ "ro", no_argument, NULL, 'R' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "seccomp", required_argument, NULL, 'X' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -87,6 +91,7 @@ struct sandbox {
 	int initrd_fd;
 	char initrd_path[64];
 	unsigned signalled;		/* bit N: signal N already forwarded */
+	char tty_size[24];		/* spec.tty_size */
 	bool cwd_ro;			/* --ro */
 	const char *extra[SANDBOX_MAX_MOUNTS - 1];	/* --share DIR[,ro] */
 	unsigned nr_extra;
@@ -148,6 +153,10 @@ static int parse_sandbox_options(int argc, char **argv, struct sandbox *sb)
 			break;
 		case 'R': sb->cwd_ro = true; break;
 		case 'v': sb->spec.verbose = true; break;
+		case 'X':
+			if (machine_parse_seccomp(optarg, &sb->cfg.seccomp_off))
+				return -1;
+			break;
 		case 'h':
 			fputs(sandbox_usage, stdout);
 			return 1;
@@ -308,6 +317,21 @@ static int setup_shares(struct sandbox *sb)
 	return 0;
 }
 
+/*
+ * "ROWS COLS" of kite's terminal when stdin and stdout are one (as
+ * `docker run -t` decides): the command then gets a terminal too.
+ */
+static bool terminal_size(char *buf, size_t len)
+{
+	struct winsize ws;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) ||
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || !ws.ws_row || !ws.ws_col)
+		return false;
+	snprintf(buf, len, "%u %u", ws.ws_row, ws.ws_col);
+	return true;
+}
+
 /* The initramfs in a memfd, booted as /proc/self/fd/N. */
 static int make_initrd(struct sandbox *sb)
 {
@@ -320,6 +344,8 @@ static int make_initrd(struct sandbox *sb)
 	}
 	sb->spec.cwd = sb->cwd;
 	sb->spec.ports = true;		/* setup_ports() */
+	if (terminal_size(sb->tty_size, sizeof(sb->tty_size)))
+		sb->spec.tty_size = sb->tty_size;
 	if (setup_shares(sb) || sandbox_initramfs(&sb->spec, &c))
 		goto out;
 	sb->initrd_fd = memfd_create("kite-initramfs", MFD_CLOEXEC);
@@ -349,8 +375,23 @@ static bool sandbox_signalled(void *arg, int signo)
 	return write(sb->ctl_in[1], line, n) == n;
 }
 
+/* SIGWINCH: the command's terminal follows kite's. */
+static void sandbox_resized(void *arg)
+{
+	struct sandbox *sb = arg;
+	char size[24], line[48];
+	int n;
+
+	if (!sb->spec.tty_size || !terminal_size(size, sizeof(size)))
+		return;
+	n = snprintf(line, sizeof(line), "winch %s\n", size);
+	if (write(sb->ctl_in[1], line, n) != n)
+		pr_debug("sandbox: the resize did not reach the guest: %s", strerror(errno));
+}
+
 static const struct vm_source_ops sandbox_source_ops = {
 	.signalled	= sandbox_signalled,
+	.resized	= sandbox_resized,
 };
 
 static int setup_ports(struct sandbox *sb)
@@ -371,6 +412,7 @@ static int setup_ports(struct sandbox *sb)
 						      sb->ctl_out[1] };
 	cfg->nr_ports = 4;
 	cfg->log_fd = sb->spec.verbose ? STDERR_FILENO : -1;
+	cfg->seccomp_status = SANDBOX_EXIT_FAILED;
 	cfg->cmdline = sb->spec.verbose ? SANDBOX_CMDLINE : SANDBOX_CMDLINE " quiet loglevel=0";
 	return 0;
 }

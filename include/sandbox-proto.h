@@ -28,6 +28,12 @@
 #define SANDBOX_REC_PORTS	'p'	/* the named ports below are there: wait for them */
 #define SANDBOX_REC_ROOT	'r'	/* virtio-fs tag of the host's root: overlay it */
 #define SANDBOX_REC_MOUNT	'm'	/* "TAG:rw:PATH" or "TAG:ro:PATH": a share at PATH */
+/*
+ * "ROWS COLS": kite's stdin and stdout are a terminal, so the command gets
+ * one: a pty whose master init relays to the stdin and stdout ports; kite
+ * sends "winch ROWS COLS\n" on the control port when its terminal resizes.
+ */
+#define SANDBOX_REC_TTY		't'
 
 /*
  * With a shared root, the guest's / is an overlay: a tmpfs on top of
@@ -43,6 +49,7 @@
 
 #define SANDBOX_EXIT_FMT	"exit %d\n"
 #define SANDBOX_KILL_FMT	"kill %d\n"
+#define SANDBOX_WINCH_FMT	"winch %u %u\n"
 
 /* Exit statuses (as libkrun/muvm and shells give them). */
 #define SANDBOX_EXIT_FAILED	125	/* kite or the guest failed */

@@ -28,6 +28,7 @@ struct sandbox_spec {
 	bool verbose;
 	bool ports;			/* the named virtio-console ports exist */
 	const char *root_tag;		/* the host's root over virtio-fs, or NULL */
+	const char *tty_size;		/* "ROWS COLS": a terminal for the command; NULL: none */
 	struct sandbox_mount mounts[SANDBOX_MAX_MOUNTS];
 	unsigned nr_mounts;
 	/*

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -67,6 +68,7 @@ struct instructions {
 	unsigned nr_mounts;
 	bool verbose;
 	bool ports;
+	struct winsize tty;		/* SANDBOX_REC_TTY: ws_row 0 when none */
 };
 
 /* How long the named ports may take to show up (their names come late). */
@@ -97,6 +99,7 @@ static void mount_basics(void)
 	mount_one("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	mount_one("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC);
 	mount_one("devtmpfs", "/dev", "devtmpfs", MS_NOSUID);
+	mount_one("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC);
 	mount_one("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV);
 	mount_one("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV);
 }
@@ -276,6 +279,10 @@ static int parse_instructions(struct instructions *ins, char *buf, size_t len)
 			if (parse_mount(ins, val))
 				return -1;
 			break;
+		case SANDBOX_REC_TTY:
+			if (sscanf(val, "%hu %hu", &ins->tty.ws_row, &ins->tty.ws_col) != 2)
+				ins->tty.ws_row = 0;
+			break;
 		default:
 			break;	/* a newer kite's record: not for us */
 		}
@@ -394,7 +401,22 @@ static int exec_status(int err)
 	return err == ENOENT || err == ENOTDIR ? SANDBOX_EXIT_NOT_FOUND : SANDBOX_EXIT_NOT_EXEC;
 }
 
-static pid_t spawn(struct instructions *ins, const sigset_t *oldmask)
+/* The command's end of the terminal: its controlling tty on fd 0, 1, 2. */
+static void take_terminal(const char *slave)
+{
+	int fd = open(slave, O_RDWR);
+
+	if (fd < 0 || ioctl(fd, TIOCSCTTY, 0)) {
+		say("terminal %s: %m", slave);
+		_exit(SANDBOX_EXIT_FAILED);
+	}
+	for (int i = 0; i < 3; i++)
+		dup2(fd, i);
+	if (fd > 2)
+		close(fd);
+}
+
+static pid_t spawn(struct instructions *ins, const sigset_t *oldmask, const char *slave)
 {
 	pid_t pid = fork();
 
@@ -402,6 +424,8 @@ static pid_t spawn(struct instructions *ins, const sigset_t *oldmask)
 		return pid;
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	setsid();	/* its own process group: signals from kite reach all of it */
+	if (slave)
+		take_terminal(slave);
 	if (ins->cwd && chdir(ins->cwd)) {
 		say("cd %s: %m", ins->cwd);
 		_exit(SANDBOX_EXIT_FAILED);
@@ -416,8 +440,11 @@ static pid_t spawn(struct instructions *ins, const sigset_t *oldmask)
 	_exit(exec_status(err));
 }
 
-/* "kill N\n" on the control port: signal N to the command's group. */
-static void read_control(int ctl, pid_t cmd)
+/*
+ * "kill N\n" on the control port: signal N to the command's group;
+ * "winch R C\n": the terminal's new size.
+ */
+static void read_control(int ctl, pid_t cmd, int master)
 {
 	char buf[64];
 	ssize_t n = read(ctl, buf, sizeof(buf) - 1);
@@ -427,29 +454,114 @@ static void read_control(int ctl, pid_t cmd)
 		return;
 	buf[n] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		struct winsize ws = { 0 };
 		int sig;
 
 		if (sscanf(line, "kill %d", &sig) == 1 && sig > 0 && sig < NSIG)
 			kill(-cmd, sig);
+		else if (master >= 0 && sscanf(line, "winch %hu %hu", &ws.ws_row, &ws.ws_col) == 2)
+			ioctl(master, TIOCSWINSZ, &ws);	/* the kernel tells the command */
+	}
+}
+
+/*
+ * The terminal (SANDBOX_REC_TTY): a pty whose slave is the command's
+ * controlling terminal and whose master init relays, both ways, to the
+ * stdin and stdout ports (its fd 0 and 1), one buffer each way so that a
+ * full side holds the other back instead of blocking init.
+ */
+struct relay {
+	int from, to;
+	char buf[4096];
+	size_t len, off;
+	bool eof;
+};
+
+static int open_terminal(const struct winsize *ws, char *slave, size_t len)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (m < 0 || grantpt(m) || unlockpt(m) || ptsname_r(m, slave, len) ||
+	    ioctl(m, TIOCSWINSZ, ws)) {
+		say("a terminal for the command (/dev/ptmx, devpts): %m");
+		if (m >= 0)
+			close(m);
+		return -1;
+	}
+	for (int fd = 0; fd < 2; fd++)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	fcntl(m, F_SETFL, fcntl(m, F_GETFL) | O_NONBLOCK);
+	return m;
+}
+
+/* pfd[0]: r's source while its buffer is empty; pfd[1]: its sink while not. */
+static void relay_arm(const struct relay *r, struct pollfd *pfd)
+{
+	pfd[0] = (struct pollfd){ .fd = r->len || r->eof ? -1 : r->from, .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = r->len ? r->to : -1, .events = POLLOUT };
+}
+
+static void relay_move(struct relay *r, const struct pollfd *pfd)
+{
+	ssize_t n;
+
+	if (pfd[0].revents) {
+		n = read(r->from, r->buf, sizeof(r->buf));
+		if (n > 0) {
+			r->len = n;
+			r->off = 0;
+		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			r->eof = true;	/* EIO on the master: every slave fd is closed */
+			/* kite's stdin ended: the terminal's end of file (^D). */
+			if (r->from == 0 && write(r->to, "\x04", 1) != 1)
+				say("the terminal's end of file: %m");
+		}
+	}
+	if (pfd[1].revents) {
+		n = write(r->to, r->buf + r->off, r->len - r->off);
+		if (n > 0 && (r->off += n) == r->len)
+			r->len = 0;
+		else if (n < 0 && errno != EAGAIN && errno != EINTR)
+			r->len = 0;	/* nobody reads: dropped */
+	}
+}
+
+/* After the command: what it wrote last, until the terminal is quiet (bounded). */
+static void relay_drain(struct relay *out)
+{
+	for (int idle = 0; idle < 10 && (out->len || !out->eof);) {
+		struct pollfd pfd[2];
+
+		relay_arm(out, pfd);
+		if (poll(pfd, 2, 100) <= 0) {
+			idle++;
+			continue;
+		}
+		relay_move(out, pfd);
 	}
 }
 
 /* Wait for the command, reaping every other child; its status as a shell says it. */
-static int wait_command(pid_t cmd, int sfd, int ctl)
+static int wait_command(pid_t cmd, int sfd, int ctl, int master)
 {
-	for (;;) {
-		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN },
+	struct relay rel[2] = { { .from = 0, .to = master }, { .from = master, .to = 1 } };
+	int ret = -1;
+
+	while (ret < 0) {
+		struct pollfd pfd[6] = { { .fd = sfd, .events = POLLIN },
 					 { .fd = ctl, .events = POLLIN } };
 		int status;
 		pid_t pid;
 
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 			if (pid == cmd)
-				return WIFEXITED(status) ? WEXITSTATUS(status) :
-				       128 + WTERMSIG(status);
-		if (pid < 0 && errno == ECHILD)
-			return SANDBOX_EXIT_FAILED;
-		if (poll(pfd, ctl >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+				ret = WIFEXITED(status) ? WEXITSTATUS(status) :
+				      128 + WTERMSIG(status);
+		if (ret >= 0 || (pid < 0 && errno == ECHILD))
+			break;
+		for (int i = 0; i < 2 && master >= 0; i++)
+			relay_arm(&rel[i], &pfd[2 + 2 * i]);
+		if (poll(pfd, master >= 0 ? 6 : 2, -1) < 0 && errno != EINTR)
 			return SANDBOX_EXIT_FAILED;
 		if (pfd[0].revents) {
 			struct signalfd_siginfo si;
@@ -458,8 +570,13 @@ static int wait_command(pid_t cmd, int sfd, int ctl)
 				return SANDBOX_EXIT_FAILED;
 		}
 		if (ctl >= 0 && (pfd[1].revents & POLLIN))
-			read_control(ctl, cmd);
+			read_control(ctl, cmd, master);
+		for (int i = 0; i < 2 && master >= 0; i++)
+			relay_move(&rel[i], &pfd[2 + 2 * i]);
 	}
+	if (master >= 0)
+		relay_drain(&rel[1]);
+	return ret < 0 ? SANDBOX_EXIT_FAILED : ret;
 }
 
 static void report(int ctl, int status)
@@ -489,7 +606,8 @@ static void power_off(void)
 int main(void)
 {
 	static struct instructions ins;
-	int status = SANDBOX_EXIT_FAILED, ctl = -1, sfd;
+	int status = SANDBOX_EXIT_FAILED, ctl = -1, sfd, master = -1;
+	char slave[64];
 	size_t len = 0;
 	char *buf;
 	sigset_t mask, oldmask;
@@ -521,12 +639,14 @@ int main(void)
 		say("signalfd: %m");
 		goto out;
 	}
-	cmd = spawn(&ins, &oldmask);
+	if (ins.tty.ws_row && (master = open_terminal(&ins.tty, slave, sizeof(slave))) < 0)
+		goto out;
+	cmd = spawn(&ins, &oldmask, master >= 0 ? slave : NULL);
 	if (cmd < 0) {
 		say("fork: %m");
 		goto out;
 	}
-	status = wait_command(cmd, sfd, ctl);
+	status = wait_command(cmd, sfd, ctl, master);
 out:
 	fflush(stdout);
 	report(ctl, status);

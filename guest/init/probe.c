@@ -11,11 +11,16 @@
  *   panic           crash the guest kernel (sysrq c): kite must say 125
  *   term            print "ready", then wait for SIGTERM and exit 42 on it:
  *                   a status only a forwarded signal gives
+ *   tty             print "tty ABC ROWS COLS ctty=D": isatty() of fd 0, 1, 2,
+ *                   fd 0's terminal size, 1 if it is the controlling one
+ *   tty-winch       the same, then again after a SIGWINCH
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 static void term_exit(int sig)
@@ -67,6 +72,23 @@ static int cat(void)
 	return n < 0;
 }
 
+static volatile sig_atomic_t winched;
+
+static void on_winch(int sig)
+{
+	winched = 1;
+}
+
+static void tty_report(void)
+{
+	struct winsize ws = { 0 };
+
+	ioctl(0, TIOCGWINSZ, &ws);
+	printf("tty %d%d%d %u %u ctty=%d\n", isatty(0), isatty(1), isatty(2), ws.ws_row,
+	       ws.ws_col, tcgetsid(0) == getsid(0));
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "exit"))
@@ -94,10 +116,22 @@ int main(int argc, char **argv)
 		for (;;)
 			pause();
 	}
+	if (argc == 2 && !strcmp(argv[1], "tty")) {
+		tty_report();
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[1], "tty-winch")) {
+		signal(SIGWINCH, on_winch);
+		tty_report();
+		while (!winched)
+			pause();
+		tty_report();
+		return 0;
+	}
 	if (argc == 2 && !strcmp(argv[1], "sleep")) {
 		pause();
 		return 0;
 	}
-	fprintf(stderr, "usage: kite-probe exit N | kill SIG | cat | pattern N FD | sleep | term | panic\n");
+	fprintf(stderr, "usage: kite-probe exit N | kill SIG | cat | pattern N FD | sleep | term | panic | tty | tty-winch\n");
 	return 2;
 }

@@ -842,6 +842,29 @@ rig_case_sandbox_sigterm() {	# NAME TIMEOUT
 	rig_result "$1" "exit=$st"
 }
 
+# A terminal: kite on a pseudo-terminal (rigrun -T, 24 x 80) gives the
+# command one too: fd 0, 1, 2 are a tty of that size, its controlling
+# one; when it has said so, rigrun resizes kite's terminal to 50 x 132
+# (-W) and the command must get SIGWINCH and see the new size.
+rig_case_sandbox_tty() {	# NAME TIMEOUT
+	name=$1 secs=$2 why=
+	if [ ! -r $MINI_BZIMAGE ] || [ ! -r $SBX_PROBE ]; then
+		why=" no-$MINI_BZIMAGE-or-$SBX_PROBE"; rig_result "$1" "-"; return
+	fi
+	rigrun -t "$secs" -o "/tmp/$name.log" -p "  $name| " -r "/tmp/$name.res" \
+		-T -W "tty 111 24 80" -- kite sandbox --kernel $MINI_BZIMAGE \
+		--add $SBX_PROBE:/bin/kite-probe -e PATH=/bin -- kite-probe tty-winch
+	st=$(res_field "$name" status)
+	[ "$(res_field "$name" timed_out)" = 1 ] && why="$why timed-out"
+	[ "$(res_field "$name" orphans)" = 1 ] && why="$why left-processes"
+	[ "$st" = 0 ] || why="$why exit=$st"
+	before=$(grep -a -c "^tty 111 24 80 ctty=1" "/tmp/$name.log")
+	after=$(grep -a -c "^tty 111 50 132 ctty=1" "/tmp/$name.log")
+	[ "$before" = 1 ] || why="$why before=($(grep -a '^tty' "/tmp/$name.log" | head -n1 | tr -d '\r'))"
+	[ "$after" = 1 ] || why="$why after=($(grep -a '^tty' "/tmp/$name.log" | tail -n1 | tr -d '\r'))"
+	rig_result "$1" "fd 0-2 a tty, 24 80 then 50 132 after a resize"
+}
+
 # The host's files: in a directory of L1's (the sandbox's cwd) the
 # command reads a file L1 wrote and writes one L1 must then hold; it
 # writes /var/kite-sbx (fine in the guest: the overlay) which L1 must not

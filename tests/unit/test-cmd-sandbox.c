@@ -38,6 +38,7 @@ START_TEST(test_bad_options)
 	expect_refusal((char *[]){ "--cpus", "0", "--", "true", NULL }, "--cpus");
 	expect_refusal((char *[]){ "--mem", "lots", "--", "true", NULL }, "--mem");
 	expect_refusal((char *[]){ "--warp", "--", "true", NULL }, "unknown option");
+	expect_refusal((char *[]){ "--seccomp", "maybe", "--", "true", NULL }, "--seccomp 'maybe'");
 	expect_refusal((char *[]){ "--kernel", "/nonexistent/bzImage", "--", "true", NULL },
 		       "/nonexistent/bzImage");
 	expect_refusal((char *[]){ "--kernel", "/dev/null", "--add", "/nonexistent/x", "--",

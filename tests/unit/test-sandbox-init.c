@@ -18,11 +18,13 @@
 static char root[64];
 
 /* Pack argv (with kite-probe added), unpack into root, run init there. */
-static void run_init(char **argv, const char *input, struct test_proc *p)
+static void run_init_tty(char **argv, const char *input, const char *tty_size,
+			 struct test_proc *p)
 {
 	char probe[256], add[300], cmd[512];
 	char *env[] = { "PATH=/bin", "KITE_T=1", NULL };
-	struct sandbox_spec spec = { .argv = argv, .env = env, .cwd = "/bin", .nr_adds = 1 };
+	struct sandbox_spec spec = { .argv = argv, .env = env, .cwd = "/bin", .nr_adds = 1,
+				     .tty_size = tty_size };
 	struct cpio c;
 	char *unshare[] = { "/usr/bin/unshare", "-fpm", "--propagation", "private", "chroot", root, "/init",
 			    NULL };
@@ -46,6 +48,11 @@ static void run_init(char **argv, const char *input, struct test_proc *p)
 	test_spawn(unshare, input, 60000, p);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void run_init(char **argv, const char *input, struct test_proc *p)
+{
+	run_init_tty(argv, input, NULL, p);
 }
 
 static int status_of(char **argv, const char *input, char **out)
@@ -101,6 +108,31 @@ START_TEST(test_stdio_through)
 }
 END_TEST
 
+/*
+ * With a terminal (kite's stdin and stdout are one): fd 0, 1 and 2 of the
+ * command are a pty of the size kite sent, its controlling terminal;
+ * what it writes comes out through init (\n as \r\n, as a terminal does),
+ * what comes in is echoed by the terminal, and the end of kite's stdin is
+ * the terminal's end of file.
+ */
+START_TEST(test_terminal)
+{
+	char *tty[] = { "kite-probe", "tty", NULL };
+	char *cat[] = { "kite-probe", "cat", NULL };
+	struct test_proc p;
+
+	run_init_tty(tty, NULL, "33 77", &p);
+	ck_assert_msg(strstr(p.out, "tty 111 33 77 ctty=1\r\n"), "out: %s err: %s", p.out, p.err);
+	ck_assert_msg(strstr(p.err, "kite-init: exit 0"), "err: %s", p.err);
+	test_proc_free(&p);
+	run_init_tty(cat, "hello\n", "24 80", &p);
+	/* The terminal's echo, then cat's copy; then ^D ends cat. */
+	ck_assert_msg(strstr(p.out, "hello\r\nhello\r\n"), "out: %s err: %s", p.out, p.err);
+	ck_assert_msg(strstr(p.err, "kite-init: exit 0"), "err: %s", p.err);
+	test_proc_free(&p);
+}
+END_TEST
+
 static Suite *init_suite(void)
 {
 	Suite *s = suite_create("sandbox-init");
@@ -115,6 +147,7 @@ static Suite *init_suite(void)
 	tcase_add_test(tc, test_exit_statuses);
 	tcase_add_test(tc, test_not_executable);
 	tcase_add_test(tc, test_stdio_through);
+	tcase_add_test(tc, test_terminal);
 	suite_add_tcase(s, tc);
 	return s;
 }
