@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "seccomp-filter.h"
@@ -146,7 +147,10 @@ int seccomp_install(int exit_status)
 	}
 	violation_status = exit_status;
 	resolve_names();
+	/* What would open files later, done now: the diagnostics' fd, and
+	 * the time zone glibc loads at the first gmtime_r (the RTC's). */
 	diag_prepare();
+	tzset();
 	sigemptyset(&sa.sa_mask);
 	ret = sigaction(SIGSYS, &sa, NULL) ? -errno : 0;
 	if (!ret)
