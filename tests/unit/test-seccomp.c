@@ -30,6 +30,42 @@ static void *forbidden_on_a_thread(void *arg)
 	return NULL;		/* not reached under the filter */
 }
 
+/* Each its own malloc arena while all are alive. */
+#define MANY_THREADS	24
+static pthread_barrier_t all_here;
+
+static void *malloc_on_a_thread(void *arg)
+{
+	void *p = malloc(64);
+
+	pthread_barrier_wait(&all_here);
+	free(p);
+	return p ? NULL : arg;
+}
+
+/*
+ * Threads created under the filter, as device threads are, each wanting
+ * an arena: past the eighth, glibc's malloc would ask /sys how many CPUs
+ * there are (a sandbox's console threads died of it).
+ */
+static int many_threads_malloc(void)
+{
+	pthread_t th[MANY_THREADS];
+	int bad = 0;
+
+	pthread_barrier_init(&all_here, NULL, MANY_THREADS);
+	for (unsigned i = 0; i < MANY_THREADS; i++)
+		if (pthread_create(&th[i], NULL, malloc_on_a_thread, &bad))
+			return -1;
+	for (unsigned i = 0; i < MANY_THREADS; i++) {
+		void *ret;
+
+		pthread_join(th[i], &ret);
+		bad |= ret != NULL;
+	}
+	return bad ? -1 : 0;
+}
+
 /* Child: install, then the allowed calls, then what the test asks. */
 static void child(int errfd, const char *what)
 {
@@ -57,6 +93,8 @@ static void child(int errfd, const char *what)
 	/* A terminal ioctl is allowed (ENOTTY on a pipe), not killed. */
 	if (tcgetattr(p[0], &t) == 0 || errno != ENOTTY)
 		_exit(3);
+	if (many_threads_malloc())
+		_exit(5);
 	if (!strcmp(what, "thread")) {
 		pthread_create(&th, NULL, forbidden_on_a_thread, NULL);
 		pthread_join(th, NULL);
