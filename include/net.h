@@ -82,7 +82,10 @@ struct net_backend *net_stream_create(int fd, const char *name);
 
 /*
  * `--net` specs. "user[,fwd=tcp:HOST:GUEST|udp:HOST:GUEST]..." or
- * "tap=NAME", both with an optional ",mac=XX:XX:XX:XX:XX:XX".
+ * "tap=NAME", both with an optional ",mac=XX:XX:XX:XX:XX:XX" and the
+ * guest's IPv4 set-up ",addr=A.B.C.D/N,gw=A.B.C.D,dns=A.B.C.D": passt
+ * then hands out exactly that (and answers DNS at dns=, forwarding to
+ * the host's resolver); kite sandbox's init configures it statically.
  */
 #define NET_MAX_FWDS		16
 struct net_fwd {
@@ -97,6 +100,8 @@ struct net_spec {
 	unsigned nr_fwds;
 	bool has_mac;
 	u8 mac[6];
+	char addr[16], gw[16], dns[16];	/* dotted IPv4, "" when not given */
+	unsigned prefix;		/* addr's /N */
 };
 
 /* Parse a --net spec: 0, or -EINVAL with a one-line pr_err. */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,6 +29,32 @@ static int parse_mac(const char *s, u8 mac[6])
 	for (int i = 0; i < 6; i++)
 		mac[i] = v[i];
 	return (mac[0] & 1) ? -EINVAL : 0;	/* a multicast address is no NIC's */
+}
+
+/* An IPv4 address in dotted form into buf[16]; with prefix, "/N" required. */
+static int parse_ipv4(const char *s, char buf[16], unsigned *prefix)
+{
+	char copy[32], *slash;
+	struct in_addr a;
+	unsigned n;
+	char end;
+
+	if (strlen(s) >= sizeof(copy))
+		return -EINVAL;
+	strcpy(copy, s);
+	slash = strchr(copy, '/');
+	if (!prefix != !slash)
+		return -EINVAL;
+	if (slash) {
+		*slash++ = '\0';
+		if (sscanf(slash, "%u%c", &n, &end) != 1 || n < 1 || n > 30)
+			return -EINVAL;
+		*prefix = n;
+	}
+	if (inet_pton(AF_INET, copy, &a) != 1)
+		return -EINVAL;
+	strcpy(buf, copy);
+	return 0;
 }
 
 static int parse_fwd(const char *s, struct net_fwd *f)
@@ -72,6 +99,12 @@ int net_parse_spec(const char *spec, struct net_spec *out)
 		} else if (!strncmp(opt, "mac=", 4)) {
 			out->has_mac = true;
 			ret = parse_mac(opt + 4, out->mac);
+		} else if (!strncmp(opt, "addr=", 5)) {
+			ret = parse_ipv4(opt + 5, out->addr, &out->prefix);
+		} else if (!strncmp(opt, "gw=", 3)) {
+			ret = parse_ipv4(opt + 3, out->gw, NULL);
+		} else if (!strncmp(opt, "dns=", 4)) {
+			ret = parse_ipv4(opt + 4, out->dns, NULL);
 		} else if (!out->tap && !strncmp(opt, "fwd=", 4) &&
 			   out->nr_fwds < NET_MAX_FWDS) {
 			ret = parse_fwd(opt + 4, &out->fwds[out->nr_fwds++]);
@@ -80,7 +113,8 @@ int net_parse_spec(const char *spec, struct net_spec *out)
 		}
 		if (ret)
 			pr_err("--net %s: bad '%s' (want user[,fwd=tcp|udp:HOSTPORT:GUESTPORT]... "
-			       "or tap=NAME, each with an optional mac=XX:XX:XX:XX:XX:XX)", spec, opt);
+			       "or tap=NAME, each with optional mac=XX:XX:XX:XX:XX:XX, "
+			       "addr=A.B.C.D/N, gw=A.B.C.D, dns=A.B.C.D)", spec, opt);
 	}
 	if (!ret && first) {
 		pr_err("--net: empty spec (want user or tap=NAME)");
@@ -108,10 +142,39 @@ static char *passt_path(void)
 	return found;
 }
 
+/* The guest's set-up, when the spec names it: passt's options for it; how many. */
+static unsigned passt_addr_args(const struct net_spec *spec, char **argv, char prefix[4])
+{
+	unsigned n = 0;
+
+	if (spec->addr[0]) {
+		snprintf(prefix, 4, "%u", spec->prefix);
+		argv[n++] = "--address";
+		argv[n++] = (char *)spec->addr;
+		argv[n++] = "--netmask";
+		argv[n++] = prefix;
+	}
+	if (spec->gw[0]) {
+		argv[n++] = "--gateway";
+		argv[n++] = (char *)spec->gw;
+	}
+	if (spec->dns[0]) {
+		/* The guest asks dns=, passt forwards to the host's resolver. */
+		argv[n++] = "--dns";
+		argv[n++] = (char *)spec->dns;
+		argv[n++] = "--dns-forward";
+		argv[n++] = (char *)spec->dns;
+	}
+	return n;
+}
+
 struct net_backend *net_passt_create(const struct net_spec *spec)
 {
-	/* passt, -f -1 -q -F 3, --runas ID, a -t/-u and its SPEC per forward, NULL. */
-	char *argv[8 + 2 * NET_MAX_FWDS + 1], ports[NET_MAX_FWDS][16];
+	/*
+	 * passt, -f -1 -q -F 3, --runas ID, -a -n -g -D --dns-forward with
+	 * their values, a -t/-u and its SPEC per forward, NULL.
+	 */
+	char *argv[8 + 10 + 2 * NET_MAX_FWDS + 1], ports[NET_MAX_FWDS][16], prefix[4];
 	struct child_opts opts = { .nr_fds = 1 };
 	struct net_backend *be;
 	unsigned argc = 0;
@@ -138,6 +201,7 @@ struct net_backend *net_passt_create(const struct net_spec *spec)
 		argv[argc++] = "--runas";
 		argv[argc++] = "65534:65534";
 	}
+	argc += passt_addr_args(spec, argv + argc, prefix);
 	for (unsigned i = 0; i < spec->nr_fwds; i++) {
 		snprintf(ports[i], sizeof(ports[i]), "%u:%u", spec->fwds[i].host_port,
 			 spec->fwds[i].guest_port);

@@ -30,7 +30,18 @@ START_TEST(test_spec)
 	ck_assert_int_eq(net_parse_spec("tap=tap0,mac=02:00:00:00:00:01", &s), 0);
 	ck_assert(s.tap);
 	ck_assert_str_eq(s.tap_name, "tap0");
+	ck_assert_str_eq(s.addr, "");
+	ck_assert_int_eq(net_parse_spec("user,addr=10.0.2.15/24,gw=10.0.2.2,dns=10.0.2.3", &s), 0);
+	ck_assert_str_eq(s.addr, "10.0.2.15");
+	ck_assert_uint_eq(s.prefix, 24);
+	ck_assert_str_eq(s.gw, "10.0.2.2");
+	ck_assert_str_eq(s.dns, "10.0.2.3");
+	ck_assert_int_eq(net_parse_spec("tap=tap0,addr=10.9.0.2/24", &s), 0);
+	ck_assert_str_eq(s.addr, "10.9.0.2");
 	static const char *const bad[] = {
+		"user,addr=10.0.2.15", "user,addr=10.0.2.15/0", "user,addr=10.0.2.15/33",
+		"user,addr=10.0.2/24", "user,addr=fe80::1/64", "user,gw=10.0.2.2/24",
+		"user,dns=300.1.1.1", "user,addr=10.0.2.15/24x",
 		"", "bogus", "user,fwd=tcp:0:80", "user,fwd=tcp:80:65536", "user,fwd=sctp:1:2",
 		"user,fwd=tcp:1:2x", "tap=", "tap=averyveryverylongname", "tap=t,fwd=tcp:1:2",
 		"user,mac=01:00:00:00:00:00", "user,mac=02:00:00", "user,user", "mac=02:00:00:00:00:01",
