@@ -31,6 +31,7 @@
 
 #include "kite.h"
 #include "machine.h"
+#include "net.h"
 #include "sandbox.h"
 
 #define SANDBOX_DEFAULT_RAM	(512 * MiB)
@@ -58,6 +59,11 @@ static const char sandbox_usage[] =
 "  -a, --add HOST[:GUEST]\n"
 "                        pack a host file into the guest (at GUEST, default\n"
 "                        the same path), above the host's root\n"
+"      --net user|tap=NAME[,OPTS]\n"
+"                        a network: user is passt (Debian package passt),\n"
+"                        rootless, the guest 10.0.2.15/24, the host reached at\n"
+"                        10.0.2.2, DNS at 10.0.2.3; tap=NAME a tap you own;\n"
+"                        OPTS as kite run's --net (addr=A/N,gw=G,dns=D,fwd=...)\n"
 "  -v, --verbose         show the kernel's and init's messages on stderr\n"
 "      --seccomp on|off  confine kite to the system calls a running VM needs\n"
 "                        (default on; a forbidden call stops kite, status 125)\n"
@@ -76,6 +82,7 @@ static const struct option sandbox_options[] = {
 	{ "ro", no_argument, NULL, 'R' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "seccomp", required_argument, NULL, 'X' },
+	{ "net", required_argument, NULL, 'N' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -92,6 +99,8 @@ struct sandbox {
 	char initrd_path[64];
 	unsigned signalled;		/* bit N: signal N already forwarded */
 	char tty_size[24];		/* spec.tty_size */
+	char net_spec[512];		/* cfg.nets[0], with passt's defaults filled in */
+	char net_setup[64];		/* spec.net */
 	bool cwd_ro;			/* --ro */
 	const char *extra[SANDBOX_MAX_MOUNTS - 1];	/* --share DIR[,ro] */
 	unsigned nr_extra;
@@ -111,6 +120,40 @@ static int add_env(struct sandbox *sb, char *var)
 		return -1;
 	}
 	sb->env[sb->nr_env++] = var;
+	return 0;
+}
+
+/* passt's network when the user named none: QEMU's user-mode addresses. */
+#define SANDBOX_NET_DEFAULTS	",addr=10.0.2.15/24,gw=10.0.2.2,dns=10.0.2.3"
+
+/*
+ * --net: one NIC; its guest set-up goes to init as "ADDR/N GW DNS". With
+ * passt and no addr=, kite picks the addresses (passt hands them out the
+ * same) so that init configures them statically, without DHCP.
+ */
+static int setup_net(struct sandbox *sb, const char *spec)
+{
+	struct net_spec ns;
+	char addr[24] = "-";
+
+	if (sb->cfg.nr_nets) {
+		pr_err("--net: one network only");
+		return -1;
+	}
+	if (net_parse_spec(spec, &ns))
+		return -1;
+	if (snprintf(sb->net_spec, sizeof(sb->net_spec), "%s%s", spec,
+		     ns.tap || ns.addr[0] ? "" : SANDBOX_NET_DEFAULTS) >= (int)sizeof(sb->net_spec) ||
+	    net_parse_spec(sb->net_spec, &ns)) {
+		pr_err("--net %s: too long", spec);
+		return -1;
+	}
+	if (ns.addr[0])
+		snprintf(addr, sizeof(addr), "%s/%u", ns.addr, ns.prefix);
+	snprintf(sb->net_setup, sizeof(sb->net_setup), "%s %s %s", addr,
+		 ns.gw[0] ? ns.gw : "-", ns.dns[0] ? ns.dns : "-");
+	sb->cfg.nets[sb->cfg.nr_nets++] = sb->net_spec;
+	sb->spec.net = sb->net_setup;
 	return 0;
 }
 
@@ -155,6 +198,10 @@ static int parse_sandbox_options(int argc, char **argv, struct sandbox *sb)
 		case 'v': sb->spec.verbose = true; break;
 		case 'X':
 			if (machine_parse_seccomp(optarg, &sb->cfg.seccomp_off))
+				return -1;
+			break;
+		case 'N':
+			if (setup_net(sb, optarg))
 				return -1;
 			break;
 		case 'h':

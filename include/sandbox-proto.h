@@ -34,6 +34,11 @@
  * sends "winch ROWS COLS\n" on the control port when its terminal resizes.
  */
 #define SANDBOX_REC_TTY		't'
+/*
+ * "ADDR/N GW DNS" (each "-" when not set): eth0's IPv4 set-up, static
+ * (kite sandbox --net; passt hands out the same). lo and eth0 come up.
+ */
+#define SANDBOX_REC_NET		'n'
 
 /*
  * With a shared root, the guest's / is an overlay: a tmpfs on top of

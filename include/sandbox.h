@@ -29,6 +29,7 @@ struct sandbox_spec {
 	bool ports;			/* the named virtio-console ports exist */
 	const char *root_tag;		/* the host's root over virtio-fs, or NULL */
 	const char *tty_size;		/* "ROWS COLS": a terminal for the command; NULL: none */
+	const char *net;		/* "ADDR/N GW DNS" for eth0 (SANDBOX_REC_NET); NULL: none */
 	struct sandbox_mount mounts[SANDBOX_MAX_MOUNTS];
 	unsigned nr_mounts;
 	/*

@@ -37,8 +37,13 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -69,6 +74,7 @@ struct instructions {
 	bool verbose;
 	bool ports;
 	struct winsize tty;		/* SANDBOX_REC_TTY: ws_row 0 when none */
+	const char *net;		/* SANDBOX_REC_NET, or NULL */
 };
 
 /* How long the named ports may take to show up (their names come late). */
@@ -203,10 +209,113 @@ static int setup_root(const struct instructions *ins)
 	return 0;
 }
 
-/* Hook for --net user: bring up eth0 with the address passt hands out. */
+/* ifr's interface up (and running), with its address and mask first when given. */
+static int if_config(int sk, const char *name, const char *addr, unsigned prefix)
+{
+	struct ifreq ifr = { 0 };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (addr) {
+		sin->sin_family = AF_INET;
+		if (inet_pton(AF_INET, addr, &sin->sin_addr) != 1 || ioctl(sk, SIOCSIFADDR, &ifr))
+			return -1;
+		sin->sin_addr.s_addr = htonl(~0u << (32 - prefix));
+		if (ioctl(sk, SIOCSIFNETMASK, &ifr))
+			return -1;
+	}
+	if (ioctl(sk, SIOCGIFFLAGS, &ifr))
+		return -1;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	return ioctl(sk, SIOCSIFFLAGS, &ifr);
+}
+
+static int add_default_route(int sk, const char *gw)
+{
+	struct rtentry rt = { .rt_flags = RTF_UP | RTF_GATEWAY };
+	struct sockaddr_in *g = (struct sockaddr_in *)&rt.rt_gateway;
+
+	((struct sockaddr_in *)&rt.rt_dst)->sin_family = AF_INET;
+	((struct sockaddr_in *)&rt.rt_genmask)->sin_family = AF_INET;
+	g->sin_family = AF_INET;
+	if (inet_pton(AF_INET, gw, &g->sin_addr) != 1)
+		return -1;
+	return ioctl(sk, SIOCADDRT, &rt);
+}
+
+/* eth0 appears when virtio_net has probed: by init, in practice; a bound anyway. */
+static bool wait_eth0(void)
+{
+	for (int i = 0; i < 200; i++) {
+		if (!access("/sys/class/net/eth0", F_OK))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+static int write_resolv_conf(const char *dns)
+{
+	FILE *f;
+
+	mkdir("/etc", 0755);
+	f = fopen("/etc/resolv.conf", "w");	/* the overlay's: the host keeps its own */
+	if (!f || fprintf(f, "nameserver %s\n", dns) < 0 || fclose(f)) {
+		say("/etc/resolv.conf: %m");
+		return -1;
+	}
+	return 0;
+}
+
+/* "ADDR/N GW DNS", "-" for each part not given (SANDBOX_REC_NET). */
+struct net_setup {
+	char addr[20], gw[16], dns[16];
+	unsigned prefix;
+};
+
+static int parse_net(const char *rec, struct net_setup *n)
+{
+	char *slash;
+
+	if (sscanf(rec, "%19s %15s %15s", n->addr, n->gw, n->dns) != 3)
+		return -1;
+	slash = strchr(n->addr, '/');
+	if (!slash)
+		return strcmp(n->addr, "-") ? -1 : 0;
+	*slash = '\0';
+	return sscanf(slash + 1, "%u", &n->prefix) == 1 && n->prefix >= 1 && n->prefix <= 30 ? 0 : -1;
+}
+
+/* --net: lo and eth0 up, eth0's address, the default route, the resolver. */
 static int setup_net(const struct instructions *ins)
 {
-	return 0;
+	struct net_setup n = { .prefix = 0 };
+	const char *addr = n.addr, *gw = n.gw, *dns = n.dns;
+	unsigned prefix;
+	int sk, ret = -1;
+
+	if (!ins->net)
+		return 0;
+	if (parse_net(ins->net, &n)) {
+		say("bad network record '%s'", ins->net);
+		return -1;
+	}
+	prefix = n.prefix;
+	sk = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sk < 0 || if_config(sk, "lo", NULL, 0)) {
+		say("network: lo: %m");
+	} else if (!wait_eth0()) {
+		say("network: no eth0 (a kernel without virtio_net?)");
+	} else if (if_config(sk, "eth0", strcmp(addr, "-") ? addr : NULL, prefix)) {
+		say("network: eth0 %s: %m", addr);
+	} else if (strcmp(gw, "-") && add_default_route(sk, gw)) {
+		say("network: default route via %s: %m", gw);
+	} else {
+		ret = strcmp(dns, "-") ? write_resolv_conf(dns) : 0;
+	}
+	if (sk >= 0)
+		close(sk);
+	return ret;
 }
 
 static char *read_file(const char *path, size_t *len)
@@ -278,6 +387,9 @@ static int parse_instructions(struct instructions *ins, char *buf, size_t len)
 		case SANDBOX_REC_MOUNT:
 			if (parse_mount(ins, val))
 				return -1;
+			break;
+		case SANDBOX_REC_NET:
+			ins->net = val;
 			break;
 		case SANDBOX_REC_TTY:
 			if (sscanf(val, "%hu %hu", &ins->tty.ws_row, &ins->tty.ws_col) != 2)

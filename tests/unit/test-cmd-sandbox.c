@@ -39,6 +39,9 @@ START_TEST(test_bad_options)
 	expect_refusal((char *[]){ "--mem", "lots", "--", "true", NULL }, "--mem");
 	expect_refusal((char *[]){ "--warp", "--", "true", NULL }, "unknown option");
 	expect_refusal((char *[]){ "--seccomp", "maybe", "--", "true", NULL }, "--seccomp 'maybe'");
+	expect_refusal((char *[]){ "--net", "bogus", "--", "true", NULL }, "bad 'bogus'");
+	expect_refusal((char *[]){ "--net", "user", "--net", "user", "--", "true", NULL },
+		       "one network only");
 	expect_refusal((char *[]){ "--kernel", "/nonexistent/bzImage", "--", "true", NULL },
 		       "/nonexistent/bzImage");
 	expect_refusal((char *[]){ "--kernel", "/dev/null", "--add", "/nonexistent/x", "--",
