@@ -16,6 +16,20 @@
 #   RIG-L1 done
 /bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
 exec </dev/console >/dev/console 2>&1
+# A root file system as a real machine has, not the initramfs (rootfs):
+# pivot_root, which passt's and virtiofsd's own sandboxes do, refuses
+# rootfs. Everything moves to a tmpfs and this script starts again there.
+if [ "$$" = 1 ] && [ ! -e /.rig-root ]; then
+	/bin/busybox mkdir -p /newroot &&
+		/bin/busybox mount -t tmpfs -o size=75% root /newroot &&
+		for f in /*; do
+			case $f in /newroot|/dev|/proc|/sys) ;; *) /bin/busybox cp -a "$f" /newroot/ ;; esac
+		done &&
+		/bin/busybox mkdir -p /newroot/dev /newroot/proc /newroot/sys &&
+		/bin/busybox touch /newroot/.rig-root &&
+		exec /bin/busybox switch_root /newroot /init
+	echo "RIG-L1 error: could not move the root to a tmpfs; going on from the initramfs"
+fi
 export PATH=/rig/bin:/bin:/sbin:/usr/bin
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -682,6 +696,14 @@ rig_case_winch() {	# rig_case_winch NAME TIMEOUT
 # passt wants one; the guest takes an address by DHCP. Either way the
 # guest fetches `seq 1 600000` from an nc server here (port 5000) and
 # sends the same back (port 5001); both checksums must match L1's own.
+# passt wants an interface with a default route to copy: a dummy one.
+passt_route() {
+	ip link show d0 >/dev/null 2>&1 || {
+		insmod /rig/mod/dummy.ko; ip link add d0 type dummy &&
+		ip addr add 192.0.2.2/24 dev d0 && ip link set d0 up && ip link set lo up &&
+		ip route add default via 192.0.2.1; }
+}
+
 rig_case_net() {	# rig_case_net NAME TIMEOUT tap|user
 	why=
 	name=$1 secs=$2 mode=$3
@@ -695,10 +717,7 @@ rig_case_net() {	# rig_case_net NAME TIMEOUT tap|user
 			tapwhy=" no-tap0"
 		net=tap=tap0
 	else
-		ip link show d0 >/dev/null 2>&1 || {
-			insmod /rig/mod/dummy.ko; ip link add d0 type dummy &&
-			ip addr add 192.0.2.2/24 dev d0 && ip link set d0 up && ip link set lo up &&
-			ip route add default via 192.0.2.1; } || tapwhy=" no-dummy-route"
+		passt_route || tapwhy=" no-dummy-route"
 		export KITE_PASST=/rig/bin/passt
 		net=user
 	fi
@@ -840,6 +859,61 @@ rig_case_sandbox_sigterm() {	# NAME TIMEOUT
 	st=$?
 	[ "$st" = 42 ] || why="$why exit=$st(want 42,$(head -c 200 /tmp/sbx.err))"
 	rig_result "$1" "exit=$st"
+}
+
+# kite sandbox --net user (passt): the command reaches a TCP server on
+# L1 at the gateway address (passt maps it to L1's loopback), fetches 4
+# MiB whose checksum must be L1's, and finds the resolver kite set up.
+# nc's stdin never ends (a FIFO open both ways): at the end of its stdin
+# busybox nc half-closes, the server in L1 then exits before it has sent
+# everything, and passt (Debian 12's) leaves the rest of the stream hung.
+rig_case_sandbox_net() {	# NAME TIMEOUT
+	name=$1 secs=$2 why=
+	if [ ! -r $MINI_BZIMAGE ]; then
+		why=" no-$MINI_BZIMAGE"; rig_result "$1" "-"; return
+	fi
+	passt_route || why="$why no-dummy-route"
+	seq 1 500000 >/tmp/net.data
+	want=$(md5sum </tmp/net.data) want=${want%% *} bytes=$(wc -c </tmp/net.data)
+	nc -l -p 5000 </tmp/net.data &
+	srv=$!
+	KITE_PASST=/rig/bin/passt sbx_run "$name-run" /dev/null /tmp/sbx.out /tmp/sbx.err \
+		--net user -- sh -c 'mkfifo /var/in && nc 10.0.2.2 5000 <>/var/in | md5sum; cat /etc/resolv.conf'
+	kill $srv 2>/dev/null; wait $srv 2>/dev/null
+	[ "$sbx_st" = 0 ] || why="$why exit=$sbx_st($(head -c 300 /tmp/sbx.err | tr '\n' ' '))"
+	got=$(head -n1 /tmp/sbx.out) got=${got%% *}
+	[ "$got" = "$want" ] || why="$why fetched=$got(want $want)"
+	grep -q '^nameserver 10.0.2.3$' /tmp/sbx.out || why="$why no-resolver"
+	rm -f /tmp/net.data /tmp/sbx.out /tmp/sbx.err
+	rig_result "$1" "$bytes bytes from L1 over passt, checksum $got, resolver 10.0.2.3"
+}
+
+# Two sandboxes at once, each in a directory of its own: each command
+# writes a file there, waits, reads it back and exits with its own
+# status; both files and both statuses must be the right ones (their
+# shares, daemons and ports do not mix).
+rig_case_sandbox_parallel() {	# NAME TIMEOUT
+	name=$1 secs=$2 why=
+	if [ ! -r $MINI_BZIMAGE ]; then
+		why=" no-$MINI_BZIMAGE"; rig_result "$1" "-"; return
+	fi
+	for i in 1 2; do
+		rm -rf /tmp/sbx-par$i && mkdir -p /tmp/sbx-par$i
+		(cd /tmp/sbx-par$i && exec timeout -k 5 "$secs" kite sandbox --kernel $MINI_BZIMAGE \
+			--mem 256M -e PATH=/bin -- sh -c "echo $i >mine; sleep 2; cat mine; exit 1$i" \
+			</dev/null >/tmp/sbx-par$i.out 2>/tmp/sbx-par$i.err) &
+		eval "pid$i=\$!"
+	done
+	wait "$pid1"; st1=$?
+	wait "$pid2"; st2=$?
+	for i in 1 2; do
+		eval "st=\$st$i"
+		[ "$st" = 1$i ] || why="$why sandbox$i:exit=$st($(head -c 200 /tmp/sbx-par$i.err | tr '\n' ' '))"
+		[ "$(cat /tmp/sbx-par$i.out)" = $i ] || why="$why sandbox$i:out=($(head -c 50 /tmp/sbx-par$i.out))"
+		[ "$(cat /tmp/sbx-par$i/mine 2>/dev/null)" = $i ] || why="$why sandbox$i:file"
+	done
+	rm -rf /tmp/sbx-par1 /tmp/sbx-par2 /tmp/sbx-par?.out /tmp/sbx-par?.err
+	rig_result "$1" "exit=$st1,$st2, each its own file"
 }
 
 # A terminal: kite on a pseudo-terminal (rigrun -T, 24 x 80) gives the

@@ -42,6 +42,8 @@
 #            /var stays in the guest), --ro and --share DIR,ro refuse writes
 #   sandbox-tty     kite on a terminal: the command's fd 0-2 are a tty of
 #            its size, and a resize of kite's reaches it (SIGWINCH)
+#   sandbox-parallel  two sandboxes at once, each with its own cwd, file
+#            and exit status
 #   net-tap  the mini kernel on a tap in L1 (static 10.9.0.2) moves 4 MiB each
 #            way with an nc server in L1, checksums compared (net-user, passt
 #            with DHCP, is named only: passt exits at start in L1 so far)
@@ -71,7 +73,7 @@ inner=${KITE_RIG_INNER:-kite}
 secs=${KITE_RIG_CASE_TIMEOUT:-90}
 all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic
 	blk-rw blk-readback blk-ro blk-reload blk-mq"
-[ "$inner" = kite ] && all_cases+=" winch sandbox-status sandbox-stdio sandbox-sigterm sandbox-files sandbox-tty net-tap"
+[ "$inner" = kite ] && all_cases+=" winch sandbox-status sandbox-stdio sandbox-sigterm sandbox-files sandbox-tty sandbox-parallel net-tap"
 # The mini kernel's cases (guest/linux; QEMU microvm has no PCI it finds).
 mini_cases="mmio-boot pci-boot pci-intx pvh-vmlinux"
 [ "$inner" = qemu ] && mini_cases="mmio-boot pvh-vmlinux"
@@ -132,7 +134,7 @@ for c in $cases; do
 		plan+=$'\n'"rig_case_mini_devs $c $secs pci 2 intx"; mini=1 ;;
 	pvh-vmlinux)
 		plan+=$'\n'"rig_case_mini_pvh $c $secs"; mini=1 ;;
-	sandbox-status|sandbox-stdio|sandbox-sigterm|sandbox-files|sandbox-tty)
+	sandbox-status|sandbox-stdio|sandbox-sigterm|sandbox-files|sandbox-tty|sandbox-parallel|sandbox-net)
 		[ "$inner" = kite ] || { echo "rig: $c is kite's"; exit 2; }
 		plan+=$'\n'"rig_case_${c//-/_} $c $secs"; mini=1 sbx=1 ;;
 	net-tap|net-user)
