@@ -464,20 +464,36 @@ static int setup_ports(struct sandbox *sb)
 	return 0;
 }
 
-/* "exit N" from the control port; -1 when the guest never said. */
+/*
+ * The command's status in what the guest's init sent on the control port:
+ * the first line that is exactly SANDBOX_EXIT_FMT with N in 0..255 (the
+ * port is the guest's, so anything else on it is skipped, NUL bytes
+ * included); -1 when there is none.
+ */
+int sandbox_exit_status(const char *buf, size_t len)
+{
+	for (size_t at = 0; at < len;) {
+		const char *nl = memchr(buf + at, '\n', len - at);
+		size_t end = nl ? (size_t)(nl - buf) : len, k = at + 5;
+		int status = 0;
+
+		if (nl && end - at >= 6 && end - at <= 8 && !memcmp(buf + at, "exit ", 5)) {
+			while (k < end && buf[k] >= '0' && buf[k] <= '9')
+				status = status * 10 + buf[k++] - '0';
+			if (k == end && status <= 255)
+				return status;
+		}
+		at = end + 1;
+	}
+	return -1;
+}
+
 static int read_status(struct sandbox *sb)
 {
 	char buf[256];
-	ssize_t n = read(sb->ctl_out[0], buf, sizeof(buf) - 1);
-	int status;
+	ssize_t n = read(sb->ctl_out[0], buf, sizeof(buf));
 
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	for (char *p = buf; (p = strstr(p, "exit ")); p++)
-		if (sscanf(p, "exit %d", &status) == 1 && status >= 0 && status <= 255)
-			return status;
-	return -1;
+	return n > 0 ? sandbox_exit_status(buf, n) : -1;
 }
 
 /* What kite exits with, from the run's end and the guest's word. */

@@ -46,4 +46,7 @@ struct sandbox_spec {
  */
 int sandbox_initramfs(const struct sandbox_spec *spec, struct cpio *out);
 
+/* The status in the control port's bytes (SANDBOX_EXIT_FMT), or -1. */
+int sandbox_exit_status(const char *buf, size_t len);
+
 #endif

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sandbox-proto.h"
+#include "sandbox.h"
 #include "test.h"
 
 static void expect_refusal(char **args, const char *what)
@@ -29,6 +29,37 @@ static void expect_refusal(char **args, const char *what)
 	ck_assert_str_eq(p.out, "");
 	test_proc_free(&p);
 }
+
+/* The control port is the guest's: only a whole "exit N" line counts. */
+START_TEST(test_exit_status_line)
+{
+	static const struct {
+		const char *buf;
+		size_t len;
+		int status;
+	} cases[] = {
+		{ "exit 0\n", 7, 0 },
+		{ "exit 255\n", 9, 255 },
+		{ "exit 7\nexit 9\n", 14, 7 },
+		{ "noise\0exit 3\nexit 4\n", 20, 4 },	/* not a line of its own */
+		{ "\0\nexit 3\n", 9, 3 },			/* a NUL does not hide what follows */
+		{ "garbage\nexit 42\n", 16, 42 },
+		{ "exit 256\n", 9, -1 },
+		{ "exit -1\n", 8, -1 },
+		{ "exit 12", 7, -1 },			/* cut off before its newline */
+		{ "exit \n", 6, -1 },
+		{ "exit 1x\n", 8, -1 },
+		{ " exit 1\n", 8, -1 },
+		{ "exit 0009\n", 10, -1 },
+		{ "", 0, -1 },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(cases); i++)
+		ck_assert_msg(sandbox_exit_status(cases[i].buf, cases[i].len) == cases[i].status,
+			      "case %u: %d, not %d", i,
+			      sandbox_exit_status(cases[i].buf, cases[i].len), cases[i].status);
+}
+END_TEST
 
 START_TEST(test_bad_options)
 {
@@ -88,6 +119,7 @@ static Suite *sandbox_suite(void)
 	Suite *s = suite_create("cmd-sandbox");
 	TCase *tc = tcase_create("options");
 
+	tcase_add_test(tc, test_exit_status_line);
 	tcase_add_test(tc, test_bad_options);
 	tcase_add_test(tc, test_no_kernel);
 	tcase_add_test(tc, test_command_options_are_its_own);
