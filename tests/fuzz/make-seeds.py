@@ -183,3 +183,105 @@ put("virtio-blk", "flush-getid", blk([(4, 0, 0, False, b""), (8, 0, 20, True, b"
 put("virtio-blk", "discard-zeroes", blk([(11, 0, 16, False, discard), (13, 0, 16, False, discard)]))
 put("virtio-blk", "indirect", blk([(1, 0, 512, False, b"x" * 512), (0, 2047, 512, True, b"")], indirect=True))
 put("virtio-blk", "no-event-idx", blk([(0, 0, 4096, True, b"")], drop=0x40))
+
+# ---- rings for the devices below: chains of (addr, len, device-writes) ----
+def ring(ram, desc, avail, chains):
+    d = 0
+    for i, segs in enumerate(chains):
+        struct.pack_into("<H", ram, avail + 4 + 2 * i, d)
+        for k, (addr, l, w) in enumerate(segs):
+            f = (1 if k + 1 < len(segs) else 0) | (2 if w else 0)
+            struct.pack_into("<QIHH", ram, desc + 16 * d, addr, l, f, d + 1)
+            d += 1
+    struct.pack_into("<HH", ram, avail, 0, len(chains))
+
+# ---- virtio-net: flags, log2 qsize, RX and TX desc/avail/used (u16, x4),
+# passt's bytes (u16 length), guest RAM ----
+def eth(n, seq):
+    return bytes([0x02, 0x4b, 0x49, 0x54, 0x45, 0x01, 0x02, 0, 0, 0, 0, 2, 0x08, 0]) + \
+        bytes((seq * 31 + i) & 0xff for i in range(n - 14))
+
+def net(flags=0, peer_frames=(60, 1500), tx=((0, eth(60, 1)),), peer=b""):
+    ram = bytearray(0x10000)
+    hdr = 12
+    rxq, txq = (0x100, 0x1100, 0x1200), (0x2000, 0x3000, 0x3100)
+    ring(ram, rxq[0], rxq[1], [[(0x4000 + 0x800 * i, 0x800, True)] for i in range(4)])
+    chains = []
+    for i, (hflags, frame) in enumerate(tx):
+        at = 0x8000 + 0x800 * i
+        struct.pack_into("<BBHHHHH", ram, at, hflags, 0, 0, 0, 34, 16, 0)
+        ram[at + hdr:at + hdr + len(frame)] = frame
+        chains.append([(at, hdr, False), (at + hdr, len(frame), False)])
+    ring(ram, txq[0], txq[1], chains)
+    for i, n in enumerate(peer_frames):
+        f = (bytes(hdr) if flags & 0x10 else b"") + eth(n, i)
+        peer += struct.pack(">I", len(f)) + f
+    offs = b"".join(struct.pack("<H", a // 4) for a in rxq + txq)
+    # RAM past the input reads as zeros: trailing zeros need not be stored.
+    return (bytes([flags, 4]) + offs + struct.pack("<H", len(peer)) + peer + bytes(ram)).rstrip(b"\0")
+
+csum = eth(74, 3)
+put("virtio-net", "rx-tx", net())
+put("virtio-net", "tx-csum", net(tx=((1, csum), (0, eth(1514, 4)))))
+put("virtio-net", "vnet-hdr", net(flags=0x10, tx=((1, csum),)))
+put("virtio-net", "no-mrg-rxbuf", net(flags=0x02, peer_frames=(1514, 64)))
+put("virtio-net", "hangup", net(flags=0x20, peer_frames=(60,)))
+put("virtio-net", "bad-length", net(peer_frames=(), peer=struct.pack(">I", 0x7fffffff)))
+
+# ---- vhost-user: the back-end's replies, chunks of (nr fds, len u8, bytes) ----
+def vu_reply(req, payload):
+    return struct.pack("<III", req, 5, len(payload)) + payload
+
+def vu_chunks(replies, fds_on=()):
+    out = b""
+    for i, r in enumerate(replies):
+        out += bytes([1 if i in fds_on else 0, len(r)]) + r
+    return out
+
+def vu_session(protocol=True, queues=2, fds_on=()):
+    u64 = lambda v: struct.pack("<Q", v)
+    ack = lambda req: [vu_reply(req, u64(0))] if protocol else []
+    feats = (1 << 32) | ((1 << 30) if protocol else 0)
+    r = [vu_reply(1, u64(feats))]
+    if protocol:
+        r += [vu_reply(15, u64(0b1001)), vu_reply(17, u64(queues))]
+    r += ack(2) + ack(5)
+    for q in range(min(queues, 2)):
+        for req in (8, 9, 10, 13, 12, 18):
+            r += ack(req) if req != 18 or protocol else []
+        r += ack(18) + [vu_reply(11, struct.pack("<II", q, 7))]
+    return vu_chunks(r, fds_on)
+
+put("vhost-user", "session-mq-ack", vu_session())
+put("vhost-user", "one-queue", vu_session(queues=1))
+put("vhost-user", "no-protocol-features", vu_session(protocol=False))
+put("vhost-user", "fd-with-reply", vu_session(fds_on=(0,)))
+
+# ---- sandbox-stdio: flags, log2 qsize, 10 queues' desc/avail/used (u16, x4),
+# guest RAM: the Linux driver's handshake, then output on the ports ----
+def sandbox(flags=0, outputs=((1, b"hello\n"), (2, b"oops\n"), (3, b"exit 3\n"))):
+    ram = bytearray(0x40000)
+    qs = [(0x1000 * (q + 1), 0x1000 * (q + 1) + 0x100, 0x1000 * (q + 1) + 0x200) for q in range(10)]
+    data = 0x20000
+    def out(q, payloads):
+        nonlocal data
+        chains = []
+        for p in payloads:
+            ram[data:data + len(p)] = p
+            chains.append([(data, len(p), False)])
+            data += 0x100
+        ring(ram, qs[q][0], qs[q][1], chains)
+    ctl = lambda i, e, v: struct.pack("<IHH", i, e, v)
+    out(3, [ctl(0, 0, 1)] + [ctl(i, 3, 1) for i in range(4)] + [ctl(i, 6, 1) for i in range(4)])
+    ring(ram, qs[2][0], qs[2][1], [[(0x30000 + 0x100 * i, 0x48, True)] for i in range(16)])
+    by_queue = {}
+    for port, text in outputs:
+        by_queue.setdefault(1 if port == 0 else 2 + 2 * port + 1, []).append(text)
+    for q, texts in by_queue.items():
+        out(q, texts)
+    offs = b"".join(struct.pack("<HHH", d // 4, a // 4, u // 4) for d, a, u in qs)
+    return (bytes([flags, 4]) + offs + bytes(ram)).rstrip(b"\0")
+
+put("sandbox-stdio", "handshake-exit", sandbox())
+put("sandbox-stdio", "no-multiport", sandbox(flags=1, outputs=((0, b"one port\n"),)))
+put("sandbox-stdio", "exit-split", sandbox(outputs=((3, b"exit"), (3, b" 42\n"))))
