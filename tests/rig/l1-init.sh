@@ -425,6 +425,81 @@ rig_case_blk_mq() {	# NAME TIMEOUT
 	rig_result "$1" "2 queues, interrupts per queue $q, both regions intact"
 }
 
+# ---- nothing acknowledged is lost (issue 15) --------------------------
+# rig_case_blk_durable NAME TIMEOUT raw|fs ENGINE CACHE KILLS: KILLS times,
+# the guest writes numbered records (l2-init.sh blk-durable-*) to a fresh
+# image, reporting each once its write and flush returned; L1 waits for
+# the first report, then SIGKILLs kite at a random moment 0-2.5 s into the
+# write phase. Every record the guest reported (1..N, written in order)
+# must then be in the image: raw, block n holds record n; fs, the ext2
+# (mounted read-only as it was left, uncleanly) holds file rn with it.
+# Prints acknowledged, found and lost over all kills; lost must be 0.
+DUR_IMG=/disk/durable.img
+# records_found MAX: "FOUND [missing N...]": distinct records 1..MAX in
+# the text on stdin, and the first missing ones. The leading zeros go
+# first: busybox awk reads "00000021" as octal.
+records_found() {
+	awk -v m="$1" '$1 == "kite-record" && NF == 2 && length($2) == 8 {
+		s = $2; sub(/^0+/, "", s); n = s + 0
+		if (n >= 1 && n <= m && !seen[n]++) c++ }
+		END {
+			printf "%d", c
+			for (i = 1; i <= m && k < 8; i++) if (!seen[i]) printf "%s %d", k++ ? "" : " missing", i
+			print ""
+		}'
+}
+# durable_acked NAME: the last record the guest reported, whole lines only.
+durable_acked() {
+	tr -d '\r' <"/tmp/$1.log" | sed -n 's/^RIG-L2 durable \([0-9][0-9]*\)$/\1/p' | tail -n 1
+}
+durable_found() {	# durable_found MODE ACKED
+	if [ "$1" = raw ]; then
+		dd if=$DUR_IMG bs=4096 skip=1 count="$2" 2>/dev/null | tr -d '\0' | records_found "$2"
+		return
+	fi
+	mount -t ext2 -o ro,loop $DUR_IMG /mnt 2>/dev/null || { echo "0 no-mount"; return; }
+	i=1
+	while [ $i -le "$2" ]; do cat /mnt/r$i 2>/dev/null; i=$((i + 1)); done | records_found "$2"
+	umount /mnt
+}
+rig_case_blk_durable() {	# NAME TIMEOUT MODE ENGINE CACHE KILLS
+	name=$1 secs=$2 mode=$3 engine=$4 cache=$5 kills=$6
+	disk="$DUR_IMG,engine=$engine,cache=$cache"
+	why= acked=0 found=0 k=0 late=0
+	rig_disk_setup || { why=" no-ram-disk"; rig_result "$1" "L1 setup"; return; }
+	while [ $k -lt "$kills" ]; do
+		k=$((k + 1))
+		rig_image $DUR_IMG 64
+		eval "set -- $(rig_vmm_cmd 1 256M "$L2_CMDLINE rig.test=blk-durable-$mode" "$disk")"
+		# Emptied here, not by the background job's redirection: the
+		# wait below must not see the last kill's records.
+		: >"/tmp/$name.log"
+		"$@" </dev/null >>"/tmp/$name.log" 2>&1 &
+		pid=$!
+		n=0
+		while ! tr -d '\r' <"/tmp/$name.log" | grep -q '^RIG-L2 durable 1$' &&
+			kill -0 $pid 2>/dev/null && [ $n -lt $((secs * 10)) ]; do
+			sleep 0.1; n=$((n + 1))
+		done
+		r=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+		delay=$((r % 250 / 100)).$((r % 250 % 100 / 10))$((r % 10))
+		sleep "$delay"
+		kill -KILL $pid 2>/dev/null
+		wait $pid
+		st=$?
+		a=$(durable_acked "$name")
+		f=$(durable_found "$mode" "${a:-0}")
+		echo "RIG-L1 $name kill $k after ${delay}s: status $st, acknowledged ${a:-0}, found $f"
+		[ "$st" = 137 ] || why="$why kill$k-exit=$st"
+		[ -n "$a" ] || why="$why kill$k-no-record($(tr -d '\r' <"/tmp/$name.log" | grep -m1 -E 'RIG-L2 durable|error' | head -c 120))"
+		tr -d '\r' <"/tmp/$name.log" | grep -q '^RIG-L2 durable done' && late=$((late + 1))
+		acked=$((acked + ${a:-0})) found=$((found + ${f%% *}))
+	done
+	[ "$found" = "$acked" ] || why="$why lost=$((acked - found))"
+	[ $late = 0 ] || why="$why $late-kills-after-the-writes-ended"
+	rig_result "$name" "$mode $engine cache=$cache: $kills kills, $acked records acknowledged, $found found, $((acked - found)) lost"
+}
+
 # rig_mmio CASE NAME TIMEOUT: a blk case on virtio-mmio, with the mini
 # kernel (guest/linux: VIRTIO_MMIO_CMDLINE_DEVICES, which Debian's lacks).
 rig_mmio() {

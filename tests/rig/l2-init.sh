@@ -39,6 +39,13 @@
 #                          complete must read back intact
 #   rig.test=blk-mq        one writer pinned to each CPU, each its own
 #                          region; both read back; per-queue interrupts
+#   rig.test=blk-durable-raw  numbered 4 KiB records ("kite-record %08d\n",
+#                          zero-padded) to block N of vda, one dd each
+#                          with O_DIRECT + fsync (a FLUSH), printing
+#                          "RIG-L2 durable N" once it returned, until L1
+#                          kills the VMM (or "RIG-L2 durable done" at 16000)
+#   rig.test=blk-durable-fs   the same as files /mnt/rN on a fresh ext2,
+#                          each followed by `sync`
 #   rig.test=fio           fio from the disk that holds it (chroot) against
 #                          the other one: 4 KiB randread/randwrite at queue
 #                          depth 1 and 32, rig.fio_secs seconds each;
@@ -110,6 +117,30 @@ blk_rw() {
 	seq 1 100000 >/mnt/data
 	sync
 	echo "RIG-L2 blk-rw data=$(md5 /mnt/data)"
+}
+
+# The records blk-durable-* write: L1 makes them again to check the image.
+durable_record() { printf 'kite-record %08d\n' "$1"; }
+
+blk_durable() {
+	blk_report || return
+	if [ "$1" = fs ]; then
+		mkdir -p /mnt
+		mke2fs -q /dev/vda && mount -t ext2 /dev/vda /mnt ||
+			{ echo "RIG-L2 durable mkfs/mount failed"; return; }
+	fi
+	n=1
+	while [ $n -le 16000 ]; do
+		if [ "$1" = fs ]; then
+			durable_record $n >/mnt/r$n && sync
+		else
+			durable_record $n | dd of=/dev/vda bs=4096 seek=$n oflag=direct \
+				conv=sync,notrunc,fsync 2>/dev/null
+		fi || { echo "RIG-L2 durable write $n failed"; return; }
+		echo "RIG-L2 durable $n"
+		n=$((n + 1))
+	done
+	echo "RIG-L2 durable done"
 }
 
 blk_readback() {
@@ -277,6 +308,8 @@ hvc_size() {
 
 case $test in
 blk-rw) blk_rw ;;
+blk-durable-raw) blk_durable raw ;;
+blk-durable-fs) blk_durable fs ;;
 blk-readback) blk_readback ;;
 blk-ro) blk_ro ;;
 blk-reload) blk_reload ;;

@@ -24,6 +24,11 @@
 #            every block dd saw complete is intact in the guest and image
 #   blk-mq   --cpus 2: two queues, a writer pinned to each CPU, both used,
 #            both regions intact
+#   blk-durable-raw|fs-ENGINE-CACHE  (kite only) SIGKILL while the guest
+#            writes numbered records with O_DIRECT + fsync (raw) or as
+#            ext2 files + sync (fs): every record it reported is in the
+#            image. `durable`: all four raw configurations and two fs
+#            ones; `all` has raw-aio-none and fs-uring-writeback
 #
 # The blk cases' images live on ext2 on a RAM disk in L1 (see l1-init.sh).
 #   mmio-boot, pci-boot  the mini kernel (guest/linux/build.sh, cached) on
@@ -81,12 +86,21 @@ all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic
 mini_cases="mmio-boot pci-boot pci-intx pvh-vmlinux"
 [ "$inner" = qemu ] && mini_cases="mmio-boot pvh-vmlinux"
 all_cases+=" $mini_cases blk-rw-mmio blk-readback-mmio blk-ro-mmio blk-reload-mmio blk-mq-mmio"
-progs= cases= sbx=
+# Records acknowledged before kite is SIGKILLed are in the image: each
+# case is KITE_RIG_DURABLE_KILLS (3) kills; `durable` is every engine and
+# cache mode with O_DIRECT + fsync, and two runs through ext2 and sync.
+durable_cases="blk-durable-raw-aio-none blk-durable-raw-aio-writeback
+	blk-durable-raw-uring-none blk-durable-raw-uring-writeback
+	blk-durable-fs-aio-none blk-durable-fs-uring-writeback"
+durable_kills=${KITE_RIG_DURABLE_KILLS:-3}
+[ "$inner" = kite ] && all_cases+=" blk-durable-raw-aio-none blk-durable-fs-uring-writeback"
+progs= cases= sbx= extra_secs=0
 for a in "${@:-all}"; do
 	case $a in
 	*/*) [ -x "$a" ] || { echo "rig: no test program $a"; exit 2; }
 	     progs+=" $a" ;;
 	all) cases+=" $all_cases" ;;
+	durable) cases+=" $durable_cases" ;;
 	*) cases+=" $a" ;;
 	esac
 done
@@ -140,6 +154,11 @@ for c in $cases; do
 	sandbox-status|sandbox-stdio|sandbox-sigterm|sandbox-files|sandbox-tty|sandbox-parallel|sandbox-net)
 		[ "$inner" = kite ] || { echo "rig: $c is kite's"; exit 2; }
 		plan+=$'\n'"rig_case_${c//-/_} $c $secs"; mini=1 sbx=1 ;;
+	blk-durable-raw-*-* | blk-durable-fs-*-*)
+		[ "$inner" = kite ] || { echo "rig: $c is a kite case"; exit 2; }
+		d=${c#blk-durable-}
+		plan+=$'\n'"rig_case_blk_durable $c $secs ${d%%-*} $(echo ${d#*-} | tr - ' ') $durable_kills"
+		extra_secs=$((extra_secs + durable_kills * 20)) ;;
 	net-tap|net-user)
 		[ "$inner" = kite ] || { echo "rig: $c is a kite case"; exit 2; }
 		plan+=$'\n'"rig_case_net $c $secs ${c#net-}"; mini=1 ;;
@@ -183,7 +202,7 @@ log=$RIG_CACHE/last-tests.log
 # A test program prints as each of its tests ends; its slowest test is
 # bounded by its own Check timeout, well under a case's allowance.
 RIG_STALL_SECS=${KITE_RIG_STALL:-$((secs * 2 + 60))} \
-	rig_boot_l1 "$plan" $((ncases * (secs + 10) + nprogs * (prog_secs + 10) + 60)) "$log" quiet
+	rig_boot_l1 "$plan" $((ncases * (secs + 10) + nprogs * (prog_secs + 10) + extra_secs + 60)) "$log" quiet
 rc=$?
 tr -d '\r' <"$RIG_L1_LOG" >"$RIG_TMP/console"
 
