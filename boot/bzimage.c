@@ -27,6 +27,7 @@
 #define HDR_JUMP		0x200
 #define HDR_MAGIC		0x202
 #define HDR_VERSION		0x206
+#define HDR_KERNEL_VERSION	0x20e	/* the version string, at 0x200 + this */
 #define HDR_TYPE_OF_LOADER	0x210
 #define HDR_LOADFLAGS		0x211
 #define HDR_RAMDISK_IMAGE	0x218
@@ -117,6 +118,26 @@ int bzimage_parse(const void *buf, u64 size, struct bzimage_info *info,
 		return fail("kernel init_size (%u) is smaller than the kernel itself (%llu): corrupt header",
 			    info->init_size, (unsigned long long)info->kernel_size);
 	return 0;
+}
+
+int bzimage_kernel_version(const void *buf, u64 size, char *out, size_t len)
+{
+	const u8 *p = buf;
+	u64 setup, at;
+	size_t n = 0;
+
+	if (!len || size < 2 * 512 || get32(p, HDR_MAGIC) != HDRS_MAGIC ||
+	    get16(p, HDR_VERSION) < 0x200 || !get16(p, HDR_KERNEL_VERSION))
+		return -ENOENT;
+	setup = MIN((u64)((p[HDR_SETUP_SECTS] ?: 4) + 1) * 512, size);
+	at = 0x200 + (u64)get16(p, HDR_KERNEL_VERSION);
+	/* "6.1.0-28-cloud-amd64 (debian-kernel@...) #1 SMP ...": the first word. */
+	while (at + n < setup && n + 1 < len && p[at + n] > ' ' && p[at + n] < 0x7f) {
+		out[n] = p[at + n];
+		n++;
+	}
+	out[n] = '\0';
+	return n && at + n < setup && (p[at + n] == ' ' || !p[at + n]) ? 0 : -ENOENT;
 }
 
 /* Fits [addr, addr + len) in low RAM above 1 MiB? */

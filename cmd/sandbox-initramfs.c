@@ -48,6 +48,16 @@ static int add_instructions(const struct sandbox_spec *spec, struct cpio *c)
 		return -ENOMEM;
 	memcpy(r.buf, SANDBOX_MAGIC, sizeof(SANDBOX_MAGIC));
 	r.len = sizeof(SANDBOX_MAGIC);
+	for (unsigned i = 0; spec->modules && i < spec->modules->nr; i++) {
+		char *val;
+
+		if (asprintf(&val, SANDBOX_MODULE_DIR "/%s", basename(spec->modules->paths[i])) < 0) {
+			r.err = -ENOMEM;
+			break;
+		}
+		rec_add(&r, SANDBOX_REC_MODULE, val);
+		free(val);
+	}
 	for (char **a = spec->argv; *a; a++)
 		rec_add(&r, SANDBOX_REC_ARG, *a);
 	for (char **e = spec->env; e && *e; e++)
@@ -127,6 +137,16 @@ int sandbox_initramfs(const struct sandbox_spec *spec, struct cpio *out)
 	for (unsigned i = 0; i < spec->nr_adds; i++)
 		if (add_host_file(out, spec->adds[i], spec->root_tag))
 			return -1;
+	for (unsigned i = 0; spec->modules && i < spec->modules->nr; i++) {
+		const char *host = spec->modules->paths[i];
+		char guest[256];
+
+		snprintf(guest, sizeof(guest), SANDBOX_MODULE_DIR "/%s", basename(host));
+		if ((ret = cpio_add_host_file(out, guest, host))) {
+			pr_err("sandbox initramfs: module %s: %s", host, strerror(-ret));
+			return -1;
+		}
+	}
 	if ((ret = cpio_finish(out))) {
 		pr_err("sandbox initramfs: %s", strerror(-ret));
 		return -1;

@@ -49,6 +49,9 @@ static const char sandbox_usage[] =
 "\n"
 "  -k, --kernel FILE     guest kernel (default: kite's mini kernel, `make mini-kernel`;\n"
 "                        KITE_KERNEL names another)\n"
+"      --modules DIR     the kernel's modules tree, for a distro kernel whose\n"
+"                        virtio, virtiofs and overlay drivers are modules\n"
+"                        (default: /lib/modules/RELEASE of the kernel's release)\n"
 "  -n, --cpus N          vCPUs, 1..64 (default 1)\n"
 "  -m, --mem SIZE        guest RAM (default 512M)\n"
 "  -e, --env VAR=VAL     set a variable for CMD (repeatable); CMD also gets\n"
@@ -74,6 +77,7 @@ static const char sandbox_usage[] =
 
 static const struct option sandbox_options[] = {
 	{ "kernel", required_argument, NULL, 'k' },
+	{ "modules", required_argument, NULL, 'M' },
 	{ "cpus", required_argument, NULL, 'n' },
 	{ "mem", required_argument, NULL, 'm' },
 	{ "env", required_argument, NULL, 'e' },
@@ -93,6 +97,8 @@ struct sandbox {
 	char *env[SANDBOX_MAX_ENV + 1];
 	unsigned nr_env;
 	char *kernel;			/* found default, owned */
+	const char *modules_dir;	/* --modules */
+	struct sandbox_modules modules;
 	char cwd[4096];
 	int ctl_in[2], ctl_out[2];	/* control port: to the guest, from it */
 	int initrd_fd;
@@ -168,6 +174,7 @@ static int parse_sandbox_options(int argc, char **argv, struct sandbox *sb)
 	while ((c = getopt_long(argc, argv, "+:k:n:m:e:a:s:vh", sandbox_options, NULL)) != -1) {
 		switch (c) {
 		case 'k': sb->cfg.kernel = optarg; break;
+		case 'M': sb->modules_dir = optarg; break;
 		case 'n':
 			if (machine_parse_cpus(optarg, &sb->cfg.vm.nr_cpus))
 				return -1;
@@ -393,6 +400,9 @@ static int make_initrd(struct sandbox *sb)
 	sb->spec.ports = true;		/* setup_ports() */
 	if (terminal_size(sb->tty_size, sizeof(sb->tty_size)))
 		sb->spec.tty_size = sb->tty_size;
+	if (sandbox_find_modules(sb->cfg.kernel, sb->modules_dir, sb->spec.net, &sb->modules))
+		return -1;
+	sb->spec.modules = &sb->modules;
 	if (setup_shares(sb) || sandbox_initramfs(&sb->spec, &c))
 		goto out;
 	sb->initrd_fd = memfd_create("kite-initramfs", MFD_CLOEXEC);
@@ -526,6 +536,7 @@ static void sandbox_free(struct sandbox *sb)
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0)
 			close(*fds[i]);
+	sandbox_modules_free(&sb->modules);
 	free(sb->kernel);
 }
 

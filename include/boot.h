@@ -198,6 +198,12 @@ struct bzimage_layout {
 
 /* Does the buffer carry a setup header ("HdrS")? */
 bool bzimage_probe(const void *buf, u64 size);
+/*
+ * The kernel's release ("6.1.0-28-cloud-amd64", what uname -r prints) from
+ * the setup header's kernel_version string: 0, or -ENOENT when the image
+ * has none that fits in its setup sectors and in len.
+ */
+int bzimage_kernel_version(const void *buf, u64 size, char *out, size_t len);
 /* Validate the setup header; -EINVAL with a reason in err. */
 int bzimage_parse(const void *buf, u64 size, struct bzimage_info *info,
 		  char *err, size_t errlen);

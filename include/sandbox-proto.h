@@ -39,6 +39,14 @@
  * (kite sandbox --net; passt hands out the same). lo and eth0 come up.
  */
 #define SANDBOX_REC_NET		'n'
+/*
+ * A kernel module to load before anything else (a distro kernel's
+ * virtio drivers), its path in the initramfs, one record each in load
+ * order. A .ko.xz, .ko.zst or .ko.gz is handed to the kernel to
+ * decompress (finit_module's MODULE_INIT_COMPRESSED_FILE).
+ */
+#define SANDBOX_REC_MODULE	'k'
+#define SANDBOX_MODULE_DIR	"/kite/modules"
 
 /*
  * With a shared root, the guest's / is an overlay: a tmpfs on top of

@@ -11,6 +11,7 @@
 #include "sandbox-proto.h"
 
 #define SANDBOX_MAX_ADDS	64
+#define SANDBOX_MAX_MODULES	32
 #define SANDBOX_MAX_MOUNTS	7	/* with the root: KITE_MAX_SHARES */
 
 /* A host directory shared into the guest at path (SANDBOX_REC_MOUNT). */
@@ -19,6 +20,23 @@ struct sandbox_mount {
 	const char *path;
 	bool ro;
 };
+
+/* A distro kernel's module files, in the order init loads them. */
+struct sandbox_modules {
+	char *paths[SANDBOX_MAX_MODULES];
+	unsigned nr;
+};
+
+/*
+ * What a sandbox needs of kernel's modules (virtio-pci, the console,
+ * virtiofs, overlay; virtio-net with net), dependencies first, from
+ * dir (--modules) or else /lib/modules/RELEASE of the kernel's own
+ * release; none when that tree is not there (drivers built in, as in
+ * kite's mini kernel). 0, or -1 after a one-line pr_err (dir given but
+ * unreadable, too many modules).
+ */
+int sandbox_find_modules(const char *kernel, const char *dir, bool net, struct sandbox_modules *out);
+void sandbox_modules_free(struct sandbox_modules *m);
 
 /* What runs in the guest, and how. */
 struct sandbox_spec {
@@ -38,6 +56,7 @@ struct sandbox_spec {
 	 */
 	const char *adds[SANDBOX_MAX_ADDS];
 	unsigned nr_adds;
+	const struct sandbox_modules *modules;	/* to load first; NULL: none */
 };
 
 /*

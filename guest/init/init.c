@@ -45,6 +45,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,6 +53,9 @@
 
 #define MAX_RECORDS	4096
 #define MAX_MOUNTS	16
+#define MAX_MODULES	64
+/* finit_module: the kernel decompresses the file (linux/module.h). */
+#define MODULE_INIT_COMPRESSED_FILE	4
 
 /* Where the new root is assembled (in the initramfs, which stays below). */
 #define ROOT_LOWER	"/kite/lower"	/* the host's root, read-only */
@@ -75,6 +79,8 @@ struct instructions {
 	bool ports;
 	struct winsize tty;		/* SANDBOX_REC_TTY: ws_row 0 when none */
 	const char *net;		/* SANDBOX_REC_NET, or NULL */
+	const char *modules[MAX_MODULES];	/* SANDBOX_REC_MODULE, in load order */
+	unsigned nr_modules;
 };
 
 /* How long the named ports may take to show up (their names come late). */
@@ -391,6 +397,11 @@ static int parse_instructions(struct instructions *ins, char *buf, size_t len)
 		case SANDBOX_REC_NET:
 			ins->net = val;
 			break;
+		case SANDBOX_REC_MODULE:
+			if (ins->nr_modules == MAX_MODULES)
+				goto too_many;
+			ins->modules[ins->nr_modules++] = val;
+			break;
 		case SANDBOX_REC_TTY:
 			if (sscanf(val, "%hu %hu", &ins->tty.ws_row, &ins->tty.ws_col) != 2)
 				ins->tty.ws_row = 0;
@@ -405,8 +416,27 @@ static int parse_instructions(struct instructions *ins, char *buf, size_t len)
 	}
 	return 0;
 too_many:
-	say("more than %d arguments or variables", MAX_RECORDS);
+	say("more than %d arguments or variables, or %d modules", MAX_RECORDS, MAX_MODULES);
 	return -1;
+}
+
+/*
+ * A distro kernel's drivers, before anything looks for a device. One that
+ * fails is said and skipped: what it drives is then missing, and the step
+ * that needs it fails with its own reason.
+ */
+static void load_modules(const struct instructions *ins)
+{
+	for (unsigned i = 0; i < ins->nr_modules; i++) {
+		const char *path = ins->modules[i], *ext = strrchr(path, '.');
+		int flags = ext && strcmp(ext, ".ko") ? MODULE_INIT_COMPRESSED_FILE : 0;
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || (syscall(SYS_finit_module, fd, "", flags) && errno != EEXIST))
+			say("module %s: %m", path);
+		if (fd >= 0)
+			close(fd);
+	}
 }
 
 /* The /dev path of the virtio-console port called name in dev[]; false if none (yet). */
@@ -737,6 +767,7 @@ int main(void)
 	}
 	if (parse_instructions(&ins, buf, len))
 		goto out;
+	load_modules(&ins);
 	if (ins.ports && wait_ports())
 		goto out;
 	setup_stdio(&ctl);

@@ -330,6 +330,28 @@ static char *real_kernel_path(void)
 	return path;
 }
 
+/* The release in the header's kernel_version string: its first word, if whole. */
+START_TEST(kernel_version)
+{
+	static const char v[] = "6.1.0-28-cloud-amd64 (debian-kernel@lists.debian.org) #1 SMP";
+	char rel[64];
+
+	make_image(1 << 20);
+	ck_assert_int_eq(bzimage_kernel_version(img, sizeof(img), rel, sizeof(rel)), -ENOENT);
+	memcpy(img + 0x200 + 0x300, v, sizeof(v));
+	p16(img, 0x20e, 0x300);
+	ck_assert_int_eq(bzimage_kernel_version(img, sizeof(img), rel, sizeof(rel)), 0);
+	ck_assert_str_eq(rel, "6.1.0-28-cloud-amd64");
+	/* Too long for the buffer, running off the setup sectors, not a kernel. */
+	ck_assert_int_eq(bzimage_kernel_version(img, sizeof(img), rel, 8), -ENOENT);
+	p16(img, 0x20e, SETUP_SIZE - 0x200 - 4);
+	memcpy(img + SETUP_SIZE - 4, "6.1.", 4);
+	ck_assert_int_eq(bzimage_kernel_version(img, sizeof(img), rel, sizeof(rel)), -ENOENT);
+	memcpy(img + 0x202, "HdrX", 4);
+	ck_assert_int_eq(bzimage_kernel_version(img, sizeof(img), rel, sizeof(rel)), -ENOENT);
+}
+END_TEST
+
 START_TEST(real_kernel)
 {
 	char *path = real_kernel_path();
@@ -347,6 +369,12 @@ START_TEST(real_kernel)
 	free(path);
 	ck_assert_msg(bzimage_parse(buf, size, &info, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_uint_ge(info.version, 0x20c);
+	{
+		char rel[128];
+
+		ck_assert_int_eq(bzimage_kernel_version(buf, size, rel, sizeof(rel)), 0);
+		printf("real_kernel: release %s\n", rel);
+	}
 	ck_assert_int_eq(bzimage_place(&info, 256 * MiB, 40 * MiB, strlen(BOOT_DEFAULT_CMDLINE),
 				       &lay, err, sizeof(err)), 0);
 	ck_assert_uint_ge(lay.initrd_addr, lay.kernel_addr + info.init_size);
@@ -378,6 +406,7 @@ static Suite *bzimage_suite(void)
 	tcase_add_test(tc, initrd_does_not_fit);
 	tcase_add_test(tc, cmdline_too_long);
 	tcase_add_test(tc, zero_page);
+	tcase_add_test(tc, kernel_version);
 	tcase_add_test(tc, real_kernel);
 	suite_add_tcase(s, tc);
 	return s;
