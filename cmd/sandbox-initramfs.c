@@ -73,6 +73,8 @@ static int add_instructions(const struct sandbox_spec *spec, struct cpio *c)
 		rec_add(&r, SANDBOX_REC_TTY, spec->tty_size);
 	if (spec->net)
 		rec_add(&r, SANDBOX_REC_NET, spec->net);
+	if (spec->user)
+		rec_add(&r, SANDBOX_REC_USER, spec->user);
 	for (unsigned i = 0; i < spec->nr_mounts; i++) {
 		const struct sandbox_mount *m = &spec->mounts[i];
 		char *val;

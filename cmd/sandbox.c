@@ -17,10 +17,12 @@
  *
  * Not here yet (hook: kite-init's setup_net): --net.
  */
+#include <ctype.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <glob.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,9 @@ static const char sandbox_usage[] =
 "                        (default: /lib/modules/RELEASE of the kernel's release)\n"
 "  -n, --cpus N          vCPUs, 1..64 (default 1)\n"
 "  -m, --mem SIZE        guest RAM (default 512M)\n"
+"  -u, --user UID[:GID]  run CMD as that user (GID: UID's group in the host's\n"
+"                        passwd, else UID); `--user $(id -u):$(id -g)` is you.\n"
+"                        Default: root in the guest\n"
 "  -e, --env VAR=VAL     set a variable for CMD (repeatable); CMD also gets\n"
 "                        kite's PATH, HOME, TERM and LANG\n"
 "  -s, --share DIR[,ro]  share another host directory read-write (ro: read-only)\n"
@@ -81,6 +86,7 @@ static const struct option sandbox_options[] = {
 	{ "cpus", required_argument, NULL, 'n' },
 	{ "mem", required_argument, NULL, 'm' },
 	{ "env", required_argument, NULL, 'e' },
+	{ "user", required_argument, NULL, 'u' },
 	{ "add", required_argument, NULL, 'a' },
 	{ "share", required_argument, NULL, 's' },
 	{ "ro", no_argument, NULL, 'R' },
@@ -107,6 +113,7 @@ struct sandbox {
 	char tty_size[24];		/* spec.tty_size */
 	char net_spec[512];		/* cfg.nets[0], with passt's defaults filled in */
 	char net_setup[64];		/* spec.net */
+	char user[24];			/* spec.user: "UID:GID" */
 	bool cwd_ro;			/* --ro */
 	const char *extra[SANDBOX_MAX_MOUNTS - 1];	/* --share DIR[,ro] */
 	unsigned nr_extra;
@@ -164,6 +171,42 @@ static int setup_net(struct sandbox *sb, const char *spec)
 }
 
 /* Returns 0 to run, 1 after --help, -1 on a bad option. */
+/* A uid or gid: digits only, below (u32)-1. */
+static bool parse_id(const char *s, const char **end, unsigned long *out)
+{
+	char *e;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	*out = strtoul(s, &e, 10);
+	*end = e;
+	return !errno && *out < UINT32_MAX;
+}
+
+/* --user UID[:GID], numeric (the guest has no passwd of its own to ask). */
+static int parse_user(struct sandbox *sb, const char *val)
+{
+	unsigned long uid, gid;
+	const char *end;
+	bool ok = parse_id(val, &end, &uid);
+
+	if (ok && *end == ':') {
+		ok = parse_id(end + 1, &end, &gid);
+	} else if (ok) {
+		struct passwd *pw = getpwuid(uid);
+
+		gid = pw ? pw->pw_gid : uid;
+	}
+	if (!ok || *end) {
+		pr_err("--user %s: want UID[:GID], numbers (e.g. --user $(id -u):$(id -g))", val);
+		return -1;
+	}
+	snprintf(sb->user, sizeof(sb->user), "%lu:%lu", uid, gid);
+	sb->spec.user = sb->user;
+	return 0;
+}
+
 static int parse_sandbox_options(int argc, char **argv, struct sandbox *sb)
 {
 	int c;
@@ -171,7 +214,7 @@ static int parse_sandbox_options(int argc, char **argv, struct sandbox *sb)
 	optind = 1;
 	opterr = 0;
 	/* '+': the first non-option is CMD, whose own options are not ours. */
-	while ((c = getopt_long(argc, argv, "+:k:n:m:e:a:s:vh", sandbox_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:k:n:m:e:u:a:s:vh", sandbox_options, NULL)) != -1) {
 		switch (c) {
 		case 'k': sb->cfg.kernel = optarg; break;
 		case 'M': sb->modules_dir = optarg; break;
@@ -185,6 +228,10 @@ static int parse_sandbox_options(int argc, char **argv, struct sandbox *sb)
 			break;
 		case 'e':
 			if (add_env(sb, optarg))
+				return -1;
+			break;
+		case 'u':
+			if (parse_user(sb, optarg))
 				return -1;
 			break;
 		case 'a':

@@ -45,6 +45,8 @@
  * order. A .ko.xz, .ko.zst or .ko.gz is handed to the kernel to
  * decompress (finit_module's MODULE_INIT_COMPRESSED_FILE).
  */
+/* "UID:GID": the command runs as that user, with no supplementary groups. */
+#define SANDBOX_REC_USER	'u'
 #define SANDBOX_REC_MODULE	'k'
 #define SANDBOX_MODULE_DIR	"/kite/modules"
 

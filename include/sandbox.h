@@ -48,6 +48,7 @@ struct sandbox_spec {
 	const char *root_tag;		/* the host's root over virtio-fs, or NULL */
 	const char *tty_size;		/* "ROWS COLS": a terminal for the command; NULL: none */
 	const char *net;		/* "ADDR/N GW DNS" for eth0 (SANDBOX_REC_NET); NULL: none */
+	const char *user;		/* "UID:GID" (SANDBOX_REC_USER); NULL: root */
 	struct sandbox_mount mounts[SANDBOX_MAX_MOUNTS];
 	unsigned nr_mounts;
 	/*

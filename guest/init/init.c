@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <arpa/inet.h>
@@ -80,6 +81,9 @@ struct instructions {
 	struct winsize tty;		/* SANDBOX_REC_TTY: ws_row 0 when none */
 	const char *net;		/* SANDBOX_REC_NET, or NULL */
 	const char *modules[MAX_MODULES];	/* SANDBOX_REC_MODULE, in load order */
+	bool as_user;			/* SANDBOX_REC_USER: run as uid:gid */
+	uid_t uid;
+	gid_t gid;
 	unsigned nr_modules;
 };
 
@@ -397,6 +401,13 @@ static int parse_instructions(struct instructions *ins, char *buf, size_t len)
 		case SANDBOX_REC_NET:
 			ins->net = val;
 			break;
+		case SANDBOX_REC_USER:
+			if (sscanf(val, "%u:%u", &ins->uid, &ins->gid) != 2) {
+				say("bad user record '%s'", val);
+				return -1;
+			}
+			ins->as_user = true;
+			break;
 		case SANDBOX_REC_MODULE:
 			if (ins->nr_modules == MAX_MODULES)
 				goto too_many;
@@ -568,6 +579,11 @@ static pid_t spawn(struct instructions *ins, const sigset_t *oldmask, const char
 	setsid();	/* its own process group: signals from kite reach all of it */
 	if (slave)
 		take_terminal(slave);
+	/* Before the cd: the user's own rights decide whether it may go there. */
+	if (ins->as_user && (setgroups(0, NULL) || setgid(ins->gid) || setuid(ins->uid))) {
+		say("cannot become %u:%u: %m", ins->uid, ins->gid);
+		_exit(SANDBOX_EXIT_FAILED);
+	}
 	if (ins->cwd && chdir(ins->cwd)) {
 		say("cd %s: %m", ins->cwd);
 		_exit(SANDBOX_EXIT_FAILED);

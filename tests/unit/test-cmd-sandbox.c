@@ -69,6 +69,13 @@ START_TEST(test_bad_options)
 	expect_refusal((char *[]){ "--cpus", "0", "--", "true", NULL }, "--cpus");
 	expect_refusal((char *[]){ "--mem", "lots", "--", "true", NULL }, "--mem");
 	expect_refusal((char *[]){ "--warp", "--", "true", NULL }, "unknown option");
+	expect_refusal((char *[]){ "--user", "alice", "--", "true", NULL }, "--user alice");
+	expect_refusal((char *[]){ "--user", "1000:", "--", "true", NULL }, "UID[:GID]");
+	expect_refusal((char *[]){ "--user", "1000:x", "--", "true", NULL }, "UID[:GID]");
+	expect_refusal((char *[]){ "--user", "-5", "--", "true", NULL }, "UID[:GID]");
+	expect_refusal((char *[]){ "--user", "4294967295", "--", "true", NULL }, "UID[:GID]");
+	expect_refusal((char *[]){ "--modules", "/nonexistent", "--kernel", "/etc/hostname",
+				   "--", "true", NULL }, "--modules /nonexistent");
 	expect_refusal((char *[]){ "--seccomp", "maybe", "--", "true", NULL }, "--seccomp 'maybe'");
 	expect_refusal((char *[]){ "--net", "bogus", "--", "true", NULL }, "bad 'bogus'");
 	expect_refusal((char *[]){ "--net", "user", "--net", "user", "--", "true", NULL },
