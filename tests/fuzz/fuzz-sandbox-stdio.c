@@ -19,44 +19,22 @@
 #include <unistd.h>
 
 #include "sandbox.h"
-#include "virtio.h"
-#include "fuzz.h"
+#include "fuzz-virtio.h"
 
 #define RAM		(256 * 1024)
 #define NR_PORTS	4
 #define NR_QUEUES	(2 + 2 * NR_PORTS)
 #define F_MULTIPORT	1
 
-static struct virtio_dev *dev;
-
-static int capture_inline(const struct virtio_transport *t, struct virtio_dev *vdev)
-{
-	int ret;
-
-	vdev->inline_service = true;
-	ret = virtio_mmio_create(t, vdev);
-	if (!ret)
-		dev = vdev;
-	return ret;
-}
-
 static void driver_up(struct fin *in, u8 flags)
 {
-	u8 st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+	struct virtio_dev *dev = fuzz_dev;
 	u16 qsize = 1u << (fin_u8(in) % 8);	/* 1 .. 128 */
-	u64 feat;
+	u8 st;
 
-	feat = virtio_get_device_features(dev, 0) | (u64)virtio_get_device_features(dev, 1) << 32;
-	if (flags & 1)
-		feat &= ~VIRTIO_BIT(F_MULTIPORT);
-	if (flags & 2)
-		feat &= ~VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
-	if (flags & 4)
-		feat &= ~VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
-	virtio_set_status(dev, st);
-	virtio_set_driver_features(dev, 0, (u32)feat);
-	virtio_set_driver_features(dev, 1, (u32)(feat >> 32));
-	virtio_set_status(dev, st |= VIRTIO_STATUS_FEATURES_OK);
+	st = fuzz_negotiate(dev, (flags & 1 ? VIRTIO_BIT(F_MULTIPORT) : 0) |
+				 (flags & 2 ? VIRTIO_BIT(VIRTIO_F_EVENT_IDX) : 0) |
+				 (flags & 4 ? VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) : 0));
 	for (unsigned q = 0; q < NR_QUEUES; q++) {
 		u64 desc = fin_u16(in) * 4ULL, avail = fin_u16(in) * 4ULL, used = fin_u16(in) * 4ULL;
 
@@ -82,7 +60,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	static const char *const names[NR_PORTS] = { SANDBOX_PORT_STDIN, SANDBOX_PORT_STDOUT,
 						     SANDBOX_PORT_STDERR, SANDBOX_PORT_CONTROL };
-	struct virtio_transport t = { .create = capture_inline };
+	struct virtio_transport t = { .create = fuzz_create_inline };
 	struct virtio_console_port ports[NR_PORTS];
 	struct fin in = { data, size };
 	struct virtio_console *con;
@@ -97,14 +75,14 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	}
 	fuzz_vm_init(&vm, RAM);
 	t.vm = &vm;
-	dev = NULL;
-	FUZZ_CHECK(virtio_console_create_ports(&t, ports, NR_PORTS, &con) == 0 && dev);
+	fuzz_dev = NULL;
+	FUZZ_CHECK(virtio_console_create_ports(&t, ports, NR_PORTS, &con) == 0 && fuzz_dev);
 
 	flags = fin_u8(&in);
 	driver_up(&in, flags);
 	memcpy(vm.ram, in.p, MIN(in.n, (size_t)RAM));
 	for (int i = 0; i < 4; i++) {
-		virtio_dev_service(dev);
+		virtio_dev_service(fuzz_dev);
 		for (unsigned p = 0; p + 1 < NR_PORTS; p++)
 			drain(out[p][0], buf, sizeof(buf));
 	}

@@ -13,35 +13,21 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
-#include "virtio.h"
-#include "fuzz.h"
+#include "fuzz-virtio.h"
 
 #define RAM		(256 * 1024)
 #define DISK_SIZE	(1 * MiB)
-
-static struct virtio_dev *dev;
-
-static int capture_inline(const struct virtio_transport *t, struct virtio_dev *vdev)
-{
-	int ret;
-
-	vdev->inline_service = true;
-	ret = virtio_mmio_create(t, vdev);
-	if (!ret)
-		dev = vdev;
-	return ret;
-}
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	static int disk_fd = -1;
 	static char spec[64];
-	struct virtio_transport t = { .create = capture_inline };
+	struct virtio_transport t = { .create = fuzz_create_inline };
 	struct fin in = { data, size };
 	struct vm vm;
 	u8 drop, st;
 	u16 qsize;
-	u64 desc, avail, used, feat;
+	u64 desc, avail, used;
 
 	if (disk_fd < 0) {
 		disk_fd = memfd_create("fuzz-disk", MFD_CLOEXEC);
@@ -52,8 +38,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 	fuzz_vm_init(&vm, RAM);
 	t.vm = &vm;
-	dev = NULL;
-	FUZZ_CHECK(virtio_blk_create(&t, spec, 0) == 0 && dev);
+	fuzz_dev = NULL;
+	FUZZ_CHECK(virtio_blk_create(&t, spec, 0) == 0 && fuzz_dev);
 
 	drop = fin_u8(&in);
 	qsize = 1u << (fin_u8(&in) % 8);	/* 1 .. 128 */
@@ -63,21 +49,16 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	memcpy(vm.ram, in.p, MIN(in.n, (size_t)RAM));
 
 	/* The driver takes what is offered, less what the input drops. */
-	feat = virtio_get_device_features(dev, 0) | (u64)virtio_get_device_features(dev, 1) << 32;
-	feat &= ~((u64)(drop & 0x3f) << 1 | (drop & 0x40 ? VIRTIO_BIT(VIRTIO_F_EVENT_IDX) : 0) |
-		  (drop & 0x80 ? VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) : 0));
-	st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
-	virtio_set_status(dev, st);
-	virtio_set_driver_features(dev, 0, (u32)feat);
-	virtio_set_driver_features(dev, 1, (u32)(feat >> 32));
-	virtio_set_status(dev, st |= VIRTIO_STATUS_FEATURES_OK);
-	if (!virtio_queue_set_size(dev, 0, qsize) &&
-	    !virtio_queue_set_addr(dev, 0, desc, avail, used) &&
-	    !virtio_queue_set_ready(dev, 0, true)) {
-		virtio_set_status(dev, st | VIRTIO_STATUS_DRIVER_OK);
+	st = fuzz_negotiate(fuzz_dev, (u64)(drop & 0x3f) << 1 |
+				      (drop & 0x40 ? VIRTIO_BIT(VIRTIO_F_EVENT_IDX) : 0) |
+				      (drop & 0x80 ? VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) : 0));
+	if (!virtio_queue_set_size(fuzz_dev, 0, qsize) &&
+	    !virtio_queue_set_addr(fuzz_dev, 0, desc, avail, used) &&
+	    !virtio_queue_set_ready(fuzz_dev, 0, true)) {
+		virtio_set_status(fuzz_dev, st | VIRTIO_STATUS_DRIVER_OK);
 		/* A kick, then the completions' round. */
 		for (int i = 0; i < 3; i++)
-			virtio_dev_service(dev);
+			virtio_dev_service(fuzz_dev);
 	}
 	vm_destroy(&vm);
 	return 0;

@@ -19,44 +19,21 @@
 #include <sys/socket.h>
 
 #include "net.h"
-#include "virtio.h"
-#include "fuzz.h"
+#include "fuzz-virtio.h"
 
 #define RAM		(256 * 1024)
-
-static struct virtio_dev *dev;
-
-static int capture_inline(const struct virtio_transport *t, struct virtio_dev *vdev)
-{
-	int ret;
-
-	vdev->inline_service = true;
-	ret = virtio_mmio_create(t, vdev);
-	if (!ret)
-		dev = vdev;
-	return ret;
-}
 
 /* The driver's side of set-up: features (less what flags drop), both queues. */
 static bool driver_up(struct fin *in, u8 flags)
 {
-	u8 st = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
+	struct virtio_dev *dev = fuzz_dev;
 	u16 qsize = 1u << (fin_u8(in) % 9);	/* 1 .. 256 */
-	u64 feat;
+	u8 st;
 
-	feat = virtio_get_device_features(dev, 0) | (u64)virtio_get_device_features(dev, 1) << 32;
-	if (flags & 1)
-		feat &= ~VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
-	if (flags & 2)
-		feat &= ~VIRTIO_BIT(15);	/* MRG_RXBUF */
-	if (flags & 4)
-		feat &= ~(VIRTIO_BIT(0) | VIRTIO_BIT(1));	/* CSUM, GUEST_CSUM */
-	if (flags & 8)
-		feat &= ~VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC);
-	virtio_set_status(dev, st);
-	virtio_set_driver_features(dev, 0, (u32)feat);
-	virtio_set_driver_features(dev, 1, (u32)(feat >> 32));
-	virtio_set_status(dev, st |= VIRTIO_STATUS_FEATURES_OK);
+	st = fuzz_negotiate(dev, (flags & 1 ? VIRTIO_BIT(VIRTIO_F_EVENT_IDX) : 0) |
+				 (flags & 2 ? VIRTIO_BIT(15) : 0) |	/* MRG_RXBUF */
+				 (flags & 4 ? VIRTIO_BIT(0) | VIRTIO_BIT(1) : 0) |	/* CSUM, GUEST_CSUM */
+				 (flags & 8 ? VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) : 0));
 	for (unsigned q = 0; q < 2; q++) {
 		u64 desc = fin_u16(in) * 4ULL, avail = fin_u16(in) * 4ULL, used = fin_u16(in) * 4ULL;
 
@@ -72,7 +49,7 @@ static bool driver_up(struct fin *in, u8 flags)
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	static const u8 mac[6] = { 0x02, 0x4b, 0x49, 0x54, 0x45, 0x01 };
-	struct virtio_transport t = { .create = capture_inline };
+	struct virtio_transport t = { .create = fuzz_create_inline };
 	struct fin in = { data, size };
 	struct net_backend *be;
 	struct vm vm;
@@ -90,8 +67,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	}
 	fuzz_vm_init(&vm, RAM);
 	t.vm = &vm;
-	dev = NULL;
-	FUZZ_CHECK(virtio_net_create(&t, be, mac, 0) == 0 && dev);
+	fuzz_dev = NULL;
+	FUZZ_CHECK(virtio_net_create(&t, be, mac, 0) == 0 && fuzz_dev);
 
 	if (driver_up(&in, flags)) {
 		plen = fin_u16(&in);
@@ -105,7 +82,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			shutdown(sv[1], SHUT_WR);	/* passt is gone */
 		/* Kicks on both queues, then what the frames and completions bring. */
 		for (int i = 0; i < 4; i++) {
-			virtio_dev_service(dev);
+			virtio_dev_service(fuzz_dev);
 			while (recv(sv[1], sink, sizeof(sink), MSG_DONTWAIT) > 0)
 				;
 		}

@@ -16,7 +16,7 @@ HAVE_CLANG := $(shell command -v clang >/dev/null 2>&1 && echo 1)
 ifeq ($(FUZZ),1)
 fuzz-bins: $(FUZZ_BINS)
 
-$(FUZZ_DIR)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIBS_ALL)
+$(FUZZ_DIR)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h tests/fuzz/fuzz-virtio.h $(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	$(Q)$(CC) $(CFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(LIBS_ALL) $(LIBS) $(LDFLAGS)
