@@ -781,7 +781,7 @@ passt_route() {
 
 rig_case_net() {	# rig_case_net NAME TIMEOUT tap|user
 	why=
-	name=$1 secs=$2 mode=$3
+	name=$1 secs=$2 mode=$3 e1=
 	if [ ! -r $MINI_BZIMAGE ]; then
 		why=" no-$MINI_BZIMAGE"; rig_result "$1" "-"; return
 	fi
@@ -790,11 +790,17 @@ rig_case_net() {	# rig_case_net NAME TIMEOUT tap|user
 		[ -e /dev/net/tun ] || { insmod /rig/mod/tun.ko; mkdir -p /dev/net; mknod /dev/net/tun c 10 200; }
 		tunctl -t tap0 >/dev/null && ip addr add 10.9.0.1/24 dev tap0 && ip link set tap0 up ||
 			tapwhy=" no-tap0"
-		net=tap=tap0
+		# A second NIC on a second tap, its own subnet (eth1 in the guest).
+		tunctl -t tap1 >/dev/null && ip addr add 10.9.1.1/24 dev tap1 && ip link set tap1 up ||
+			tapwhy="$tapwhy no-tap1"
+		net=tap=tap0 net2="--net tap=tap1"
+		seq 1 100000 >/tmp/net2.data
+		nc -l -p 5002 </tmp/net2.data &
+		srv3=$!
 	else
 		passt_route || tapwhy=" no-dummy-route"
 		export KITE_PASST=/rig/bin/passt
-		net=user
+		net=user net2= srv3=
 	fi
 	seq 1 600000 >/tmp/net.data
 	want=$(md5sum </tmp/net.data) want=${want%% *}
@@ -806,7 +812,7 @@ rig_case_net() {	# rig_case_net NAME TIMEOUT tap|user
 	nc -l -p 5001 <>/tmp/net.fifo >/tmp/net.back &
 	srv2=$!
 	eval "set -- $(rig_mini_cmd $MINI_BZIMAGE 1 256M "$L2_CMDLINE rig.test=net-$mode" pci)"
-	rig_l2_run "$@" --net $net
+	rig_l2_run "$@" --net $net $net2
 	rig_common "$name" 0
 	why="$why$tapwhy"
 	got=$(l2_line "$name" "RIG-L2 net got=")
@@ -814,12 +820,23 @@ rig_case_net() {	# rig_case_net NAME TIMEOUT tap|user
 	back=$(md5sum </tmp/net.back) back=${back%% *} bytes=$(wc -c </tmp/net.back)
 	[ "$back" = "$want" ] || why="$why guest-to-l1($back, $bytes bytes)"
 	l2_line "$name" "RIG-L2 net eth0=" | grep -q "carrier=1" || why="$why no-carrier"
-	kill $srv1 $srv2 2>/dev/null; wait $srv1 $srv2 2>/dev/null
-	[ "$mode" = tap ] && tunctl -d tap0 >/dev/null
-	rm -f /tmp/net.data /tmp/net.back /tmp/net.fifo
+	if [ "$mode" = tap ]; then
+		e1=$(l2_line "$name" "RIG-L2 net eth1=")
+		case $e1 in
+		*"carrier=1 got=$(md5sum </tmp/net2.data | cut -d' ' -f1)") ;;
+		*) why="$why eth1($e1)" ;;
+		esac
+		m0=$(l2_line "$name" "RIG-L2 net eth0=" | sed 's/^RIG-L2 net eth0=//; s/ .*//')
+		m1=$(echo "$e1" | sed 's/^RIG-L2 net eth1=//; s/ .*//')
+		[ -n "$m1" ] && [ "$m1" != "$m0" ] || why="$why macs($m0,$m1)"
+		e1=" eth1: $(echo "$e1" | sed 's/^RIG-L2 net eth1=//; s/ got=.*/, 588895 bytes/')"
+	fi
+	kill $srv1 $srv2 $srv3 2>/dev/null; wait $srv1 $srv2 $srv3 2>/dev/null
+	[ "$mode" = tap ] && tunctl -d tap0 >/dev/null && tunctl -d tap1 >/dev/null
+	rm -f /tmp/net.data /tmp/net.back /tmp/net.fifo /tmp/net2.data
 	[ "$mode" = user ] && { l2_line "$name" "RIG-L2 net dhcp addr=192.0.2.2/" >/dev/null ||
 		why="$why dhcp($(l2_line "$name" "RIG-L2 net dhcp"))"; }
-	rig_result "$name" "$(l2_line "$name" "RIG-L2 net dhcp" | sed 's/^RIG-L2 net //') $(l2_line "$name" "RIG-L2 net eth0=" | sed 's/^RIG-L2 net //') bytes=$bytes each way"
+	rig_result "$name" "$(l2_line "$name" "RIG-L2 net dhcp" | sed 's/^RIG-L2 net //') $(l2_line "$name" "RIG-L2 net eth0=" | sed 's/^RIG-L2 net //') bytes=$bytes each way${e1:-}"
 }
 
 # The mini kernel's vmlinux (an ELF: kite boots it through its PVH entry)
@@ -843,12 +860,15 @@ rig_case_mini_pvh() {	# rig_case_mini_pvh NAME TIMEOUT
 # packed above it with --add as /bin/kite-probe. One rigrun per run (timeout, nothing
 # left behind); its stdin, stdout and stderr are files here.
 SBX_PROBE=/rig/files/kite-probe
+# The guest kernel: kite's mini kernel, or SBX_KERNEL with SBX_EXTRA's
+# options (rig_case_sandbox_debian).
+SBX_EXTRA=
 sbx_run() {	# sbx_run NAME IN OUT ERR ARGS...: kite sandbox ARGS; sets sbx_st
 	n=$1 in=$2 out=$3 err=$4
 	shift 4
 	rigrun -t "$secs" -o "/tmp/$n.log" -p "  $n| " -r "/tmp/$n.res" -- \
 		sh -c 'in=$1 out=$2 err=$3; shift 3; exec "$@" <"$in" >"$out" 2>"$err"' sbx \
-		"$in" "$out" "$err" kite sandbox --kernel $MINI_BZIMAGE \
+		"$in" "$out" "$err" kite sandbox --kernel ${SBX_KERNEL:-$MINI_BZIMAGE} $SBX_EXTRA \
 		--add $SBX_PROBE:/bin/kite-probe -e PATH=/bin "$@"
 	sbx_st=$(res_field "$n" status)
 	[ "$(res_field "$n" timed_out)" = 1 ] && why="$why $n:timed-out"
@@ -893,15 +913,15 @@ rig_case_sandbox_stdio() {	# NAME TIMEOUT
 	$SBX_PROBE pattern $size 1 >/tmp/sbx-want1
 	$SBX_PROBE pattern $size 2 2>/tmp/sbx-want2
 	sbx_run "$name-out" /dev/null /tmp/sbx.out /tmp/sbx.err -- kite-probe pattern $size 1
-	[ "$sbx_st" = 0 ] || why="$why out:exit=$sbx_st"
+	[ "$sbx_st" = 0 ] || why="$why out:exit=$sbx_st($(head -c 200 /tmp/sbx.err | tr '\n' ' '))"
 	cmp -s /tmp/sbx.out /tmp/sbx-want1 || why="$why stdout-differs($(wc -c </tmp/sbx.out) bytes)"
 	[ -s /tmp/sbx.err ] && why="$why stderr-not-empty($(head -c 200 /tmp/sbx.err))"
 	sbx_run "$name-err" /dev/null /tmp/sbx.out /tmp/sbx.err -- kite-probe pattern $size 2
-	[ "$sbx_st" = 0 ] || why="$why err:exit=$sbx_st"
+	[ "$sbx_st" = 0 ] || why="$why err:exit=$sbx_st($(head -c 200 /tmp/sbx.err | tr '\n' ' '))"
 	cmp -s /tmp/sbx.err /tmp/sbx-want2 || why="$why stderr-differs($(wc -c </tmp/sbx.err) bytes)"
 	[ -s /tmp/sbx.out ] && why="$why stdout-not-empty"
 	sbx_run "$name-cat" /tmp/sbx-want1 /tmp/sbx.out /tmp/sbx.err -- kite-probe cat
-	[ "$sbx_st" = 0 ] || why="$why cat:exit=$sbx_st"
+	[ "$sbx_st" = 0 ] || why="$why cat:exit=$sbx_st($(head -c 200 /tmp/sbx.err | tr '\n' ' '))"
 	cmp -s /tmp/sbx.out /tmp/sbx-want1 || why="$why cat-differs($(wc -c </tmp/sbx.out) bytes)"
 	rm -f /tmp/sbx-want1 /tmp/sbx-want2 /tmp/sbx.out /tmp/sbx.err
 	rig_result "$1" "stdout+stderr+stdin ${size} bytes each"
@@ -1020,6 +1040,40 @@ rig_case_sandbox_tty() {	# NAME TIMEOUT
 # get; it runs in that directory. With --ro the cwd is read-only: the
 # write fails (status 1) and L1 gets nothing. --share DIR,ro shows DIR at
 # its path, unwritable. A process left behind (virtiofsd) fails sbx_run.
+# kite sandbox on Debian's cloud kernel (L2's), whose virtio, virtiofs and
+# overlay drivers are modules: kite packs them from the tree the rig put
+# in /rig/l2/modules (modules.dep and the files it needs) and init loads
+# them. Statuses 0, 7 and 127, a file written in the current directory
+# reaches L1 and one in /etc does not; with an empty tree (no drivers)
+# kite says the guest stopped before the command's status, status 125.
+rig_case_sandbox_debian() {	# NAME TIMEOUT
+	name=$1 secs=$2 why= got=
+	mods=$(ls -d /rig/l2/modules/* 2>/dev/null | head -n1)
+	[ -r "$mods/modules.dep" ] || why="$why no-modules-tree"
+	SBX_KERNEL=$L2K SBX_EXTRA="--modules $mods"
+	d=/tmp/sbx-deb
+	rm -rf $d && mkdir -p $d && cd $d
+	for t in "0:kite-probe exit 0" "7:kite-probe exit 7" "127:no-such-command" \
+		 "0:sh -c 'echo deb >out && mkdir -p /etc/kite && echo x >/etc/kite/sbx'"; do
+		want=${t%%:*}
+		eval "sbx_run \"$name-$want\" /dev/null /tmp/sbx.out /tmp/sbx.err -- ${t#*:}"
+		got="$got $want=$sbx_st"
+		[ "$sbx_st" = "$want" ] || why="$why exit=$sbx_st(want $want,$(head -c 200 /tmp/sbx.err))"
+	done
+	[ "$(cat $d/out 2>/dev/null)" = deb ] || why="$why cwd-write-not-on-L1"
+	[ -e /etc/kite ] && why="$why etc-write-reached-L1"
+	mkdir -p /tmp/no-mods && : >/tmp/no-mods/modules.dep
+	SBX_EXTRA="--modules /tmp/no-mods"
+	sbx_run "$name-nomods" /dev/null /tmp/sbx.out /tmp/sbx.err -- kite-probe exit 0
+	got="$got no-modules=$sbx_st"
+	[ "$sbx_st" = 125 ] || why="$why no-modules:exit=$sbx_st(want 125)"
+	grep -q 'before the command' /tmp/sbx.err || why="$why no-modules:reason($(head -c 200 /tmp/sbx.err))"
+	cd /
+	SBX_KERNEL= SBX_EXTRA=
+	rm -rf $d /tmp/no-mods /etc/kite /tmp/sbx.out /tmp/sbx.err
+	rig_result "$1" "$got (Debian's kernel, $(find $mods -name "*.ko*" | wc -l) modules in its tree)"
+}
+
 rig_case_sandbox_files() {	# NAME TIMEOUT
 	name=$1 secs=$2 why=
 	if [ ! -r $MINI_BZIMAGE ] || [ ! -r $SBX_PROBE ]; then
@@ -1046,8 +1100,20 @@ rig_case_sandbox_files() {	# NAME TIMEOUT
 	got=$(tr '\n' ' ' </tmp/sbx.out)
 	[ "$got" = "from-l1 extra " ] || why="$why ro:stdout=($got)"
 	[ -e $d/out2 ] || [ -e $x/f ] && why="$why ro-write-reached-L1"
+	# --user: the command is that user, and what it writes in the shared
+	# directory is that user's on L1 (virtiofsd creates it with its creds).
+	chmod 777 $d
+	cd $d
+	sbx_run "$name-user" /dev/null /tmp/sbx.out /tmp/sbx.err --user 1000:1001 -- \
+		sh -c 'id -u; id -g; id -G; echo u >uout'
+	cd /
+	[ "$sbx_st" = 0 ] || why="$why user:exit=$sbx_st($(head -c 300 /tmp/sbx.err | tr '\n' ' '))"
+	got=$(tr '\n' ' ' </tmp/sbx.out)
+	[ "$got" = "1000 1001 1001 " ] || why="$why user:ids=($got)"
+	own=$(stat -c %u:%g $d/uout 2>/dev/null)
+	[ "$own" = 1000:1001 ] || why="$why user:file-owner=$own"
 	rm -rf $d $x /var/kite-sbx /tmp/sbx.out /tmp/sbx.err
-	rig_result "$1" "cwd rw, / overlay, --ro and --share DIR,ro held"
+	rig_result "$1" "cwd rw, / overlay, --ro and --share DIR,ro held, --user 1000:1001 owns $own"
 }
 
 # A test program built on the host (tests/kvm, packed by

@@ -383,6 +383,15 @@ net-tap|net-user)
 	echo "RIG-L2 net got=${got%% *}"
 	seq 1 600000 | nc "$l1" 5001
 	echo "RIG-L2 net sent"
+	# net-tap has a second NIC on L1's tap1: its own MAC, carrier, and
+	# `seq 1 100000` from L1's server at 10.9.1.1.
+	if [ "$test" = net-tap ]; then
+		ip link set eth1 up && ip addr add 10.9.1.2/24 dev eth1
+		mkfifo /tmp/net2.fifo
+		got=$(nc 10.9.1.1 5002 <>/tmp/net2.fifo | md5sum)
+		echo "RIG-L2 net eth1=$(cat /sys/class/net/eth1/address 2>/dev/null)" \
+			"carrier=$(cat /sys/class/net/eth1/carrier 2>/dev/null) got=${got%% *}"
+	fi
 	;;
 devs)
 	# The virtio devices the guest found (id@transport), the hwrng in use

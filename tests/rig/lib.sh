@@ -166,14 +166,17 @@ rig_l2_initrd() {
 
 # rig_base_segment: L1's own part. Sets RIG_SEG_BASE.
 rig_base_segment() {
-	local mods dmods key d m
+	local mods dmods smods key d m
 	mods=$(rig_modules kvm-amd)
 	# For the disk cases: brd (a RAM disk that takes O_DIRECT, which
 	# tmpfs does not) and loop (to look into an image from L1). Loaded
 	# by l1-init.sh when a disk case needs them, brd with its size. tun
 	# for the net cases' tap, dummy for passt's default route.
 	dmods=$(rig_modules brd loop tun dummy)
-	key=$(rig_key "$RIG_KVER $mods $dmods" "$RIG_BUSYBOX" "$RIG_SRC/l1-init.sh" "$RIG_RIGRUN" \
+	# What kite sandbox needs of L2's kernel (sandbox-debian): its
+	# modules.dep and those files, at their places in the tree.
+	smods=$(rig_modules virtio_pci virtio_console virtiofs overlay virtio_net)
+	key=$(rig_key "$RIG_KVER $mods $dmods $smods" "$RIG_BUSYBOX" "$RIG_SRC/l1-init.sh" "$RIG_RIGRUN" \
 		"$RIG_L2_INITRD")
 	RIG_SEG_BASE=$RIG_CACHE/l1-base-$key.cpio
 	[ -s "$RIG_SEG_BASE" ] && return
@@ -191,6 +194,12 @@ rig_base_segment() {
 	for m in $dmods; do
 		cp "$m" "$d/rig/mod/"
 	done
+	for m in $smods; do
+		m=${m#"$RIG_KROOT"/lib/modules/}
+		mkdir -p "$d/rig/l2/modules/${m%/*}"
+		cp "$RIG_KROOT/lib/modules/$m" "$d/rig/l2/modules/$m"
+	done
+	cp "$RIG_KROOT/lib/modules/$RIG_KVER/modules.dep" "$d/rig/l2/modules/$RIG_KVER/"
 	cp "$RIG_VMLINUZ" "$d/rig/l2/bzImage"
 	cp "$RIG_L2_INITRD" "$d/rig/l2/initrd.cpio"
 	rig_cpio "$d" "$RIG_SEG_BASE"
