@@ -270,11 +270,14 @@ echo "rig: L1 $(sed -n 's/^RIG-L1 ready /ready at /p' "$RIG_TMP/console")s of it
 # (blk-reload) and with mmio-boot before L1's soft-lockup panic. A case
 # that failed an assertion is never re-run, and a re-run case must pass
 # in the fresh L1; the first failure stays in the output above.
-if [ -n "$timed_out" ] && [ "${KITE_RIG_RETRY:-0}" != 1 ]; then
+# A fresh L1 can freeze too (two did in one CI run on 2026-12-07): up to
+# KITE_RIG_RETRIES (2) fresh L1s in a row, each for what is still missing.
+depth=${KITE_RIG_RETRY:-0}
+if [ -n "$timed_out" ] && [ "$depth" -lt "${KITE_RIG_RETRIES:-2}" ]; then
 	echo "rig: timed out:$timed_out; re-running in a fresh L1"
 	missing="$timed_out$missing"
 fi
-if [ -n "$missing" ] && [ "${KITE_RIG_RETRY:-0}" != 1 ] &&
+if [ -n "$missing" ] && [ "$depth" -lt "${KITE_RIG_RETRIES:-2}" ] &&
 	{ [ -n "$timed_out" ] || grep -q '^RIG-L1 ready' "$RIG_TMP/console"; }; then
 	# Why it stopped (a panic, a soft lockup, silence) is at the end of its
 	# console; the retry's L1 overwrites $log, so keep this one beside it.
@@ -282,7 +285,7 @@ if [ -n "$missing" ] && [ "${KITE_RIG_RETRY:-0}" != 1 ] &&
 	echo "rig: no verdict yet for:$missing; the end of L1's console ($log.stopped):"
 	grep -v '^  [a-z0-9-]*| ' "$RIG_TMP/console" | tail -n 6 | sed 's/^/  l1| /'
 	echo "rig: running them in a fresh L1"
-	retry=$(KITE_RIG_RETRY=1 "$0" $missing 2>&1)
+	retry=$(KITE_RIG_RETRY=$((depth + 1)) "$0" $missing 2>&1)
 	echo "$retry" | grep -v -E '^rig: [0-9]+ passed, [0-9]+ failed' | sed 's/^/  retry| /'
 	sum=$(echo "$retry" | grep -E '^rig: [0-9]+ passed, [0-9]+ failed' | tail -n1)
 	set -- $(tr ' ' '\n' <<<"$missing" | grep -v /)	# cases; programs left their files
