@@ -49,7 +49,7 @@ int boot_read_file(const char *path, u64 max_size, void **buf, u64 *size)
 		close(fd);
 		return -EFBIG;
 	}
-	b = malloc(st.st_size ? st.st_size : 1);
+	b = malloc(st.st_size + 1);
 	if (!b) {
 		close(fd);
 		return -ENOMEM;
@@ -61,6 +61,7 @@ int boot_read_file(const char *path, u64 max_size, void **buf, u64 *size)
 		free(b);
 		return ret;
 	}
+	((char *)b)[st.st_size] = '\0';	/* text files parse as strings */
 	*buf = b;
 	*size = st.st_size;
 	return 0;

@@ -112,28 +112,8 @@ static int add_module(struct sandbox_modules *m, const char *dir, char *dep, con
 	return add_path(m, dir, line, colon - line);
 }
 
-static char *read_small(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *buf = NULL;
-
-	if (fd < 0)
-		return NULL;
-	if (!fstat(fd, &st) && st.st_size < (64 << 20) && (buf = malloc(st.st_size + 1))) {
-		if (read_full(fd, buf, st.st_size)) {
-			free(buf);
-			buf = NULL;
-		} else {
-			buf[st.st_size] = '\0';
-		}
-	}
-	close(fd);
-	return buf;
-}
-
 /* The kernel's /lib/modules tree, or "" when it has none there. */
-static int default_dir(const char *kernel, char *dir, size_t len)
+static void default_dir(const char *kernel, char *dir, size_t len)
 {
 	char head[64 * 512], release[128];
 	int fd = open(kernel, O_RDONLY | O_CLOEXEC);
@@ -144,14 +124,14 @@ static int default_dir(const char *kernel, char *dir, size_t len)
 	dir[0] = '\0';
 	if (n > 0 && !bzimage_kernel_version(head, n, release, sizeof(release)))
 		snprintf(dir, len, "/lib/modules/%s", release);
-	return 0;
 }
 
 int sandbox_find_modules(const char *kernel, const char *dir_opt, bool net,
 			 struct sandbox_modules *out)
 {
 	char dir[PATH_MAX], dep_path[PATH_MAX + 16];
-	char *dep;
+	void *dep;
+	u64 dep_len;
 	int ret = 0;
 
 	*out = (struct sandbox_modules){ 0 };
@@ -162,13 +142,14 @@ int sandbox_find_modules(const char *kernel, const char *dir_opt, bool net,
 	if (!dir[0])
 		return 0;
 	snprintf(dep_path, sizeof(dep_path), "%s/modules.dep", dir);
-	dep = read_small(dep_path);
-	if (!dep) {
+	if (access(dep_path, R_OK)) {
 		if (!dir_opt)
 			return 0;	/* no tree for this kernel: its drivers are built in, or it fails */
 		pr_err("--modules %s: cannot read modules.dep: %s", dir_opt, strerror(errno));
 		return -1;
 	}
+	if (boot_read_file(dep_path, 64 << 20, &dep, &dep_len))
+		return -1;	/* it said why, naming the file */
 	for (unsigned i = 0; i < ARRAY_SIZE(base_modules) && !ret; i++)
 		ret = add_module(out, dir, dep, base_modules[i]);
 	for (unsigned i = 0; net && i < ARRAY_SIZE(net_modules) && !ret; i++)

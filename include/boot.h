@@ -267,7 +267,10 @@ int mptable_setup(struct vm *vm);
 int smbios_build(u8 *buf, u64 len, u64 gpa, const u8 uuid[16]);
 int smbios_setup(struct vm *vm);
 
-/* Read a whole file into a malloc'd buffer (max_size bounds it). */
+/*
+ * Read a whole file into a malloc'd buffer (max_size bounds it), with a NUL
+ * after its size bytes so that a text file is also a string.
+ */
 int boot_read_file(const char *path, u64 max_size, void **buf, u64 *size);
 
 /*
