@@ -38,6 +38,7 @@ void test_skip(const char *fmt, ...)
 }
 
 static void tmp_init(void);
+static void tmp_cleanup(void);
 
 int test_run_suite(Suite *s, const char *argv0)
 {
@@ -50,7 +51,7 @@ int test_run_suite(Suite *s, const char *argv0)
 	run = srunner_ntests_run(sr);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
-	test_tmp_cleanup();
+	tmp_cleanup();
 	printf("%s: %d passed, %d failed\n", name, run - failed, failed);
 	return failed ? 1 : 0;
 }
@@ -223,7 +224,7 @@ char *test_tmp_path(const char *name)
 	return path;
 }
 
-void test_tmp_cleanup(void)
+static void tmp_cleanup(void)
 {
 	char cmd[128];
 

@@ -78,9 +78,12 @@ int test_deny_io_uring(void);
 /* CPU time this process has used, in ns: a thread that spins shows here. */
 u64 test_cpu_ns(void);
 
-/* A file under a fresh private temp directory, removed by test_tmp_cleanup. */
+/*
+ * A file under the program's private temp directory, which the runner
+ * makes before the first test and removes after the last (a test is a
+ * forked child: removing it there would take it from the tests after).
+ */
 char *test_tmp_path(const char *name);
-void test_tmp_cleanup(void);
 
 #define KITE_TEST_MAIN(suite_fn)			\
 	int main(int argc, char **argv) { return test_run_suite(suite_fn(), argv[0]); }

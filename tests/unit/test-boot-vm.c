@@ -65,7 +65,6 @@ static void setup(void)
 static void teardown(void)
 {
 	vm_destroy(&vm);
-	test_tmp_cleanup();
 }
 
 static u8 *ram(u64 gpa, u64 len)
