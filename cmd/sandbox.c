@@ -15,7 +15,10 @@
  * nothing reaches the host; the current directory (unless --ro) and each
  * --share are shared read-write at their own paths on top.
  *
- * Not here yet (hook: kite-init's setup_net): --net.
+ * --net: virtio-net with passt or a tap, which kite-init configures
+ * statically. --save-initramfs writes the initramfs out instead of
+ * booting it, so that another VMM can boot the same sandbox (the bench
+ * against QEMU does).
  */
 #include <ctype.h>
 #include <fcntl.h>
@@ -73,6 +76,11 @@ static const char sandbox_usage[] =
 "                        10.0.2.2, DNS at 10.0.2.3; tap=NAME a tap you own;\n"
 "                        OPTS as kite run's --net (addr=A/N,gw=G,dns=D,fwd=...)\n"
 "  -v, --verbose         show the kernel's and init's messages on stderr\n"
+"      --save-initramfs FILE\n"
+"                        write the initramfs kite would boot (its init, CMD,\n"
+"                        the shares' tags) to FILE and exit, to boot the same\n"
+"                        sandbox elsewhere (its four ports and shares as kite\n"
+"                        would give them)\n"
 "      --seccomp on|off  confine kite to the system calls a running VM needs\n"
 "                        (default on; a forbidden call stops kite, status 125)\n"
 "  -h, --help            this text\n"
@@ -93,6 +101,7 @@ static const struct option sandbox_options[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "seccomp", required_argument, NULL, 'X' },
 	{ "net", required_argument, NULL, 'N' },
+	{ "save-initramfs", required_argument, NULL, 'S' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -104,6 +113,7 @@ struct sandbox {
 	unsigned nr_env;
 	char *kernel;			/* found default, owned */
 	const char *modules_dir;	/* --modules */
+	const char *save_initramfs;	/* --save-initramfs */
 	struct sandbox_modules modules;
 	char cwd[4096];
 	int ctl_in[2], ctl_out[2];	/* control port: to the guest, from it */
@@ -249,6 +259,7 @@ static int parse_sandbox_options(int argc, char **argv, struct sandbox *sb)
 			sb->extra[sb->nr_extra++] = optarg;
 			break;
 		case 'R': sb->cwd_ro = true; break;
+		case 'S': sb->save_initramfs = optarg; break;
 		case 'v': sb->spec.verbose = true; break;
 		case 'X':
 			if (machine_parse_seccomp(optarg, &sb->cfg.seccomp_off))
@@ -433,10 +444,27 @@ static bool terminal_size(char *buf, size_t len)
 	return true;
 }
 
-/* The initramfs in a memfd, booted as /proc/self/fd/N. */
+/* --save-initramfs: the archive to a file of its own, for another VMM. */
+static int save_initrd(const char *path, const struct cpio *c)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || write_full(fd, c->buf, c->len) || close(fd)) {
+		pr_err("--save-initramfs %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * The initramfs in a memfd, booted as /proc/self/fd/N; 1 when it went
+ * to --save-initramfs instead.
+ */
 static int make_initrd(struct sandbox *sb)
 {
-	struct cpio c;
+	struct cpio c = { 0 };	/* freed on every path, set up or not */
 	int ret = -1;
 
 	if (!getcwd(sb->cwd, sizeof(sb->cwd))) {
@@ -452,6 +480,10 @@ static int make_initrd(struct sandbox *sb)
 	sb->spec.modules = &sb->modules;
 	if (setup_shares(sb) || sandbox_initramfs(&sb->spec, &c))
 		goto out;
+	if (sb->save_initramfs) {
+		ret = save_initrd(sb->save_initramfs, &c);
+		goto out;
+	}
 	sb->initrd_fd = memfd_create("kite-initramfs", MFD_CLOEXEC);
 	if (sb->initrd_fd < 0 || write_full(sb->initrd_fd, c.buf, c.len)) {
 		pr_err("sandbox initramfs: %s", strerror(errno));
@@ -600,9 +632,12 @@ int cmd_sandbox(int argc, char **argv)
 	ret = parse_sandbox_options(argc, argv, &sb);
 	if (ret > 0)
 		return 0;
-	if (ret || inherit_env(&sb) || find_kernel(&sb) || make_initrd(&sb) || setup_ports(&sb)) {
+	if (!ret && !(ret = inherit_env(&sb)) && !(ret = find_kernel(&sb)) &&
+	    !(ret = make_initrd(&sb)))
+		ret = setup_ports(&sb);
+	if (ret) {
 		sandbox_free(&sb);
-		return SANDBOX_EXIT_FAILED;
+		return ret > 0 ? 0 : SANDBOX_EXIT_FAILED;	/* > 0: saved, not booted */
 	}
 	if (access(sb.cfg.kernel, R_OK)) {
 		pr_err("cannot read kernel '%s': %s", sb.cfg.kernel, strerror(errno));

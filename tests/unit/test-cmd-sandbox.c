@@ -6,8 +6,11 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "boot.h"
 #include "sandbox.h"
+#include "virtio.h"
 #include "test.h"
 
 static void expect_refusal(char **args, const char *what)
@@ -77,6 +80,12 @@ START_TEST(test_bad_options)
 	expect_refusal((char *[]){ "--modules", "/nonexistent", "--kernel", "/etc/hostname",
 				   "--", "true", NULL }, "--modules /nonexistent");
 	expect_refusal((char *[]){ "--seccomp", "maybe", "--", "true", NULL }, "--seccomp 'maybe'");
+	/* Refused while the shares are set up, before the archive is: nothing to free. */
+	expect_refusal((char *[]){ "--kernel", "/etc/hostname", "--share", "/nonexistent-kite-dir",
+				   "--", "true", NULL }, "--share /nonexistent-kite-dir");
+	expect_refusal((char *[]){ "--kernel", "/etc/hostname", "--save-initramfs",
+				   "/nonexistent-kite-dir/initramfs", "--", "true", NULL },
+		       "--save-initramfs /nonexistent-kite-dir/initramfs");
 	expect_refusal((char *[]){ "--net", "bogus", "--", "true", NULL }, "bad 'bogus'");
 	expect_refusal((char *[]){ "--net", "user", "--net", "user", "--", "true", NULL },
 		       "one network only");
@@ -86,6 +95,46 @@ START_TEST(test_bad_options)
 				   "true", NULL }, "/nonexistent/x");
 	expect_refusal((char *[]){ "--kernel", "/dev/null", "--add", "/etc/hostname:../x", "--",
 				   "true", NULL }, "'..'");
+}
+END_TEST
+
+/*
+ * --save-initramfs: the archive kite would boot, written out and no guest
+ * started: a cpio newc archive with kite-init as /init and instructions
+ * that hold the command word for word and the root share's tag.
+ */
+START_TEST(test_save_initramfs)
+{
+	char *out = test_tmp_path("initramfs");
+	char *argv[] = { (char *)test_kite_path(), "sandbox", "--kernel", "/etc/hostname",
+			 "--save-initramfs", out, "--", "echo", "two words", NULL };
+	static const char ins[] = SANDBOX_MAGIC "\0" "aecho\0" "atwo words\0";
+	static const char root[] = "rkite-root\0";
+	struct test_proc p;
+	void *buf;
+	u64 len;
+
+	ck_assert_int_ge(test_spawn(argv, NULL, 10000, &p), 0);
+	if (access(VIRTIOFSD_PATH, X_OK)) {
+		/* The shares are part of the archive: without their daemon, refused. */
+		ck_assert_int_eq(p.status, SANDBOX_EXIT_FAILED);
+		ck_assert_ptr_nonnull(strstr(p.err, "qemu-system-common"));
+		ck_assert_int_ne(access(out, F_OK), 0);
+	} else {
+		ck_assert_msg(p.status == 0, "exit %d, stderr: %s", p.status, p.err);
+		ck_assert_str_eq(p.out, "");
+		ck_assert_str_eq(p.err, "");
+		ck_assert_int_eq(boot_read_file(out, 64 << 20, &buf, &len), 0);
+		ck_assert(len > 4096 && !memcmp(buf, "070701", 6));
+		ck_assert_ptr_nonnull(memmem(buf, len, "kite/instructions", 17));
+		ck_assert_ptr_nonnull(memmem(buf, len, ins, sizeof(ins) - 1));
+		ck_assert_ptr_nonnull(memmem(buf, len, root, sizeof(root) - 1));
+		ck_assert_ptr_nonnull(memmem(buf, len, "TRAILER!!!", 10));
+		free(buf);
+	}
+	test_proc_free(&p);
+	unlink(out);
+	free(out);
 }
 END_TEST
 
@@ -129,6 +178,7 @@ static Suite *sandbox_suite(void)
 	tcase_add_test(tc, test_exit_status_line);
 	tcase_add_test(tc, test_bad_options);
 	tcase_add_test(tc, test_no_kernel);
+	tcase_add_test(tc, test_save_initramfs);
 	tcase_add_test(tc, test_command_options_are_its_own);
 	tcase_add_test(tc, test_help);
 	suite_add_tcase(s, tc);
