@@ -622,6 +622,7 @@ static void sandbox_free(struct sandbox *sb)
 int cmd_sandbox(int argc, char **argv)
 {
 	static struct sandbox sb;
+	struct run_stats st;
 	struct machine m;
 	int ret;
 
@@ -645,8 +646,11 @@ int cmd_sandbox(int argc, char **argv)
 		return SANDBOX_EXIT_FAILED;
 	}
 	ret = SANDBOX_EXIT_FAILED;
+	sb.cfg.vm.stats = getenv("KITE_STATS");
 	if (!machine_build(&m, &sb.cfg) && !vm_add_source(&m.vm, &sandbox_source_ops, &sb))
 		ret = sandbox_status(&sb, machine_run(&m));
+	if (sb.cfg.vm.stats && stats_collect(&m.vm, &st))
+		stats_print(stderr, &st);	/* after the command's own stderr */
 	machine_destroy(&m);
 	sandbox_free(&sb);
 	return ret;

@@ -134,6 +134,7 @@ struct vm {
 	u64 first_run_ns;
 	u64 first_run_cpu_us;
 	u64 stop_ns;			/* when vm_stop() was first called */
+	u64 ready_ns;			/* stats_guest_ready(): user space showed itself */
 };
 
 /* vm.c */
@@ -239,8 +240,16 @@ struct run_stats {
 	u64 guest_touched_kib;
 	s64 overhead_kib;		/* peak RSS less guest RAM touched */
 	u64 run_ns;			/* first KVM_RUN to vm_stop(): the guest's run time */
+	bool have_ready;		/* a device saw the guest's user space */
+	u64 first_run_to_ready_us;
 };
 void stats_first_run(struct vm *vm);
+/*
+ * A device saw the guest's user space for the first time (the console: a
+ * program opened a port): the kernel's boot is over. Start-up figures
+ * split there; a device thread calls it.
+ */
+void stats_guest_ready(struct vm *vm);
 /* The figures of a VM that ran: false (none) if it never did or none were asked for. */
 bool stats_collect(struct vm *vm, struct run_stats *st);
 /* "kite-stats: exec_to_first_run_us=N cpu_to_first_run_us=N ..." */

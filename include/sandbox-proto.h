@@ -45,10 +45,10 @@
  * order. A .ko.xz, .ko.zst or .ko.gz is handed to the kernel to
  * decompress (finit_module's MODULE_INIT_COMPRESSED_FILE).
  */
-/* "UID:GID": the command runs as that user, with no supplementary groups. */
-#define SANDBOX_REC_USER	'u'
 #define SANDBOX_REC_MODULE	'k'
 #define SANDBOX_MODULE_DIR	"/kite/modules"
+/* "UID:GID": the command runs as that user, with no supplementary groups. */
+#define SANDBOX_REC_USER	'u'
 
 /*
  * With a shared root, the guest's / is an overlay: a tmpfs on top of

@@ -10,7 +10,8 @@
  * launcher took just before exec (the bench's launcher sets it); without
  * it the field is omitted. The VMM's memory overhead is its peak RSS less
  * the guest RAM the guest actually touched (resident pages of the RAM
- * mapping, from mincore). --output json has the same figures in its exit
+ * mapping, from mincore). first_run_to_ready_us, when a device saw the
+ * guest's user space (stats_guest_ready), is the kernel's boot. --output json has the same figures in its exit
  * line (run-report.c), with the guest's run time.
  */
 #include <stdio.h>
@@ -36,6 +37,15 @@ void stats_first_run(struct vm *vm)
 		return;
 	vm->first_run_ns = now_ns();
 	vm->first_run_cpu_us = cpu_us();
+}
+
+void stats_guest_ready(struct vm *vm)
+{
+	u64 zero = 0;
+
+	if (vm->cfg && vm->cfg->stats)
+		__atomic_compare_exchange_n(&vm->ready_ns, &zero, now_ns(), false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
 static u64 resident_kib(void *addr, u64 len)
@@ -72,6 +82,9 @@ bool stats_collect(struct vm *vm, struct run_stats *st)
 	st->overhead_kib = (s64)st->peak_rss_kib - (s64)st->guest_touched_kib;
 	if (vm->stop_ns > vm->first_run_ns)
 		st->run_ns = vm->stop_ns - vm->first_run_ns;
+	st->have_ready = vm->ready_ns > vm->first_run_ns;
+	if (st->have_ready)
+		st->first_run_to_ready_us = (vm->ready_ns - vm->first_run_ns) / 1000;
 	return true;
 }
 
@@ -80,7 +93,11 @@ void stats_print(FILE *f, const struct run_stats *st)
 	fprintf(f, "kite-stats:");
 	if (st->have_exec)
 		fprintf(f, " exec_to_first_run_us=%llu", (unsigned long long)st->exec_to_first_run_us);
-	fprintf(f, " cpu_to_first_run_us=%llu peak_rss_kib=%llu guest_touched_kib=%llu overhead_kib=%lld\n",
+	fprintf(f, " cpu_to_first_run_us=%llu peak_rss_kib=%llu guest_touched_kib=%llu overhead_kib=%lld",
 		(unsigned long long)st->cpu_to_first_run_us, (unsigned long long)st->peak_rss_kib,
 		(unsigned long long)st->guest_touched_kib, (long long)st->overhead_kib);
+	if (st->have_ready)
+		fprintf(f, " first_run_to_ready_us=%llu",
+			(unsigned long long)st->first_run_to_ready_us);
+	fputc('\n', f);
 }

@@ -273,6 +273,8 @@ static void ctl_handle(struct virtio_console *con, const struct virtio_console_c
 		if (!port)
 			break;
 		atomic_store(&port->guest_open, c->value == 1);
+		if (c->value == 1)
+			stats_guest_ready(con->vdev.vm);
 		if (efd_signal(port->rx_kick_fd))
 			pr_debug("virtio-console: eventfd: %m");
 		break;
