@@ -1156,6 +1156,81 @@ rig_bench() {	# rig_bench INNER RUN TIMEOUT
 		"l2_uptime=$(l2_field "$n" uptime)"
 }
 
+# bench-sandbox (tests/bench): the same sandbox on kite and on QEMU
+# microvm. Both boot the mini kernel with one initramfs per command, kite's
+# own (kite sandbox --save-initramfs: kite-init, the same instructions),
+# 1 vCPU and 512 MiB of shared memfd RAM, with L1's / shared as kite-root
+# by Debian's virtiofsd run as kite runs it (-o source=/ -o cache=auto
+# -o sandbox=chroot), and the four named ports: kite's virtio-console
+# ports, QEMU's virtserialports on a virtio-serial-device (virtio-mmio:
+# the only transport microvm gives a kernel without ACPI). QEMU's run is
+# the script a QEMU user writes (sbx_qemu_script): start virtiofsd, wait
+# for its socket, run QEMU, reap the daemon, exit with the status the
+# control port carried. One line per run, RUNS rounds, kite and QEMU
+# alternating:
+#   RIG-SBX kite|qemu echo|true RUN status=N ready_ms=N wall_ms=N user_ms=N
+#           sys_ms=N guest_ms=N maxrss_kb=N [kite-stats: ...]
+# ready_ms: exec to the command's first line ("ready") on stdout.
+SBX_QEMU=/tmp/sbx-qemu.sh
+sbx_qemu_script() {
+	cat >$SBX_QEMU <<'SCRIPT'
+# sbx-qemu.sh KERNEL INITRAMFS: that sandbox under QEMU microvm
+s=/tmp/sbx-qemu-$$.sock ctl=/tmp/sbx-qemu-$$.ctl n=0
+/usr/lib/qemu/virtiofsd --socket-path=$s -o source=/ -o cache=auto -o sandbox=chroot \
+	-o log_level=warn &
+while [ ! -S $s ] && [ $n -lt 200000 ]; do n=$((n + 1)); done
+qemu-system-x86_64 -M microvm,rtc=on,acpi=off,memory-backend=mem -device i8042 \
+	-enable-kvm -cpu host -m 512M -smp 1 \
+	-object memory-backend-memfd,id=mem,size=512M,share=on \
+	-nodefaults -no-user-config -display none -serial null -no-reboot \
+	-global virtio-mmio.force-legacy=false \
+	-kernel "$1" -initrd "$2" -append "console=ttyS0 reboot=k panic=-1 quiet loglevel=0" \
+	-chardev socket,id=fs,path=$s -device vhost-user-fs-device,chardev=fs,tag=kite-root \
+	-device virtio-serial-device,max_ports=8 \
+	-chardev null,id=in -device virtserialport,chardev=in,name=kite.stdin \
+	-chardev file,id=out,path=/proc/self/fd/1 -device virtserialport,chardev=out,name=kite.stdout \
+	-chardev file,id=err,path=/proc/self/fd/2 -device virtserialport,chardev=err,name=kite.stderr \
+	-chardev file,id=ctl,path=$ctl -device virtserialport,chardev=ctl,name=kite.control
+wait
+st=$(sed -n 's/^exit \([0-9]*\)$/\1/p' $ctl)
+rm -f $s $ctl
+exit ${st:-125}
+SCRIPT
+}
+
+sbx_bench_one() {	# WHO CMD RUN ARGV...
+	n=sbx-$1-$2-$3
+	echo "RIG-SBX $1 $2 $3 $(shift 3; KITE_STATS=1 rigrun -t 60 -m ready -o /tmp/$n.log \
+		-r /tmp/$n.res -- "$@" </dev/null >/dev/null 2>&1
+		echo status=$(res_field "$n" status) \
+		"ready_ms=$(sed -n 's/^RIGRUN-MARK ready //p' /tmp/$n.res)" \
+		"wall_ms=$(res_field "$n" wall_ms) user_ms=$(res_field "$n" user_ms)" \
+		"sys_ms=$(res_field "$n" sys_ms) guest_ms=$(res_field "$n" guest_ms)" \
+		"maxrss_kb=$(res_field "$n" maxrss_kb)" \
+		"$(grep -o 'kite-stats:.*' /tmp/$n.log | tr -d '\r')")"
+}
+
+rig_sandbox_bench() {	# rig_sandbox_bench RUNS
+	runs=$1 i=0 k=$MINI_BZIMAGE
+	sbx_qemu_script
+	cd /
+	kite sandbox --kernel $k -e PATH=/bin --save-initramfs /tmp/sbx-echo.cpio -- echo ready &&
+		kite sandbox --kernel $k -e PATH=/bin --save-initramfs /tmp/sbx-true.cpio -- true ||
+		echo "RIG-SBX error: kite sandbox --save-initramfs failed"
+	while [ $i -lt "$runs" ]; do
+		i=$((i + 1))
+		sbx_bench_one kite echo $i kite sandbox --kernel $k -e PATH=/bin -- echo ready
+		sbx_bench_one qemu echo $i sh $SBX_QEMU $k /tmp/sbx-echo.cpio
+		sbx_bench_one kite true $i kite sandbox --kernel $k -e PATH=/bin -- true
+		sbx_bench_one qemu true $i sh $SBX_QEMU $k /tmp/sbx-true.cpio
+	done
+	# The first run of each kept whole, for a reader of the log.
+	for f in /tmp/sbx-kite-echo-1.log /tmp/sbx-qemu-echo-1.log; do
+		sed "s|^|  $(basename $f .log)\| |" $f
+	done
+	cd - >/dev/null
+}
+
 # bench-startup (tests/bench) here, when the host has no /dev/kvm: RUNS
 # rounds of kite then QEMU microvm booting the test guest GUEST, each
 # under startclock (in /rig/files with the guest); one line per run:

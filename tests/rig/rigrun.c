@@ -39,6 +39,9 @@
  *                                trace histogram), as they are
  *   END
  *
+ * CMD gets KITE_T0_NS, the exec time (CLOCK_MONOTONIC ns), which kite's
+ * KITE_STATS figures count from.
+ *
  * status is the exit status, 128+N if it died of signal N; guest_ms is the
  * part of user time spent running guest code (KVM's guest accounting), so
  * user+sys-guest is the VMM's own CPU time. Built static
@@ -395,6 +398,8 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct rusage ru = { 0 };
 	int pipefd[2], wakefd[2], opt, wstatus = 0, status, i;
+	struct timespec t0;
+	char t0_ns[24];
 	FILE *res;
 	pid_t pid;
 
@@ -457,7 +462,10 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGCHLD, &sa, NULL);
-	c.t0 = now_ms();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	c.t0 = t0.tv_sec * 1000L + t0.tv_nsec / 1000000L;
+	snprintf(t0_ns, sizeof(t0_ns), "%lld", t0.tv_sec * 1000000000LL + t0.tv_nsec);
+	setenv("KITE_T0_NS", t0_ns, 1);	/* kite's KITE_STATS time from here */
 	deadline = c.t0 + timeout_s * 1000L;
 	pid = fork();
 	if (pid < 0) {
