@@ -145,7 +145,7 @@ static int place_initrd(struct vm *vm, const char *path, u64 max_addr, struct bo
 		free(buf);
 		return -ENOSPC;
 	}
-	memcpy(guest_ptr(vm, p->initrd_addr, size), buf, size);
+	guest_write(vm, p->initrd_addr, buf, size);	/* placed in RAM above */
 	p->initrd_size = size;
 	free(buf);
 	return 0;

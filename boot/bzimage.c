@@ -266,21 +266,15 @@ int bzimage_load(struct vm *vm, const struct boot_config *bc, const void *buf,
 	}
 
 	/* Everything is checked: from here on nothing can fail on input. */
-	dst = guest_ptr(vm, lay.kernel_addr, info.kernel_size);
-	if (!dst) {
+	if (guest_write(vm, lay.kernel_addr, (const u8 *)buf + info.setup_size, info.kernel_size)) {
 		ret = -EINVAL;
 		snprintf(err, sizeof(err), "kernel does not fit in RAM");
 		goto bad;
 	}
-	memcpy(dst, (const u8 *)buf + info.setup_size, info.kernel_size);
-	if (initrd_size) {
-		dst = guest_ptr(vm, lay.initrd_addr, initrd_size);
-		if (!dst) {
-			ret = -EINVAL;
-			snprintf(err, sizeof(err), "initrd does not fit in RAM");
-			goto bad;
-		}
-		memcpy(dst, initrd, initrd_size);
+	if (initrd_size && guest_write(vm, lay.initrd_addr, initrd, initrd_size)) {
+		ret = -EINVAL;
+		snprintf(err, sizeof(err), "initrd does not fit in RAM");
+		goto bad;
 	}
 	dst = guest_ptr(vm, lay.cmdline_addr, strlen(cmdline) + 1);
 	if (!dst) {

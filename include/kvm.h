@@ -219,6 +219,13 @@ int vm_register_memory(struct vm *vm);
  * through here (or guest_range_ok) before it is dereferenced.
  */
 void *guest_ptr(struct vm *vm, u64 gpa, u64 len);
+/*
+ * Copy len bytes to guest RAM at gpa (all of it in one bank, else
+ * -EINVAL): into shared RAM with pwrite on its memfd, which fills the
+ * pages in the kernel without a page fault each (a kernel and initrd
+ * loaded that way start a sandbox sooner), else with memcpy.
+ */
+int guest_write(struct vm *vm, u64 gpa, const void *src, u64 len);
 static inline bool guest_range_ok(struct vm *vm, u64 gpa, u64 len)
 {
 	return guest_ptr(vm, gpa, len) != NULL;

@@ -160,6 +160,33 @@ void *guest_ptr(struct vm *vm, u64 gpa, u64 len)
 	return NULL;
 }
 
+int guest_write(struct vm *vm, u64 gpa, const void *src, u64 len)
+{
+	u8 *dst = guest_ptr(vm, gpa, len);
+	const u8 *p = src;
+	u64 off;
+
+	if (!dst)
+		return -EINVAL;
+	if (vm->ram_fd < 0) {
+		memcpy(dst, src, len);
+		return 0;
+	}
+	/* The memfd's pages come from the write, not one fault per 4K page. */
+	for (off = dst - (u8 *)vm->ram; len;) {
+		ssize_t n = pwrite(vm->ram_fd, p, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			memcpy(dst, p, len);	/* the mapping still works */
+			return 0;
+		}
+		p += n, dst += n, off += n, len -= n;
+	}
+	return 0;
+}
+
 u64 vm_low_ram_end(struct vm *vm)
 {
 	return vm->nr_banks ? vm->banks[0].size : 0;

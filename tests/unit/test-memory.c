@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Guest RAM without KVM: the banks around the hole, guest_ptr's bounds, alignment. */
+#include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -109,6 +110,40 @@ START_TEST(shared_ram_is_one_memfd_for_both_banks)
 }
 END_TEST
 
+/*
+ * guest_write lands where guest_ptr points, in private and in shared RAM
+ * (there through the memfd, at the bank's offset in it, above 4 GiB too),
+ * and refuses a range that leaves RAM, writing nothing.
+ */
+static void check_guest_write(const struct vm_config *c)
+{
+	static const char msg[] = "kernel bytes";
+	struct vm v;
+
+	ck_assert_int_eq(vm_init_bare(&v, c), 0);
+	ck_assert_int_eq(vm_init_memory(&v, 5 * GiB), 0);
+	for (unsigned i = 0; i < v.nr_banks; i++) {
+		const struct mem_bank *b = &v.banks[i];
+		u64 gpa = b->gpa + b->size - sizeof(msg);
+
+		ck_assert_int_eq(guest_write(&v, gpa, msg, sizeof(msg)), 0);
+		ck_assert_str_eq((char *)guest_ptr(&v, gpa, sizeof(msg)), msg);
+		ck_assert_int_eq(guest_write(&v, gpa + 1, msg, sizeof(msg)), -EINVAL);
+		ck_assert_int_eq(*(char *)guest_ptr(&v, gpa, 1), 'k');
+	}
+	ck_assert_int_eq(guest_write(&v, MMIO_HOLE_START, msg, 1), -EINVAL);
+	vm_destroy(&v);
+}
+
+START_TEST(guest_write_private_and_shared)
+{
+	static const struct vm_config shared = { .shared_ram = true };
+
+	check_guest_write(&cfg);
+	check_guest_write(&shared);
+}
+END_TEST
+
 static Suite *memory_suite(void)
 {
 	Suite *s = suite_create("memory");
@@ -121,6 +156,7 @@ static Suite *memory_suite(void)
 	tcase_add_test(tc, sizes_kite_refuses);
 	tcase_add_test(tc, private_ram_has_no_fd);
 	tcase_add_test(tc, shared_ram_is_one_memfd_for_both_banks);
+	tcase_add_test(tc, guest_write_private_and_shared);
 	suite_add_tcase(s, tc);
 	return s;
 }
