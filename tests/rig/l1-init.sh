@@ -34,7 +34,7 @@ export PATH=/rig/bin:/bin:/sbin:/usr/bin
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
-mount -t tmpfs -o size=64m tmp /tmp
+mount -t tmpfs -o size=1g tmp /tmp	# 64 MiB each way for the net cases, 256 MiB for bench-virtiofs
 # kite runs virtiofsd from Debian's path.
 [ -x /rig/bin/virtiofsd ] && mkdir -p /usr/lib/qemu /var/run &&
 	ln -sf /rig/bin/virtiofsd /usr/lib/qemu/virtiofsd
@@ -769,8 +769,10 @@ rig_case_winch() {	# rig_case_winch NAME TIMEOUT
 # L1's tap0 is 10.9.0.1, the guest's eth0 10.9.0.2 (static). user: passt
 # (/rig/bin/passt), on a dummy interface with a default route here, as
 # passt wants one; the guest takes an address by DHCP. Either way the
-# guest fetches `seq 1 600000` from an nc server here (port 5000) and
-# sends the same back (port 5001); both checksums must match L1's own.
+# guest fetches `seq 1 $NET_LINES` (67128896 bytes, just over 64 MiB)
+# from an nc server here (port 5000) and sends what it got back (port
+# 5001); both checksums must match L1's own.
+NET_LINES=8530000
 # passt wants an interface with a default route to copy: a dummy one.
 passt_route() {
 	ip link show d0 >/dev/null 2>&1 || {
@@ -802,7 +804,7 @@ rig_case_net() {	# rig_case_net NAME TIMEOUT tap|user
 		export KITE_PASST=/rig/bin/passt
 		net=user net2= srv3=
 	fi
-	seq 1 600000 >/tmp/net.data
+	seq 1 $NET_LINES >/tmp/net.data
 	want=$(md5sum </tmp/net.data) want=${want%% *}
 	# The receiver's stdin never ends (a FIFO it holds open both ways):
 	# busybox nc shuts its sending side down at the end of its stdin.
@@ -901,7 +903,7 @@ rig_case_sandbox_status() {	# NAME TIMEOUT
 	rig_result "$1" "$got"
 }
 
-# stdout and stderr apart and byte-exact for 4 MiB of binary data through
+# stdout and stderr apart and byte-exact for 16 MiB of binary data through
 # a pipe each (kite-probe's pattern, made here by the same static binary),
 # and stdin piped in and out again.
 rig_case_sandbox_stdio() {	# NAME TIMEOUT
@@ -909,7 +911,7 @@ rig_case_sandbox_stdio() {	# NAME TIMEOUT
 	if [ ! -r $MINI_BZIMAGE ] || [ ! -r $SBX_PROBE ]; then
 		why=" no-$MINI_BZIMAGE-or-$SBX_PROBE"; rig_result "$1" "-"; return
 	fi
-	size=$((4 * 1024 * 1024))
+	size=$((16 * 1024 * 1024))
 	$SBX_PROBE pattern $size 1 >/tmp/sbx-want1
 	$SBX_PROBE pattern $size 2 2>/tmp/sbx-want2
 	sbx_run "$name-out" /dev/null /tmp/sbx.out /tmp/sbx.err -- kite-probe pattern $size 1
@@ -1174,26 +1176,48 @@ rig_bench() {	# rig_bench INNER RUN TIMEOUT
 SBX_QEMU=/tmp/sbx-qemu.sh
 sbx_qemu_script() {
 	cat >$SBX_QEMU <<'SCRIPT'
-# sbx-qemu.sh KERNEL INITRAMFS: that sandbox under QEMU microvm
-s=/tmp/sbx-qemu-$$.sock ctl=/tmp/sbx-qemu-$$.ctl n=0
-/usr/lib/qemu/virtiofsd --socket-path=$s -o source=/ -o cache=auto -o sandbox=chroot \
-	-o log_level=warn &
-while [ ! -S $s ] && [ $n -lt 200000 ]; do n=$((n + 1)); done
-qemu-system-x86_64 -M microvm,rtc=on,acpi=off,memory-backend=mem -device i8042 \
-	-enable-kvm -cpu host -m 512M -smp 1 \
+# sbx-qemu.sh KERNEL INITRAMFS [DIR...]: that sandbox under QEMU microvm,
+# L1's / as kite-root and each DIR as kite-1, kite-2... (kite's tags), each
+# by its own virtiofsd. SBX_QEMU_PCI=1: PCIe in ACPI and virtio-pci devices
+# (a distro kernel, kite's transport); else virtio-mmio on the command line.
+k=$1 i=$2 n=0 nr=0 socks= shares=
+shift 2
+ctl=/tmp/sbx-qemu-$$.ctl
+for d in / "$@"; do
+	s=/tmp/sbx-qemu-$$-$nr.sock tag=kite-$nr
+	[ $nr = 0 ] && tag=kite-root
+	/usr/lib/qemu/virtiofsd --socket-path=$s -o source=$d -o cache=auto -o sandbox=chroot \
+		-o log_level=warn &
+	socks="$socks $s"
+	nr=$((nr + 1))
+done
+if [ "${SBX_QEMU_PCI:-0}" = 1 ]; then
+	m=microvm,rtc=on,pcie=on,memory-backend=mem t=pci
+	set --
+else
+	m=microvm,rtc=on,acpi=off,memory-backend=mem t=device
+	set -- -global virtio-mmio.force-legacy=false
+fi
+nr=0
+for s in $socks; do
+	tag=kite-$nr
+	[ $nr = 0 ] && tag=kite-root
+	while [ ! -S $s ] && [ $n -lt 200000 ]; do n=$((n + 1)); done
+	set -- "$@" -chardev socket,id=fs$nr,path=$s -device vhost-user-fs-$t,chardev=fs$nr,tag=$tag
+	nr=$((nr + 1))
+done
+qemu-system-x86_64 -M $m -device i8042 -enable-kvm -cpu host -m 512M -smp 1 \
 	-object memory-backend-memfd,id=mem,size=512M,share=on \
 	-nodefaults -no-user-config -display none -serial null -no-reboot \
-	-global virtio-mmio.force-legacy=false \
-	-kernel "$1" -initrd "$2" -append "console=ttyS0 reboot=k panic=-1 quiet loglevel=0" \
-	-chardev socket,id=fs,path=$s -device vhost-user-fs-device,chardev=fs,tag=kite-root \
-	-device virtio-serial-device,max_ports=8 \
+	-kernel "$k" -initrd "$i" -append "console=ttyS0 reboot=k panic=-1 quiet loglevel=0" \
+	"$@" -device virtio-serial-$t,max_ports=8 \
 	-chardev null,id=in -device virtserialport,chardev=in,name=kite.stdin \
 	-chardev file,id=out,path=/proc/self/fd/1 -device virtserialport,chardev=out,name=kite.stdout \
 	-chardev file,id=err,path=/proc/self/fd/2 -device virtserialport,chardev=err,name=kite.stderr \
 	-chardev file,id=ctl,path=$ctl -device virtserialport,chardev=ctl,name=kite.control
 wait
 st=$(sed -n 's/^exit \([0-9]*\)$/\1/p' $ctl)
-rm -f $s $ctl
+rm -f $socks $ctl
 exit ${st:-125}
 SCRIPT
 }
@@ -1207,7 +1231,8 @@ sbx_bench_one() {	# WHO CMD RUN ARGV...
 		"wall_ms=$(res_field "$n" wall_ms) user_ms=$(res_field "$n" user_ms)" \
 		"sys_ms=$(res_field "$n" sys_ms) guest_ms=$(res_field "$n" guest_ms)" \
 		"maxrss_kb=$(res_field "$n" maxrss_kb)" \
-		"$(grep -o 'kite-stats:.*' /tmp/$n.log | tr -d '\r')")"
+		"$(grep -o 'kite-stats:.*' /tmp/$n.log | tr -d '\r')" \
+		"$(grep '^fs-' /tmp/$n.log | tr -d '\r' | tr '\n' ' ')")"
 }
 
 rig_sandbox_bench() {	# rig_sandbox_bench RUNS
@@ -1229,6 +1254,45 @@ rig_sandbox_bench() {	# rig_sandbox_bench RUNS
 		sed "s|^|  $(basename $f .log)\| |" $f
 	done
 	cd - >/dev/null
+}
+
+# bench-virtiofs (tests/bench): a share's metadata and data speed, kite
+# sandbox vs QEMU microvm set up as in rig_sandbox_bench, /tmp/fsb (L1's
+# tmpfs) shared as kite-1, the guest running kite-probe fs-meta (FILES
+# files created, stat'ed, unlinked) and fs-data (MIB MiB written and
+# fsync'ed, read back after the guest dropped its caches). KERNEL debian:
+# Debian's cloud kernel with its modules and both VMMs on virtio-pci;
+# mini: the mini kernel (QEMU on virtio-mmio). RIG-SBX lines as there,
+# with the guest's "fs-meta ..." or "fs-data ..." line.
+rig_fs_bench() {	# rig_fs_bench RUNS FILES MIB KERNEL
+	runs=$1 files=$2 mib=$3 i=0 k=$MINI_BZIMAGE
+	if [ "$4" = debian ]; then
+		k=$L2K
+		set -- --modules "$(ls -d /rig/l2/modules/* | head -n1)"
+		export SBX_QEMU_PCI=1
+	else
+		set --
+	fi
+	set -- --kernel $k "$@" --add $SBX_PROBE:/bin/kite-probe -e PATH=/bin --share /tmp/fsb
+	sbx_qemu_script
+	mkdir -p /tmp/fsb
+	cd /
+	kite sandbox "$@" --save-initramfs /tmp/fsb-meta.cpio -- kite-probe fs-meta /tmp/fsb $files &&
+		kite sandbox "$@" --save-initramfs /tmp/fsb-data.cpio -- \
+			kite-probe fs-data /tmp/fsb/data $mib ||
+		echo "RIG-SBX error: kite sandbox --save-initramfs failed"
+	while [ $i -lt "$runs" ]; do
+		i=$((i + 1))
+		sbx_bench_one kite meta $i kite sandbox "$@" -- kite-probe fs-meta /tmp/fsb $files
+		sbx_bench_one qemu meta $i sh $SBX_QEMU $k /tmp/fsb-meta.cpio /tmp/fsb
+		sbx_bench_one kite data $i kite sandbox "$@" -- kite-probe fs-data /tmp/fsb/data $mib
+		sbx_bench_one qemu data $i sh $SBX_QEMU $k /tmp/fsb-data.cpio /tmp/fsb
+	done
+	for f in /tmp/sbx-kite-meta-1.log /tmp/sbx-qemu-meta-1.log; do
+		sed "s|^|  $(basename $f .log)\| |" $f
+	done
+	cd - >/dev/null
+	unset SBX_QEMU_PCI
 }
 
 # bench-startup (tests/bench) here, when the host has no /dev/kvm: RUNS

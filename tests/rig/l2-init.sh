@@ -361,7 +361,7 @@ net-tap|net-user)
 	# net-tap: eth0 at 10.9.0.2 next to L1's tap0 (10.9.0.1). net-user:
 	# an address by DHCP from passt; its gateway is L1 itself (passt maps
 	# it to L1's loopback). Then the bytes of L1's server on port 5000
-	# (checksummed here), and `seq 1 600000` sent to its port 5001
+	# (64 MiB, checksummed here and kept), sent back to its port 5001
 	# (checksummed there). The receiving nc's stdin is a FIFO that never
 	# ends: at the end of its stdin busybox nc shuts its side down.
 	ip link set lo up
@@ -379,9 +379,10 @@ net-tap|net-user)
 	echo "RIG-L2 net eth0=$(cat /sys/class/net/eth0/address 2>/dev/null)" \
 		"carrier=$(cat /sys/class/net/eth0/carrier 2>/dev/null)"
 	mkfifo /tmp/net.fifo
-	got=$(nc "$l1" 5000 <>/tmp/net.fifo | md5sum)
+	got=$(nc "$l1" 5000 <>/tmp/net.fifo | tee /tmp/net.in | md5sum)
 	echo "RIG-L2 net got=${got%% *}"
-	seq 1 600000 | nc "$l1" 5001
+	nc "$l1" 5001 </tmp/net.in
+	rm -f /tmp/net.in
 	echo "RIG-L2 net sent"
 	# net-tap has a second NIC on L1's tap1: its own MAC, carrier, and
 	# `seq 1 100000` from L1's server at 10.9.1.1.

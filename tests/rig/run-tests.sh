@@ -40,7 +40,7 @@
 #            INTA# on IOAPIC pins the MP table names (no ACPI in this kernel)
 #   pvh-vmlinux  the mini kernel's vmlinux boots through PVH to init
 #   sandbox-status  kite sandbox (mini kernel): exit 0, 1, 7, 126, 127, 137, 125 (panic)
-#   sandbox-stdio   kite sandbox: 4 MiB each on stdout, stderr, stdin, byte-exact
+#   sandbox-stdio   kite sandbox: 16 MiB each on stdout, stderr, stdin, byte-exact
 #   sandbox-sigterm kite's SIGTERM reaches the command (it exits 42 on it)
 #   sandbox-files   kite sandbox sees L1's files: the cwd read-write (the
 #            write is on L1 after), / read-only under an overlay (a write to
@@ -54,7 +54,7 @@
 #            its size, and a resize of kite's reaches it (SIGWINCH)
 #   sandbox-parallel  two sandboxes at once, each with its own cwd, file
 #            and exit status
-#   net-tap  the mini kernel on a tap in L1 (static 10.9.0.2) moves 4 MiB each
+#   net-tap  the mini kernel on a tap in L1 (static 10.9.0.2) moves 64 MiB each
 #            way with an nc server in L1, checksums compared; a second NIC
 #            on tap1 (eth1, its own MAC) fetches 0.6 MB
 #   net-user  the same through passt, the guest's address by DHCP
