@@ -14,13 +14,21 @@
  *   tty             print "tty ABC ROWS COLS ctty=D": isatty() of fd 0, 1, 2,
  *                   fd 0's terminal size, 1 if it is the controlling one
  *   tty-winch       the same, then again after a SIGWINCH
+ *   fs-meta DIR N   create, stat and unlink N small files in DIR; prints
+ *                   "fs-meta n=N us=T" (the guest's monotonic clock)
+ *   fs-data FILE M  write M MiB to FILE and fsync it, drop the guest's page
+ *                   cache, read it back and compare; prints "fs-data mib=M
+ *                   write_us=T read_us=T" (bench-virtiofs)
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 static void term_exit(int sig)
@@ -70,6 +78,97 @@ static int cat(void)
 		if (write_all(1, buf, n))
 			return 1;
 	return n < 0;
+}
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* Metadata: each file created with 16 bytes, stat'ed, unlinked. */
+static int fs_meta(const char *dir, int n)
+{
+	char path[4096];
+	struct stat st;
+	long long t0 = now_us();
+
+	for (int i = 0; i < n; i++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/m%06d", dir, i);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		if (fd < 0 || write_all(fd, "sixteen bytes..\n", 16) || close(fd) ||
+		    stat(path, &st) || st.st_size != 16 || unlink(path)) {
+			perror(path);
+			return 1;
+		}
+	}
+	printf("fs-meta n=%d us=%lld\n", n, now_us() - t0);
+	return 0;
+}
+
+static void drop_caches(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+
+	sync();
+	if (fd >= 0) {
+		if (write(fd, "3\n", 2) != 2)
+			perror("drop_caches");
+		close(fd);
+	}
+}
+
+/* Data: MiB blocks of 1 MiB, each stamped with its number, then read back. */
+static int fs_data(const char *file, int mib)
+{
+	static char buf[1 << 20], got[1 << 20];
+	long long t0, t1, t2;
+	int fd = open(file, O_RDWR | O_CREAT | O_TRUNC, 0644);
+
+	if (fd < 0) {
+		perror(file);
+		return 1;
+	}
+	memset(buf, 0x5a, sizeof(buf));
+	t0 = now_us();
+	for (int i = 0; i < mib; i++) {
+		memcpy(buf, &i, sizeof(i));
+		if (write_all(fd, buf, sizeof(buf)))
+			goto fail;
+	}
+	if (fsync(fd))
+		goto fail;
+	t1 = now_us();
+	drop_caches();
+	t2 = now_us();
+	if (lseek(fd, 0, SEEK_SET))
+		goto fail;
+	for (int i = 0; i < mib; i++) {
+		size_t at = 0;
+
+		while (at < sizeof(got)) {
+			ssize_t r = read(fd, got + at, sizeof(got) - at);
+
+			if (r <= 0)
+				goto fail;
+			at += r;
+		}
+		memcpy(buf, &i, sizeof(i));
+		if (memcmp(buf, got, sizeof(got))) {
+			fprintf(stderr, "%s: MiB %d differs\n", file, i);
+			return 1;
+		}
+	}
+	printf("fs-data mib=%d write_us=%lld read_us=%lld\n", mib, t1 - t0, now_us() - t2);
+	close(fd);
+	return unlink(file) != 0;
+fail:
+	perror(file);
+	return 1;
 }
 
 static volatile sig_atomic_t winched;
@@ -128,10 +227,15 @@ int main(int argc, char **argv)
 		tty_report();
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "fs-meta"))
+		return fs_meta(argv[2], atoi(argv[3]));
+	if (argc == 4 && !strcmp(argv[1], "fs-data"))
+		return fs_data(argv[2], atoi(argv[3]));
 	if (argc == 2 && !strcmp(argv[1], "sleep")) {
 		pause();
 		return 0;
 	}
-	fprintf(stderr, "usage: kite-probe exit N | kill SIG | cat | pattern N FD | sleep | term | panic | tty | tty-winch\n");
+	fprintf(stderr, "usage: kite-probe exit N | kill SIG | cat | pattern N FD | sleep | term | panic | tty | tty-winch |\n"
+		"       fs-meta DIR N | fs-data FILE MIB\n");
 	return 2;
 }

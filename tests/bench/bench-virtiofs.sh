@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# virtio-fs speed (issue 12): a directory of L1's shared into the guest by
+# Debian's virtiofsd, kite vs QEMU microvm with the same daemon, options,
+# kernel and initramfs, in one boot of the nested rig's L1, rounds
+# interleaved (KITE_BENCH_RUNS, default 3). The set-up is rig_fs_bench in
+# tests/rig/l1-init.sh (kite sandbox --share, and the same sandbox booted
+# by QEMU from kite sandbox --save-initramfs, with a vhost-user-fs device
+# per share). The guest runs kite-probe (guest/init/probe.c):
+#
+#   meta   create (16 bytes), stat and unlink KITE_BENCH_FILES files
+#          (default 5000): µs per file, the guest's clock
+#   write  KITE_BENCH_MIB MiB (default 256) in 1 MiB writes, then fsync
+#   read   the same file back after the guest dropped its page cache
+#
+# and per VMM the CPU time it and its virtiofsd spent of their own (user
+# less guest time, plus system time) over the whole run of each workload,
+# boot included, per file or per MiB: an upper bound of the cost per
+# operation that is the same kind of figure for both.
+# KITE_BENCH_KERNEL=debian (default): Debian's cloud kernel and its
+# modules, both VMMs on virtio-pci; mini: the mini kernel (QEMU on
+# virtio-mmio, the only transport microvm gives it). Goal: kite >= 1.0x
+# QEMU on each figure.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$here/../rig/lib.sh"
+
+runs=${KITE_BENCH_RUNS:-3}
+files=${KITE_BENCH_FILES:-5000}
+mib=${KITE_BENCH_MIB:-256}
+kern=${KITE_BENCH_KERNEL:-debian}
+probe=$top/${O:-build}/guest/init/kite-probe
+if ! command -v qemu-system-x86_64 >/dev/null 2>&1 || [ ! -x /usr/lib/qemu/virtiofsd ]; then
+	echo "bench-virtiofs: needs qemu-system-x86_64 and /usr/lib/qemu/virtiofsd (make deps)"
+	exit 1
+fi
+[ -x "$probe" ] || { echo "bench-virtiofs: no $probe (make)"; exit 1; }
+case $kern in
+debian) kname="Debian's cloud kernel, virtio-pci" ;;
+mini)
+	k=$("$here/../../guest/linux/build.sh") || { echo "bench-virtiofs: the mini kernel failed to build"; exit 1; }
+	KITE_RIG_FILES="${KITE_RIG_FILES:-} $(awk '$1 == "bzImage" { print $2 }' <<<"$k")"
+	kname="the mini kernel, QEMU on virtio-mmio" ;;
+*) echo "bench-virtiofs: KITE_BENCH_KERNEL must be debian or mini"; exit 1 ;;
+esac
+rig_tmp_init
+trap rig_cleanup EXIT
+rig_prepare qemu
+KITE_RIG_FILES="${KITE_RIG_FILES:-} $probe"
+log=$RIG_CACHE/last-bench.log
+rig_boot_l1 "rig_fs_bench $runs $files $mib $kern" $((runs * 4 * 200 + 120)) "$log" quiet
+rc=$?
+tr -d '\r' <"$RIG_L1_LOG" | grep '^RIG-SBX ' >"$RIG_TMP/sbx"
+
+field() {	# field LINE NAME
+	tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -n1
+}
+median() {
+	[ $# = 0 ] && return
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+# med WHO WORKLOAD EXPR: the median over good runs of an awk expression of the fields
+med() {
+	local v=() line x
+	while read -r line; do
+		[ "$(field "$line" status)" = 0 ] || continue
+		x=$(tr ' ' '\n' <<<"$line" | awk -F= -v e="$3" '
+			NF == 2 && !($1 in f) { f[$1] = $2 }
+			END {
+				n = split(e, t, " ")
+				# e is "A / B * C": fields or numbers
+				v = (t[1] in f) ? f[t[1]] : t[1]
+				for (i = 2; i < n; i += 2) {
+					w = (t[i + 1] in f) ? f[t[i + 1]] : t[i + 1]
+					if (w == "") { print ""; exit }
+					if (t[i] == "/") v = (w ? v / w : "")
+					else if (t[i] == "*") v = v * w
+					else if (t[i] == "+") v = v + w
+					else if (t[i] == "-") v = v - w
+				}
+				if (v != "") printf "%.1f\n", v
+			}')
+		[ -n "$x" ] && v+=("$x")
+	done < <(grep "^RIG-SBX $1 $2 " "$RIG_TMP/sbx")
+	median "${v[@]}"
+}
+fails() {
+	grep "^RIG-SBX $1 " "$RIG_TMP/sbx" | while read -r line; do
+		st=$(field "$line" status)
+		[ "$st" = 0 ] || printf ' %s:%s' "$(cut -d' ' -f3 <<<"$line")" "${st:-none}"
+	done
+}
+
+grep '^RIG-SBX error' "$RIG_TMP/sbx"
+echo "virtio-fs in the rig's L1, kite sandbox vs QEMU microvm ($kname; Debian's virtiofsd," \
+	"cache=auto, on L1's tmpfs; 1 vCPU, 512 MiB); medians of $runs runs"
+printf '  %-5s %11s %13s %12s %14s %14s\n' vmm meta_us/file write_MiB/s read_MiB/s \
+	cpu_us/file cpu_ms/MiB
+declare -A m w r
+bad=0
+for v in kite qemu; do
+	m[$v]=$(med $v meta "us / n")
+	w[$v]=$(med $v data "mib / write_us * 1000000")
+	r[$v]=$(med $v data "mib / read_us * 1000000")
+	cm=$(med $v meta "user_ms - guest_ms + sys_ms * 1000 / $files")
+	cd=$(med $v data "user_ms - guest_ms + sys_ms / $mib")
+	if [ -z "${m[$v]}" ] || [ -z "${w[$v]}" ]; then
+		printf '  %-5s failed:%s%s\n' $v "$(fails $v)" "$([ $rc != 0 ] && echo " (L1 exit $rc)")"
+		bad=1
+		continue
+	fi
+	printf '  %-5s %11s %13s %12s %14s %14s%s\n' $v "${m[$v]}" "${w[$v]}" "${r[$v]}" "$cm" "$cd" \
+		"$(f=$(fails $v); [ -n "$f" ] && echo " (failed:$f)")"
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a && b) printf "%.2f", a / b; else print "n/a" }'; }
+if [ -n "${m[kite]:-}" ] && [ -n "${m[qemu]:-}" ]; then
+	echo "  kite vs qemu (> 1: kite faster): metadata $(ratio "${m[qemu]}" "${m[kite]}")," \
+		"write $(ratio "${w[kite]}" "${w[qemu]}"), read $(ratio "${r[kite]}" "${r[qemu]}") (goal: >= 1)"
+fi
+echo "  (cpu: the VMM's and its virtiofsd's own CPU, user - guest + system, over the whole run" \
+	"with boot, per file or MiB)"
+echo "  log: $log"
+exit $bad
