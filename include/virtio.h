@@ -260,6 +260,13 @@ struct virtio_dev_ops {
 	 */
 	int (*host_fd)(struct virtio_dev *vdev, struct virtq *vq, short *events);
 	void (*host_ready)(struct virtio_dev *vdev, struct virtq *vq, short revents);
+	/*
+	 * A back-end in another process waits on the queues' kick eventfds
+	 * (vq->kick_fd, the transport's ioeventfds) itself, so that a kick
+	 * reaches it with no kite thread in between: the workers do not wait
+	 * on them. Only where each queue has its own (virtio_kick_direct).
+	 */
+	bool kick_direct;
 	/* Teardown, after reset: free what the device allocated. */
 	void (*destroy)(struct virtio_dev *vdev);
 };
@@ -340,6 +347,12 @@ int virtio_dev_init(struct virtio_dev *vdev, struct vm *vm, const char *name,
  */
 int virtio_transport_attach(struct virtio_dev *vdev, const struct virtio_transport_ops *tops,
 			    void *tpriv, unsigned flags);
+
+/* The device's back-end takes the kicks from vq->kick_fd itself (ops->kick_direct). */
+static inline bool virtio_kick_direct(const struct virtio_dev *vdev)
+{
+	return vdev->ops->kick_direct && !(vdev->kick_flags & VIRTIO_KICK_SHARED);
+}
 
 /*
  * Reset, stop the workers, tops->destroy (if attached), close the kick

@@ -163,7 +163,9 @@ static void *worker_main(void *arg)
 		virtio_dev_needs_reset(w->vdev, "worker: out of memory");
 		return NULL;
 	}
-	pfd[0] = (struct pollfd){ .fd = w->kick_fd, .events = POLLIN };
+	/* poll() skips a negative fd: the back-end takes the kicks itself. */
+	pfd[0] = (struct pollfd){ .fd = virtio_kick_direct(w->vdev) ? -1 : w->kick_fd,
+				  .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = w->vdev->stop_fd, .events = POLLIN };
 	/* Buffers the driver added before DRIVER_OK never got a kick we saw. */
 	worker_service(w);

@@ -7,9 +7,12 @@
  * Debian's /usr/lib/qemu/virtiofsd, which kite starts and owns, or a
  * daemon the user started (socket=PATH).
  *
- * Queue 0 is the high-priority queue, 1..N the request queues. Kicks
- * reach the daemon through the core's worker (queue_notify writes the
- * daemon's kick eventfd); the daemon's call eventfds are the worker's
+ * Queue 0 is the high-priority queue, 1..N the request queues. On
+ * virtio-pci each queue's ioeventfd is the daemon's kick eventfd, so a
+ * kick reaches the daemon from KVM directly (ops.kick_direct); on
+ * virtio-mmio, whose queues share one ioeventfd, kicks go through the
+ * core's worker (queue_notify writes the daemon's kick eventfd of each
+ * queue). The daemon's call eventfds are the worker's
  * host fds, turned into the transport's interrupt (MSI-X, INTx or the
  * mmio ISR bit) by signal_queue. Guest RAM is a shared memfd
  * (vm_config.shared_ram), handed over in SET_MEM_TABLE.
@@ -287,6 +290,12 @@ static int fs_set_mem_table(struct virtio_fs *fs)
 	return vhost_user_set_mem_table(&fs->vu, r, vm->nr_banks);
 }
 
+/* The eventfd the daemon waits on for vq: the queue's own ioeventfd where it has one. */
+static int fs_kick_fd(struct virtio_dev *vdev, struct virtq *vq)
+{
+	return virtio_kick_direct(vdev) ? vq->kick_fd : to_fs(vdev)->kick[vq->index];
+}
+
 static int fs_activate(struct virtio_dev *vdev)
 {
 	struct virtio_fs *fs = to_fs(vdev);
@@ -301,7 +310,7 @@ static int fs_activate(struct virtio_dev *vdev)
 			.desc_uaddr = (u64)(uintptr_t)vq->desc,
 			.avail_uaddr = (u64)(uintptr_t)vq->avail,
 			.used_uaddr = (u64)(uintptr_t)vq->used,
-			.kick_fd = fs->kick[i], .call_fd = fs->call[i],
+			.kick_fd = fs_kick_fd(vdev, vq), .call_fd = fs->call[i],
 		};
 
 		if (!vq->ready)
@@ -312,10 +321,10 @@ static int fs_activate(struct virtio_dev *vdev)
 	return ret;
 }
 
-/* Kicks go on to the daemon. */
+/* Kicks the worker saw (mmio's shared ioeventfd, a start) go on to the daemon. */
 static void fs_queue_notify(struct virtio_dev *vdev, struct virtq *vq)
 {
-	efd_signal(to_fs(vdev)->kick[vq->index]);
+	efd_signal(fs_kick_fd(vdev, vq));
 }
 
 static int fs_host_fd(struct virtio_dev *vdev, struct virtq *vq, short *events)
@@ -368,6 +377,7 @@ static const struct virtio_dev_ops fs_ops = {
 	.reset		= fs_reset,
 	.queue_notify	= fs_queue_notify,
 	.host_fd	= fs_host_fd,
+	.kick_direct	= true,
 	.host_ready	= fs_host_ready,
 	.destroy	= fs_destroy,
 };

@@ -22,11 +22,12 @@ static struct virtio_dev *V;
 static char dir[64];
 static bool share_ro;		/* the fixture's share is HOSTDIR,ro */
 static bool share_root;		/* ... and HOSTDIR is /, as kite sandbox shares it */
+static unsigned kick_flags;	/* VIRTIO_KICK_SHARED: a transport like virtio-mmio */
 
 static int capture_create(const struct virtio_transport *t, struct virtio_dev *vdev)
 {
 	V = vdev;
-	return virtio_transport_attach(vdev, &tt_ops, &TT, 0);
+	return virtio_transport_attach(vdev, &tt_ops, &TT, kick_flags);
 }
 
 /* Test RAM a daemon can map, as vm_init_memory makes it with shared_ram. */
@@ -74,6 +75,12 @@ static void setup(void)
 	ck_assert_int_eq(virtio_fs_create(&(struct virtio_transport){ .create = capture_create,
 								     .vm = &T.vm }, &s, 0), 0);
 	ck_assert_ptr_nonnull(V);
+}
+
+static void setup_shared_kick(void)
+{
+	kick_flags = VIRTIO_KICK_SHARED;
+	setup();
 }
 
 static void setup_ro(void)
@@ -136,10 +143,12 @@ static void bring_up(struct tring *hiprio, struct tring *req)
  * Kicks the queue and waits for the daemon's answer; returns the reply's
  * error field, with the reply body at *out.
  */
-static int fuse_call(struct tring *r, u32 opcode, u64 nodeid, const void *body, u32 len,
-		     void **out, u32 out_len)
+static u64 unique = 1;
+
+/* The request on the ring and the kick, as a driver does: its reply header. */
+static struct fuse_out_header *fuse_post(struct tring *r, u32 opcode, u64 nodeid,
+					 const void *body, u32 len, u32 out_len)
 {
-	static u64 unique = 1;
 	u64 in_gpa = tvm_alloc(&T, sizeof(struct fuse_in_header) + len, 8);
 	u64 out_gpa = tvm_alloc(&T, sizeof(struct fuse_out_header) + out_len, 8);
 	struct fuse_in_header *in = tvm_hva(&T, in_gpa);
@@ -148,7 +157,6 @@ static int fuse_call(struct tring *r, u32 opcode, u64 nodeid, const void *body, 
 		{ in_gpa, sizeof(*in) + len, false },
 		{ out_gpa, sizeof(*oh) + out_len, true },
 	};
-	unsigned irqs = atomic_load(&TT.queue_irqs);
 
 	*in = (struct fuse_in_header){ .len = sizeof(*in) + len, .opcode = opcode,
 				       .unique = unique, .nodeid = nodeid };
@@ -157,6 +165,15 @@ static int fuse_call(struct tring *r, u32 opcode, u64 nodeid, const void *body, 
 	*tring_used_event(r) = r->last_used;
 	tring_add(r, segs, 2);
 	virtio_queue_kick(V, REQ_QUEUE);
+	return oh;
+}
+
+static int fuse_call(struct tring *r, u32 opcode, u64 nodeid, const void *body, u32 len,
+		     void **out, u32 out_len)
+{
+	unsigned irqs = atomic_load(&TT.queue_irqs);
+	struct fuse_out_header *oh = fuse_post(r, opcode, nodeid, body, len, out_len);
+
 	ck_assert_msg(tring_wait_used(r, 1, 10000), "virtiofsd did not answer opcode %u", opcode);
 	r->last_used++;
 	/* The daemon's call eventfd became the transport's queue interrupt. */
@@ -199,6 +216,42 @@ START_TEST(virtiofsd_answers_through_guest_ram)
 END_TEST
 
 /* Reset stops the daemon's rings (GET_VRING_BASE) without hanging; DRIVER_OK restarts them. */
+/*
+ * With a kick eventfd per queue (virtio-pci) the queue's ioeventfd is the
+ * daemon's own: a kick reaches virtiofsd with no kite thread in between
+ * (here no worker at all, and inline service nobody runs).
+ */
+static const struct fuse_init_in init_req = { .major = FUSE_KERNEL_VERSION, .minor = 31 };
+
+START_TEST(kicks_reach_the_daemon_directly)
+{
+	struct tring hiprio, req;
+
+	need_virtiofsd();
+	V->inline_service = true;
+	bring_up(&hiprio, &req);
+	ck_assert(virtio_kick_direct(V));
+	fuse_post(&req, FUSE_INIT, 0, &init_req, sizeof(init_req), sizeof(struct fuse_init_out));
+	ck_assert_msg(tring_wait_used(&req, 1, 10000), "the kick did not reach virtiofsd");
+}
+END_TEST
+
+/* One kick eventfd for all queues (virtio-mmio): the worker relays each kick. */
+START_TEST(shared_kicks_go_through_the_worker)
+{
+	struct tring hiprio, req;
+
+	need_virtiofsd();
+	V->inline_service = true;
+	bring_up(&hiprio, &req);
+	ck_assert(!virtio_kick_direct(V));
+	fuse_post(&req, FUSE_INIT, 0, &init_req, sizeof(init_req), sizeof(struct fuse_init_out));
+	ck_assert(!tring_wait_used(&req, 1, 300));	/* nobody relayed it yet */
+	virtio_dev_service(V);
+	ck_assert_msg(tring_wait_used(&req, 1, 10000), "the relayed kick did not reach virtiofsd");
+}
+END_TEST
+
 START_TEST(reset_and_restart)
 {
 	struct tring hiprio, req;
@@ -363,10 +416,12 @@ static Suite *fs_suite(void)
 	TCase *parse = tcase_create("parse");
 	TCase *ro = tcase_create("ro");
 	TCase *root = tcase_create("root");
+	TCase *shared = tcase_create("shared-kick");
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, virtiofsd_answers_through_guest_ram);
+	tcase_add_test(tc, kicks_reach_the_daemon_directly);
 	tcase_add_test(tc, reset_and_restart);
 	tcase_add_test(tc, daemon_gone_breaks_the_device);
 	tcase_add_test(tc, rw_share_writes_reach_the_host);
@@ -377,6 +432,10 @@ static Suite *fs_suite(void)
 	tcase_add_checked_fixture(root, setup_root_ro, teardown);
 	tcase_add_test(root, root_share_is_read_only);
 	tcase_add_test(parse, parser_refusals);
+	tcase_set_timeout(shared, 60);
+	tcase_add_checked_fixture(shared, setup_shared_kick, teardown);
+	tcase_add_test(shared, shared_kicks_go_through_the_worker);
+	suite_add_tcase(s, shared);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, ro);
 	suite_add_tcase(s, root);
