@@ -232,6 +232,20 @@ bool pci_msix_notify(struct pci_msix *m, unsigned vec)
 	return ok;
 }
 
+int pci_msix_vector_irqfd(struct pci_msix *m, unsigned vec)
+{
+	int efd = -1;
+
+	pthread_mutex_lock(&m->lock);
+	if (vec < m->nr && vec_deliverable(m, vec)) {
+		vec_sync(m, vec);
+		if (!m->vecs[vec].stale)
+			efd = m->vecs[vec].efd;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return efd;
+}
+
 bool pci_msix_enabled(struct pci_msix *m)
 {
 	bool ret;

@@ -288,6 +288,14 @@ void pci_msix_cfg_write(struct pci_msix *msix, u32 off, u32 len);
 bool pci_msix_notify(struct pci_msix *msix, unsigned vec);
 /* Is MSI-X enabled (message control)? Any thread. */
 bool pci_msix_enabled(struct pci_msix *msix);
+/*
+ * The eventfd that raises vector vec in the kernel (its irqfd), for a
+ * back-end in another process to signal without a kite thread between
+ * (vhost-user's call fd); -1 when the vector is not live or has none.
+ * The kernel does not see a mask set later: a guest that masks the vector
+ * after the hand-over may still take its interrupts, as spurious ones.
+ */
+int pci_msix_vector_irqfd(struct pci_msix *msix, unsigned vec);
 /* Is vector vec's PBA bit set? (for tests and debugging) */
 bool pci_msix_pending(struct pci_msix *msix, unsigned vec);
 

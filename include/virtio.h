@@ -281,6 +281,13 @@ struct virtio_transport_ops {
 	void (*reset)(struct virtio_dev *vdev);
 	/* Teardown: unregister from buses, deassign ioeventfds/irqfds. */
 	void (*destroy)(struct virtio_dev *vdev);
+	/*
+	 * Optional: an eventfd whose signal raises vq's interrupt in the
+	 * kernel, for a back-end in another process (vhost-user's call fd),
+	 * or -1 when the transport needs signal_queue for it (INTx and the
+	 * ISR, virtio-mmio). Asked at activation; the transport owns the fd.
+	 */
+	int (*queue_irqfd)(struct virtio_dev *vdev, struct virtq *vq);
 };
 
 /* virtio_transport_attach() flags */

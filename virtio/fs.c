@@ -12,7 +12,9 @@
  * kick reaches the daemon from KVM directly (ops.kick_direct); on
  * virtio-mmio, whose queues share one ioeventfd, kicks go through the
  * core's worker (queue_notify writes the daemon's kick eventfd of each
- * queue). The daemon's call eventfds are the worker's
+ * queue). With MSI-X the daemon's call fd is the queue's vector's irqfd,
+ * so its interrupt reaches the guest from KVM directly too; else (INTx,
+ * virtio-mmio's ISR) the daemon's call eventfds are the worker's
  * host fds, turned into the transport's interrupt (MSI-X, INTx or the
  * mmio ISR bit) by signal_queue. Guest RAM is a shared memfd
  * (vm_config.shared_ram), handed over in SET_MEM_TABLE.
@@ -296,6 +298,14 @@ static int fs_kick_fd(struct virtio_dev *vdev, struct virtq *vq)
 	return virtio_kick_direct(vdev) ? vq->kick_fd : to_fs(vdev)->kick[vq->index];
 }
 
+/* The eventfd the daemon signals for vq: the transport's irqfd where it has one. */
+static int fs_call_fd(struct virtio_dev *vdev, struct virtq *vq)
+{
+	int fd = vdev->tops->queue_irqfd ? vdev->tops->queue_irqfd(vdev, vq) : -1;
+
+	return fd >= 0 ? fd : to_fs(vdev)->call[vq->index];
+}
+
 static int fs_activate(struct virtio_dev *vdev)
 {
 	struct virtio_fs *fs = to_fs(vdev);
@@ -310,7 +320,7 @@ static int fs_activate(struct virtio_dev *vdev)
 			.desc_uaddr = (u64)(uintptr_t)vq->desc,
 			.avail_uaddr = (u64)(uintptr_t)vq->avail,
 			.used_uaddr = (u64)(uintptr_t)vq->used,
-			.kick_fd = fs_kick_fd(vdev, vq), .call_fd = fs->call[i],
+			.kick_fd = fs_kick_fd(vdev, vq), .call_fd = fs_call_fd(vdev, vq),
 		};
 
 		if (!vq->ready)

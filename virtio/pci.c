@@ -108,6 +108,15 @@ static void vp_signal_queue(struct virtio_dev *vdev, struct virtq *vq)
 		 __atomic_load_n(&vq->msix_vector, __ATOMIC_RELAXED));
 }
 
+/* MSI-X: the queue's vector's irqfd; INTx needs the ISR bit, so signal_queue. */
+static int vp_queue_irqfd(struct virtio_dev *vdev, struct virtq *vq)
+{
+	struct virtio_pci *vp = vdev->tpriv;
+	u16 vec = __atomic_load_n(&vq->msix_vector, __ATOMIC_RELAXED);
+
+	return vec == VIRTIO_MSI_NO_VECTOR ? -1 : pci_msix_vector_irqfd(&vp->msix, vec);
+}
+
 static void vp_signal_config(struct virtio_dev *vdev)
 {
 	vp_raise(vdev->tpriv, VIRTIO_PCI_ISR_CONFIG,
@@ -502,6 +511,7 @@ static void vp_destroy(struct virtio_dev *vdev)
 
 static const struct virtio_transport_ops vp_transport_ops = {
 	.signal_queue	= vp_signal_queue,
+	.queue_irqfd	= vp_queue_irqfd,
 	.signal_config	= vp_signal_config,
 	.reset		= vp_reset,
 	.destroy	= vp_destroy,

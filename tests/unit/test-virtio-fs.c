@@ -8,8 +8,10 @@
  * transport as a queue interrupt. Also the --share parser's refusals.
  */
 #include <linux/fuse.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 
 #include "virtio-harness.h"
@@ -23,11 +25,34 @@ static char dir[64];
 static bool share_ro;		/* the fixture's share is HOSTDIR,ro */
 static bool share_root;		/* ... and HOSTDIR is /, as kite sandbox shares it */
 static unsigned kick_flags;	/* VIRTIO_KICK_SHARED: a transport like virtio-mmio */
+static int queue_irqfd = -1;	/* >= 0: a transport like virtio-pci with MSI-X */
+
+static int tt_queue_irqfd(struct virtio_dev *vdev, struct virtq *vq)
+{
+	return vq->index == REQ_QUEUE ? queue_irqfd : -1;
+}
+
+static atomic_uint req_irqs;	/* signal_queue for the request queue */
+
+static void tt_count_queue(struct virtio_dev *vdev, struct virtq *vq)
+{
+	if (vq->index == REQ_QUEUE)
+		atomic_fetch_add(&req_irqs, 1);
+	tt_signal_queue(vdev, vq);
+}
+
+static const struct virtio_transport_ops tt_irqfd_ops = {
+	.signal_queue	= tt_count_queue,
+	.signal_config	= tt_signal_config,
+	.reset		= tt_reset,
+	.queue_irqfd	= tt_queue_irqfd,
+};
 
 static int capture_create(const struct virtio_transport *t, struct virtio_dev *vdev)
 {
 	V = vdev;
-	return virtio_transport_attach(vdev, &tt_ops, &TT, kick_flags);
+	return virtio_transport_attach(vdev, queue_irqfd >= 0 ? &tt_irqfd_ops : &tt_ops, &TT,
+				       kick_flags);
 }
 
 /* Test RAM a daemon can map, as vm_init_memory makes it with shared_ram. */
@@ -83,6 +108,13 @@ static void setup_shared_kick(void)
 	setup();
 }
 
+static void setup_irqfd(void)
+{
+	queue_irqfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	ck_assert_int_ge(queue_irqfd, 0);
+	setup();
+}
+
 static void setup_ro(void)
 {
 	share_ro = true;
@@ -103,6 +135,9 @@ static void teardown(void)
 		return;
 	virtio_dev_destroy(V);
 	V = NULL;
+	if (queue_irqfd >= 0)
+		close(queue_irqfd);
+	queue_irqfd = -1;
 	tvm_exit(&T);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
@@ -249,6 +284,29 @@ START_TEST(shared_kicks_go_through_the_worker)
 	ck_assert(!tring_wait_used(&req, 1, 300));	/* nobody relayed it yet */
 	virtio_dev_service(V);
 	ck_assert_msg(tring_wait_used(&req, 1, 10000), "the relayed kick did not reach virtiofsd");
+}
+END_TEST
+
+/*
+ * With an irqfd for the queue (virtio-pci's MSI-X vector) the daemon
+ * signals it itself: the interrupt needs no kite thread (signal_queue is
+ * never called for it).
+ */
+START_TEST(calls_reach_the_guest_directly)
+{
+	struct pollfd pfd = { .fd = queue_irqfd, .events = POLLIN };
+	struct tring hiprio, req;
+
+	need_virtiofsd();
+	bring_up(&hiprio, &req);
+	/* libvhost-user signals a call fd once when it gets it: not ours. */
+	if (poll(&pfd, 1, 1000) == 1)
+		efd_drain(queue_irqfd);
+	*tring_used_event(&req) = req.last_used;	/* EVENT_IDX: interrupt me */
+	fuse_post(&req, FUSE_INIT, 0, &init_req, sizeof(init_req), sizeof(struct fuse_init_out));
+	ck_assert_msg(tring_wait_used(&req, 1, 10000), "virtiofsd did not answer");
+	ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
+	ck_assert_uint_eq(atomic_load(&req_irqs), 0);
 }
 END_TEST
 
@@ -417,6 +475,7 @@ static Suite *fs_suite(void)
 	TCase *ro = tcase_create("ro");
 	TCase *root = tcase_create("root");
 	TCase *shared = tcase_create("shared-kick");
+	TCase *irqfd = tcase_create("irqfd");
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -436,6 +495,10 @@ static Suite *fs_suite(void)
 	tcase_add_checked_fixture(shared, setup_shared_kick, teardown);
 	tcase_add_test(shared, shared_kicks_go_through_the_worker);
 	suite_add_tcase(s, shared);
+	tcase_set_timeout(irqfd, 60);
+	tcase_add_checked_fixture(irqfd, setup_irqfd, teardown);
+	tcase_add_test(irqfd, calls_reach_the_guest_directly);
+	suite_add_tcase(s, irqfd);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, ro);
 	suite_add_tcase(s, root);
