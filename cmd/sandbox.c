@@ -448,11 +448,12 @@ static bool terminal_size(char *buf, size_t len)
 static int save_initrd(const char *path, const struct cpio *c)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int ret = fd < 0 ? -errno : write_full(fd, c->buf, c->len);
 
-	if (fd < 0 || write_full(fd, c->buf, c->len) || close(fd)) {
-		pr_err("--save-initramfs %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (fd >= 0 && close(fd) && !ret)
+		ret = -errno;	/* closed either way: no second close */
+	if (ret) {
+		pr_err("--save-initramfs %s: %s", path, strerror(-ret));
 		return -1;
 	}
 	return 1;
