@@ -57,13 +57,6 @@ rig_boot_l1 "$plan" $((runs * 2 * (secs + 10) + 60)) "$log" quiet
 rc=$?
 tr -d '\r' <"$RIG_L1_LOG" | grep '^RIG-BENCH \|^RIG-L1 ready' >"$RIG_TMP/bench"
 
-field() {	# field LINE NAME
-	tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"
-}
-median() {	# median N... (empty if none)
-	[ $# = 0 ] && return
-	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
 
 echo "L2 boot to init in the rig's L1 ($kname, 1 vCPU, 256 MiB, quiet);" \
 	"L1 $(sed -n 's/^RIG-L1 ready /ready at /p' "$RIG_TMP/bench")s; medians of $runs runs"
@@ -74,33 +67,33 @@ bad=0
 for v in kite qemu; do
 	inits=() guests=() owns=() syss=() rsss=() ups=() fails=
 	while read -r line; do
-		st=$(field "$line" status)
-		if [ "$st" != 0 ] || [ -z "$(field "$line" init_ms)" ]; then
+		st=$(rig_field "$line" status)
+		if [ "$st" != 0 ] || [ -z "$(rig_field "$line" init_ms)" ]; then
 			fails+=" exit=$st"
 			continue
 		fi
-		u=$(field "$line" user_ms) g=$(field "$line" guest_ms)
-		inits+=("$(field "$line" init_ms)")
+		u=$(rig_field "$line" user_ms) g=$(rig_field "$line" guest_ms)
+		inits+=("$(rig_field "$line" init_ms)")
 		guests+=("$g")
 		owns+=($((u - g)))
-		syss+=("$(field "$line" sys_ms)")
-		rsss+=("$(field "$line" maxrss_kb)")
-		ups+=("$(field "$line" l2_uptime)")
+		syss+=("$(rig_field "$line" sys_ms)")
+		rsss+=("$(rig_field "$line" maxrss_kb)")
+		ups+=("$(rig_field "$line" l2_uptime)")
 	done < <(grep "^RIG-BENCH $v " "$RIG_TMP/bench")
 	if [ ${#inits[@]} = 0 ]; then
 		printf '  %-6s failed:%s\n' $v "${fails:- no result (qemu exit $rc)}"
 		bad=1
 		continue
 	fi
-	m=$(median "${inits[@]}")
+	m=$(rig_median "${inits[@]}")
 	med[$v]=$m
 	mn=$(printf '%s\n' "${inits[@]}" | sort -n | head -n1)
 	mx=$(printf '%s\n' "${inits[@]}" | sort -n | tail -n1)
-	own=$(median "${owns[@]}")
+	own=$(rig_median "${owns[@]}")
 	printf '  %-6s %8s %15s %8s %9s %7s %7s %6s %10s%s\n' $v "$m" "($mn..$mx)" \
-		"$(median "${ups[@]}")" "$(median "${guests[@]}")" "$own" "$(median "${syss[@]}")" \
+		"$(rig_median "${ups[@]}")" "$(rig_median "${guests[@]}")" "$own" "$(rig_median "${syss[@]}")" \
 		"$(awk -v a="$own" -v b="$m" 'BEGIN { printf "%.1f", 100 * a / b }')" \
-		"$(median "${rsss[@]}")" "${fails:+ (failed:$fails)}"
+		"$(rig_median "${rsss[@]}")" "${fails:+ (failed:$fails)}"
 done
 if [ -n "${med[kite]:-}" ] && [ -n "${med[qemu]:-}" ]; then
 	echo "  kite/qemu time to init: $(awk -v a="${med[kite]}" -v b="${med[qemu]}" \

@@ -43,30 +43,16 @@ rig_boot_l1 "rig_sandbox_bench $runs" $((runs * 4 * 70 + 120)) "$log" quiet
 rc=$?
 tr -d '\r' <"$RIG_L1_LOG" | grep '^RIG-SBX ' >"$RIG_TMP/sbx"
 
-field() {	# field LINE NAME
-	tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"
-}
-median() {	# median N... (empty if none)
-	[ $# = 0 ] && return
-	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
 # med WHO CMD FIELD: the median of FIELD over the runs that ended well
 med() {
 	local v=() line x
 	while read -r line; do
-		[ "$(field "$line" status)" = 0 ] || continue
-		x=$(field "$line" "$3")
+		[ "$(rig_field "$line" status)" = 0 ] || continue
+		x=$(rig_field "$line" "$3")
 		[ -n "$x" ] && v+=("$x")
 	done < <(grep "^RIG-SBX $1 $2 " "$RIG_TMP/sbx")
-	median "${v[@]}"
+	rig_median "${v[@]}"
 }
-fails() {	# fails WHO: the statuses of runs that did not end well
-	grep "^RIG-SBX $1 " "$RIG_TMP/sbx" | while read -r line; do
-		st=$(field "$line" status)
-		[ "$st" = 0 ] || printf ' %s:%s' "$(cut -d' ' -f3 <<<"$line")" "${st:-none}"
-	done
-}
-
 grep -q '^RIG-SBX error' "$RIG_TMP/sbx" && grep '^RIG-SBX error' "$RIG_TMP/sbx"
 echo "kite sandbox vs QEMU microvm, the same sandbox in the rig's L1 (mini kernel," \
 	"1 vCPU, 512 MiB); medians of $runs runs"
@@ -80,7 +66,7 @@ for v in kite qemu; do
 	total[$v]=$(med $v true wall_ms)
 	u=$(med $v true user_ms) g=$(med $v true guest_ms) rss=$(med $v true maxrss_kb)
 	if [ -z "${to[$v]}" ] || [ -z "${total[$v]}" ]; then
-		printf '  %-5s failed:%s%s\n' $v "$(fails $v)" "$([ $rc != 0 ] && echo " (L1 exit $rc)")"
+		printf '  %-5s failed:%s%s\n' $v "$(rig_sbx_fails "$RIG_TMP/sbx" $v)" "$([ $rc != 0 ] && echo " (L1 exit $rc)")"
 		bad=1
 		continue
 	fi
@@ -91,7 +77,7 @@ for v in kite qemu; do
 	fi
 	printf '  %-5s %10s %9s %7s %7s %10s %11s%s\n' $v "${to[$v]}" "${total[$v]}" \
 		$((u - g)) "$(med $v true sys_ms)" "$rss" "${over:-?}" \
-		"$(f=$(fails $v); [ -n "$f" ] && echo " (failed:$f)")"
+		"$(f=$(rig_sbx_fails "$RIG_TMP/sbx" $v); [ -n "$f" ] && echo " (failed:$f)")"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 if [ -n "${to[kite]:-}" ] && [ -n "${to[qemu]:-}" ]; then

@@ -53,18 +53,11 @@ rig_boot_l1 "rig_fs_bench $runs $files $mib $kern" $((runs * 4 * 200 + 120)) "$l
 rc=$?
 tr -d '\r' <"$RIG_L1_LOG" | grep '^RIG-SBX ' >"$RIG_TMP/sbx"
 
-field() {	# field LINE NAME
-	tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -n1
-}
-median() {
-	[ $# = 0 ] && return
-	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
 # med WHO WORKLOAD EXPR: the median over good runs of an awk expression of the fields
 med() {
 	local v=() line x
 	while read -r line; do
-		[ "$(field "$line" status)" = 0 ] || continue
+		[ "$(rig_field "$line" status)" = 0 ] || continue
 		x=$(tr ' ' '\n' <<<"$line" | awk -F= -v e="$3" '
 			NF == 2 && !($1 in f) { f[$1] = $2 }
 			END {
@@ -83,15 +76,8 @@ med() {
 			}')
 		[ -n "$x" ] && v+=("$x")
 	done < <(grep "^RIG-SBX $1 $2 " "$RIG_TMP/sbx")
-	median "${v[@]}"
+	rig_median "${v[@]}"
 }
-fails() {
-	grep "^RIG-SBX $1 " "$RIG_TMP/sbx" | while read -r line; do
-		st=$(field "$line" status)
-		[ "$st" = 0 ] || printf ' %s:%s' "$(cut -d' ' -f3 <<<"$line")" "${st:-none}"
-	done
-}
-
 grep '^RIG-SBX error' "$RIG_TMP/sbx"
 echo "virtio-fs in the rig's L1, kite sandbox vs QEMU microvm ($kname; Debian's virtiofsd," \
 	"cache=auto, on L1's tmpfs; 1 vCPU, 512 MiB); medians of $runs runs"
@@ -106,12 +92,12 @@ for v in kite qemu; do
 	cm=$(med $v meta "user_ms - guest_ms + sys_ms * 1000 / $files")
 	cd=$(med $v data "user_ms - guest_ms + sys_ms / $mib")
 	if [ -z "${m[$v]}" ] || [ -z "${w[$v]}" ]; then
-		printf '  %-5s failed:%s%s\n' $v "$(fails $v)" "$([ $rc != 0 ] && echo " (L1 exit $rc)")"
+		printf '  %-5s failed:%s%s\n' $v "$(rig_sbx_fails "$RIG_TMP/sbx" $v)" "$([ $rc != 0 ] && echo " (L1 exit $rc)")"
 		bad=1
 		continue
 	fi
 	printf '  %-5s %11s %13s %12s %14s %14s%s\n' $v "${m[$v]}" "${w[$v]}" "${r[$v]}" "$cm" "$cd" \
-		"$(f=$(fails $v); [ -n "$f" ] && echo " (failed:$f)")"
+		"$(f=$(rig_sbx_fails "$RIG_TMP/sbx" $v); [ -n "$f" ] && echo " (failed:$f)")"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a && b) printf "%.2f", a / b; else print "n/a" }'; }
 if [ -n "${m[kite]:-}" ] && [ -n "${m[qemu]:-}" ]; then

@@ -460,3 +460,23 @@ rig_plan_quote() {
 	done
 	printf '%s' "${out# }"
 }
+
+# ---- for the benches that read figures off L1's console ----------------
+# rig_field LINE NAME: the value of the first NAME=... in LINE
+rig_field() {
+	tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p" | head -n1
+}
+# rig_median N...: the median (empty if none)
+rig_median() {
+	[ $# = 0 ] && return
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
+# rig_sbx_fails FILE WHO: " RUN:STATUS" for each of WHO's "RIG-SBX" lines
+# in FILE (rig_sandbox_bench, rig_fs_bench) that did not end with status 0
+rig_sbx_fails() {
+	local line st
+	grep "^RIG-SBX $2 " "$1" | while read -r line; do
+		st=$(rig_field "$line" status)
+		[ "$st" = 0 ] || printf ' %s:%s' "$(cut -d' ' -f3 <<<"$line")" "${st:-none}"
+	done
+}
