@@ -74,6 +74,37 @@ static void vec_sync(struct pci_msix *m, unsigned v)
 		close(e->efd);
 		e->efd = -1;
 	}
+	e->bound = e->efd >= 0;
+}
+
+/*
+ * The irqfd is bound to KVM only while the vector is deliverable. A
+ * back-end given it (pci_msix_vector_irqfd: virtiofsd's call fd) writes
+ * it with no kite code in between, so masking must take it from KVM:
+ * its writes then wait in the eventfd's count, which the PBA shows
+ * (pba_collect) and KVM delivers when it is bound again at unmask.
+ */
+static void vec_bind(struct pci_msix *m, unsigned v)
+{
+	struct pci_msix_vec *e = &m->vecs[v];
+	bool want = vec_deliverable(m, v);
+
+	if (e->efd < 0 || e->bound == want)
+		return;
+	if (want)
+		e->bound = !msix_irq(m)->irqfd_assign(msix_vm(m), e->efd, e->gsi);
+	else
+		e->bound = msix_irq(m)->irqfd_deassign(msix_vm(m), e->efd, e->gsi) != 0;
+}
+
+/* A masked vector's eventfd was written (by a back-end): it is pending. */
+static void pba_collect(struct pci_msix *m, unsigned v)
+{
+	struct pci_msix_vec *e = &m->vecs[v];
+	u64 n;
+
+	if (e->efd >= 0 && !e->bound && read(e->efd, &n, sizeof(n)) == sizeof(n) && n)
+		pba_set(m, v, true);
 }
 
 static void vec_fire(struct pci_msix *m, unsigned v)
@@ -82,7 +113,7 @@ static void vec_fire(struct pci_msix *m, unsigned v)
 	u64 one = 1;
 
 	vec_sync(m, v);
-	if (e->efd >= 0 && !e->stale && write(e->efd, &one, sizeof(one)) == sizeof(one))
+	if (e->bound && !e->stale && write(e->efd, &one, sizeof(one)) == sizeof(one))
 		return;
 	msix_irq(m)->signal_msi(msix_vm(m), vec_addr(e), e->data);
 }
@@ -94,6 +125,7 @@ static void vec_fire(struct pci_msix *m, unsigned v)
 static void msix_deliver_pending(struct pci_msix *m)
 {
 	for (unsigned v = 0; v < m->nr; v++) {
+		vec_bind(m, v);
 		if (!vec_deliverable(m, v))
 			continue;
 		vec_sync(m, v);
@@ -146,6 +178,7 @@ static void table_write32(struct pci_msix *m, u32 off, u32 val)
 	 * Drivers should mask a vector while changing it, but a live one is
 	 * updated at once so that no interrupt goes to a stale destination.
 	 */
+	vec_bind(m, v);
 	if (vec_deliverable(m, v)) {
 		vec_sync(m, v);
 		if (pba_test(m, v)) {
@@ -174,6 +207,8 @@ static void msix_bar_read(struct bus_dev *bd, u64 off, void *data, u32 len)
 			for (u32 i = 0; i < len / 4; i++)
 				out[i] = table_read32(m, off + 4 * i);
 		} else if (off >= m->pba_off && range_ok(off - m->pba_off, len, pba_len)) {
+			for (unsigned v = (off - m->pba_off) * 8; v < m->nr && v < (off - m->pba_off + len) * 8; v++)
+				pba_collect(m, v);
 			memcpy(out, (u8 *)m->pba + (off - m->pba_off), len);
 		}
 		pthread_mutex_unlock(&m->lock);
@@ -239,7 +274,7 @@ int pci_msix_vector_irqfd(struct pci_msix *m, unsigned vec)
 	pthread_mutex_lock(&m->lock);
 	if (vec < m->nr && vec_deliverable(m, vec)) {
 		vec_sync(m, vec);
-		if (!m->vecs[vec].stale)
+		if (m->vecs[vec].bound && !m->vecs[vec].stale)
 			efd = m->vecs[vec].efd;
 	}
 	pthread_mutex_unlock(&m->lock);
@@ -261,6 +296,8 @@ bool pci_msix_pending(struct pci_msix *m, unsigned vec)
 	bool ret;
 
 	pthread_mutex_lock(&m->lock);
+	if (vec < m->nr)
+		pba_collect(m, vec);
 	ret = vec < m->nr && pba_test(m, vec);
 	pthread_mutex_unlock(&m->lock);
 	return ret;
@@ -335,7 +372,8 @@ void pci_msix_exit(struct pci_msix *m)
 
 		if (e->efd < 0)
 			continue;
-		msix_irq(m)->irqfd_deassign(msix_vm(m), e->efd, e->gsi);
+		if (e->bound)
+			msix_irq(m)->irqfd_deassign(msix_vm(m), e->efd, e->gsi);
 		close(e->efd);
 	}
 	free(m->vecs);

@@ -255,6 +255,7 @@ struct pci_msix_vec {
 	u32 addr_lo, addr_hi, data, ctrl;
 	int gsi;			/* -1: no route yet */
 	int efd;			/* irqfd on gsi, -1: none */
+	bool bound;			/* efd is KVM's irqfd now (the vector is deliverable) */
 	bool stale;			/* the route lags address/data */
 };
 
@@ -292,8 +293,8 @@ bool pci_msix_enabled(struct pci_msix *msix);
  * The eventfd that raises vector vec in the kernel (its irqfd), for a
  * back-end in another process to signal without a kite thread between
  * (vhost-user's call fd); -1 when the vector is not live or has none.
- * The kernel does not see a mask set later: a guest that masks the vector
- * after the hand-over may still take its interrupts, as spurious ones.
+ * While the guest masks the vector the eventfd is not KVM's: what the
+ * back-end signals meanwhile shows in the PBA and arrives at unmask.
  */
 int pci_msix_vector_irqfd(struct pci_msix *msix, unsigned vec);
 /* Is vector vec's PBA bit set? (for tests and debugging) */

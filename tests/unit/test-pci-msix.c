@@ -168,6 +168,52 @@ START_TEST(msix_mask_sets_pba_and_unmask_delivers)
 }
 END_TEST
 
+/*
+ * A back-end in another process holds the irqfd (pci_msix_vector_irqfd)
+ * and writes it with no kite code in between: masking must take it from
+ * KVM, its writes then show in the PBA, and unmask brings them to KVM.
+ */
+START_TEST(msix_mask_unbinds_a_handed_out_irqfd)
+{
+	static struct mdev m;
+	u64 one = 1;
+	int efd, gsi;
+
+	mdev_add(&m);
+	msix_ctrl(&m, PCI_MSIX_FLAGS_ENABLE);
+	vec_program(&m, 3, 0xfee00000, 0x41);
+	vec_mask(&m, 3, false);
+	efd = pci_msix_vector_irqfd(&m.msix, 3);
+	ck_assert_int_ge(efd, 0);
+	gsi = m.msix.vecs[3].gsi;
+	ck_assert_int_eq(irqfd_gsi[efd], gsi);
+
+	vec_mask(&m, 3, true);
+	ck_assert_int_eq(irqfd_gsi[efd], -1);
+	ck_assert_int_eq(pci_msix_vector_irqfd(&m.msix, 3), -1);
+	ck_assert_uint_eq(mmio_read64(m.pba), 0);
+	ck_assert_int_eq(write(efd, &one, sizeof(one)), sizeof(one));	/* the back-end */
+	ck_assert_uint_eq(mmio_read64(m.pba), 1 << 3);
+
+	vec_mask(&m, 3, false);
+	ck_assert_int_eq(irqfd_gsi[efd], gsi);
+	ck_assert_uint_eq(vec_fired(&m, 3), 1);
+	ck_assert_uint_eq(mmio_read64(m.pba), 0);
+
+	/* The function mask and MSI-X off unbind it too, and are undone. */
+	msix_ctrl(&m, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	ck_assert_int_eq(irqfd_gsi[efd], -1);
+	ck_assert_int_eq(write(efd, &one, sizeof(one)), sizeof(one));
+	ck_assert(pci_msix_pending(&m.msix, 3));
+	msix_ctrl(&m, PCI_MSIX_FLAGS_ENABLE);
+	ck_assert_int_eq(irqfd_gsi[efd], gsi);
+	ck_assert_uint_eq(vec_fired(&m, 3), 1);
+	msix_ctrl(&m, 0);
+	ck_assert_int_eq(irqfd_gsi[efd], -1);
+	mdev_remove(&m);		/* an unbound irqfd is not unbound again */
+}
+END_TEST
+
 START_TEST(msix_function_mask_and_enable)
 {
 	static struct mdev m;
@@ -314,6 +360,7 @@ Suite *pci_msix_suite(void)
 	tcase_add_test(msix, msix_route_on_unmask_and_update);
 	tcase_add_test(msix, msix_mask_sets_pba_and_unmask_delivers);
 	tcase_add_test(msix, msix_function_mask_and_enable);
+	tcase_add_test(msix, msix_mask_unbinds_a_handed_out_irqfd);
 	tcase_add_test(msix, msix_bad_table_accesses);
 	tcase_add_test(msix, msix_fallback_without_route);
 	tcase_add_test(msix, msix_bad_sizes);
