@@ -36,6 +36,8 @@
 
 /* The largest frame a backend carries: a 64 KiB GSO segment plus headers. */
 #define NET_MAX_FRAME		(65536 + 14 + 4)
+/* An MTU counts the payload: an Ethernet header and one VLAN tag come on top. */
+#define NET_ETH_HLEN		(14 + 4)
 /* virtio_net_hdr_v1 (virtio 1.2, 5.1.6): the header with VERSION_1. */
 #define NET_VNET_HDR_LEN	12
 
@@ -70,6 +72,7 @@ struct net_backend {
 	int fd;				/* non-blocking; the device polls it */
 	bool vnet_hdr;			/* frames carry a virtio_net_hdr_v1 */
 	unsigned offloads;		/* NET_OFFLOAD_* the backend can carry */
+	unsigned mtu;			/* its MTU, for the guest (VIRTIO_NET_F_MTU); 0: none */
 	struct child helper;		/* a process behind fd (passt), stopped by destroy */
 };
 

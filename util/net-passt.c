@@ -18,6 +18,17 @@
 
 #include "net.h"
 
+/*
+ * passt's own default MTU (65535 less an Ethernet header, rounded down to
+ * 4 bytes), named to it with -m and to the guest through VIRTIO_NET_F_MTU
+ * so that a guest with a static address (kite's sandbox init, a test's
+ * script) uses it too, not only a DHCP client applying option 26: bulk
+ * TCP then moves in 64 KiB frames, ~40x fewer frames and interrupts than
+ * at 1500 (passt's framing carries no segmentation offload).
+ */
+#define PASST_MTU		65520
+#define PASST_MTU_STR		"65520"
+
 static int parse_mac(const char *s, u8 mac[6])
 {
 	unsigned v[6];
@@ -171,10 +182,10 @@ static unsigned passt_addr_args(const struct net_spec *spec, char **argv, char p
 struct net_backend *net_passt_create(const struct net_spec *spec)
 {
 	/*
-	 * passt, -f -1 -q -F 3, --runas ID, -a -n -g -D --dns-forward with
+	 * passt, -f -1 -q -F 3, -m MTU, --runas ID, -a -n -g -D --dns-forward with
 	 * their values, a -t/-u and its SPEC per forward, NULL.
 	 */
-	char *argv[8 + 10 + 2 * NET_MAX_FWDS + 1], ports[NET_MAX_FWDS][16], prefix[4];
+	char *argv[10 + 10 + 2 * NET_MAX_FWDS + 1], ports[NET_MAX_FWDS][16], prefix[4];
 	struct child_opts opts = { .nr_fds = 1 };
 	struct net_backend *be;
 	unsigned argc = 0;
@@ -197,6 +208,8 @@ struct net_backend *net_passt_create(const struct net_spec *spec)
 	argv[argc++] = "--quiet";
 	argv[argc++] = "--fd";
 	argv[argc++] = "3";
+	argv[argc++] = "--mtu";
+	argv[argc++] = PASST_MTU_STR;
 	if (!geteuid()) {
 		argv[argc++] = "--runas";
 		argv[argc++] = "65534:65534";
@@ -217,6 +230,7 @@ struct net_backend *net_passt_create(const struct net_spec *spec)
 		free(path);
 		return NULL;
 	}
+	be->mtu = PASST_MTU;
 	opts.fds[0] = sv[1];
 	ret = child_spawn(&be->helper, "passt", argv, &opts);
 	close(sv[1]);

@@ -41,6 +41,7 @@
 
 #define VIRTIO_NET_F_CSUM		0
 #define VIRTIO_NET_F_GUEST_CSUM		1
+#define VIRTIO_NET_F_MTU		3
 #define VIRTIO_NET_F_MAC		5
 #define VIRTIO_NET_F_GUEST_TSO4		7
 #define VIRTIO_NET_F_GUEST_TSO6		8
@@ -75,6 +76,7 @@ struct virtio_net_config {
 	u8 mac[6];
 	u16 status;
 	u16 max_virtqueue_pairs;
+	u16 mtu;			/* with VIRTIO_NET_F_MTU: the backend's */
 } __attribute__((packed));
 
 /* The frame being put into guest buffers (receive worker only). */
@@ -140,6 +142,16 @@ static void net_link_down(struct virtio_net *n)
 
 /* ---- receive ---- */
 
+/*
+ * A guest that took VIRTIO_NET_F_MTU sized its buffers for it: the device
+ * must not hand it a longer unsegmented frame (virtio 1.2, 5.1.6.3.1).
+ */
+static bool net_rx_over_mtu(struct virtio_net *n, size_t eth_len)
+{
+	return net_has(n, VIRTIO_NET_F_MTU) && n->rx.hdr.gso_type == VIRTIO_NET_HDR_GSO_NONE &&
+	       eth_len > (size_t)n->config.mtu + NET_ETH_HLEN;
+}
+
 /* Take a frame from the backend into n->rx: true if there is one. */
 static bool net_rx_take(struct virtio_net *n)
 {
@@ -161,6 +173,10 @@ static bool net_rx_take(struct virtio_net *n)
 		memset(&rx->hdr, 0, sizeof(rx->hdr));
 		if (skip)
 			memcpy(&rx->hdr, frame, NET_VNET_HDR_LEN);
+		if (net_rx_over_mtu(n, len - skip)) {
+			net_drop(n, "received frame longer than the MTU");
+			continue;
+		}
 		rx->frame = frame;
 		rx->payload = frame + skip;
 		rx->len = NET_VNET_HDR_LEN + len - skip;
@@ -475,6 +491,8 @@ static u64 net_features(const struct net_backend *be)
 		VIRTIO_BIT(VIRTIO_NET_F_GUEST_CSUM) |
 		VIRTIO_BIT(VIRTIO_F_INDIRECT_DESC) | VIRTIO_BIT(VIRTIO_F_EVENT_IDX);
 
+	if (be->mtu)
+		f |= VIRTIO_BIT(VIRTIO_NET_F_MTU);
 	if (be->vnet_hdr && (be->offloads & NET_OFFLOAD_TSO4))
 		f |= VIRTIO_BIT(VIRTIO_NET_F_HOST_TSO4) | VIRTIO_BIT(VIRTIO_NET_F_GUEST_TSO4);
 	if (be->vnet_hdr && (be->offloads & NET_OFFLOAD_TSO6))
@@ -497,6 +515,7 @@ int virtio_net_create(const struct virtio_transport *t, struct net_backend *be,
 	memcpy(n->config.mac, mac, 6);
 	n->config.status = VIRTIO_NET_S_LINK_UP;
 	n->config.max_virtqueue_pairs = 1;
+	n->config.mtu = be->mtu;
 	ret = virtio_dev_init(&n->vdev, t->vm, n->name, VIRTIO_ID_NET, net_features(be), 2,
 			      NET_QUEUE_SIZE, &n->config, sizeof(n->config), &net_ops, n);
 	if (ret) {

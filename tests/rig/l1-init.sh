@@ -822,6 +822,9 @@ rig_case_net() {	# rig_case_net NAME TIMEOUT tap|user
 	back=$(md5sum </tmp/net.back) back=${back%% *} bytes=$(wc -c </tmp/net.back)
 	[ "$back" = "$want" ] || why="$why guest-to-l1($back, $bytes bytes)"
 	l2_line "$name" "RIG-L2 net eth0=" | grep -q "carrier=1" || why="$why no-carrier"
+	# passt's MTU reaches the guest through VIRTIO_NET_F_MTU; a tap reports none.
+	[ "$mode" = user ] && mtu=65520 || mtu=1500
+	l2_line "$name" "RIG-L2 net eth0=" | grep -q " mtu=$mtu\$" || why="$why mtu(want $mtu)"
 	if [ "$mode" = tap ]; then
 		e1=$(l2_line "$name" "RIG-L2 net eth1=")
 		case $e1 in

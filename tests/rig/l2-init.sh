@@ -377,7 +377,8 @@ net-tap|net-user)
 		echo "RIG-L2 net dhcp addr=$(ip -4 addr show eth0 | awk '/inet / { print $2 }') gw=$l1"
 	fi
 	echo "RIG-L2 net eth0=$(cat /sys/class/net/eth0/address 2>/dev/null)" \
-		"carrier=$(cat /sys/class/net/eth0/carrier 2>/dev/null)"
+		"carrier=$(cat /sys/class/net/eth0/carrier 2>/dev/null)" \
+		"mtu=$(cat /sys/class/net/eth0/mtu 2>/dev/null)"
 	mkfifo /tmp/net.fifo
 	got=$(nc "$l1" 5000 <>/tmp/net.fifo | tee /tmp/net.in | md5sum)
 	echo "RIG-L2 net got=${got%% *}"

@@ -17,6 +17,7 @@
 
 #define F_CSUM		0
 #define F_GUEST_CSUM	1
+#define F_MTU		3
 #define F_MAC		5
 #define F_MRG_RXBUF	15
 #define F_STATUS	16
@@ -38,7 +39,8 @@ static int capture_create(const struct virtio_transport *t, struct virtio_dev *v
 	return virtio_transport_attach(vdev, &tt_ops, &TT, 0);
 }
 
-static void net_up(u64 features, int sndbuf)
+/* The device on a stream backend that reports mtu (0: none, as passt's is not set here). */
+static void net_up_mtu(u64 features, int sndbuf, unsigned mtu)
 {
 	int sv[2];
 	struct net_backend *be;
@@ -53,6 +55,7 @@ static void net_up(u64 features, int sndbuf)
 	dev_fd = sv[0];
 	be = net_stream_create(sv[0], "fake-passt");
 	ck_assert_ptr_nonnull(be);
+	be->mtu = mtu;
 	ck_assert_int_eq(virtio_net_create(&(struct virtio_transport){ .create = capture_create, .vm = &T.vm },
 					   be, MAC, 0), 0);
 	ck_assert_ptr_nonnull(V);
@@ -62,6 +65,11 @@ static void net_up(u64 features, int sndbuf)
 	ck_assert_int_eq(tring_attach(&RX, V, 0), 0);
 	ck_assert_int_eq(tring_attach(&TX, V, 1), 0);
 	tdev_driver_ok(V);
+}
+
+static void net_up(u64 features, int sndbuf)
+{
+	net_up_mtu(features, sndbuf, 0);
 }
 
 static void net_down(void)
@@ -216,6 +224,39 @@ START_TEST(test_rx_mergeable)
 	peer_send(3, 65536, 65540);
 	check_rx(&gpa, 2048, 3, 65536);
 	ck_assert_uint_gt(atomic_load(&TT.queue_irqs), 0);
+	net_down();
+}
+END_TEST
+
+START_TEST(test_mtu)
+{
+	u16 mtu = 0;
+	u64 gpa;
+
+	/* No MTU from the backend: none offered. */
+	net_up(ALL, 0);
+	ck_assert_uint_eq(virtio_get_device_features(V, 0) & 1u << F_MTU, 0);
+	net_down();
+
+	net_up_mtu(ALL | VIRTIO_BIT(F_MTU), 0, 9000);
+	ck_assert_uint_ne(virtio_get_device_features(V, 0) & 1u << F_MTU, 0);
+	virtio_config_read(V, 10, &mtu, 2);
+	ck_assert_uint_eq(mtu, 9000);
+	gpa = post_rx(40, 2048);
+	/* An MTU-sized frame with a tagged Ethernet header passes; one byte more is dropped. */
+	peer_send(1, 9000 + 18, 9100);
+	check_rx(&gpa, 2048, 1, 9018);
+	peer_send(2, 9000 + 19, 9100);
+	peer_send(3, 60, 100);
+	check_rx(&gpa, 2048, 3, 60);
+	ck_assert_uint_eq(tring_used_pending(&RX), 0);
+	net_down();
+
+	/* A guest that did not take the MTU gets the long frame. */
+	net_up_mtu(ALL, 0, 9000);
+	gpa = post_rx(40, 2048);
+	peer_send(2, 9000 + 19, 9100);
+	check_rx(&gpa, 2048, 2, 9019);
 	net_down();
 }
 END_TEST
@@ -440,6 +481,7 @@ static Suite *net_suite(void)
 
 	tcase_add_test(tc, test_config);
 	tcase_add_test(tc, test_rx_mergeable);
+	tcase_add_test(tc, test_mtu);
 	tcase_add_test(tc, test_rx_backpressure);
 	tcase_add_test(tc, test_rx_no_mrg);
 	tcase_add_test(tc, test_tx);
