@@ -43,40 +43,30 @@ rig_boot_l1 "rig_sandbox_bench $runs" $((runs * 4 * 70 + 120)) "$log" quiet
 rc=$?
 tr -d '\r' <"$RIG_L1_LOG" | grep '^RIG-SBX ' >"$RIG_TMP/sbx"
 
-# med WHO CMD FIELD: the median of FIELD over the runs that ended well
-med() {
-	local v=() line x
-	while read -r line; do
-		[ "$(rig_field "$line" status)" = 0 ] || continue
-		x=$(rig_field "$line" "$3")
-		[ -n "$x" ] && v+=("$x")
-	done < <(grep "^RIG-SBX $1 $2 " "$RIG_TMP/sbx")
-	rig_median "${v[@]}"
-}
 grep -q '^RIG-SBX error' "$RIG_TMP/sbx" && grep '^RIG-SBX error' "$RIG_TMP/sbx"
 echo "kite sandbox vs QEMU microvm, the same sandbox in the rig's L1 (mini kernel," \
 	"1 vCPU, 512 MiB); medians of $runs runs"
 printf '  %-5s %10s %9s %7s %7s %10s %11s\n' vmm to_cmd_ms total_ms own_ms sys_ms \
 	maxrss_kb overhead_kb
 declare -A to total
-touched=$(med kite true guest_touched_kib)
+touched=$(rig_sbx_median "$RIG_TMP/sbx" kite true guest_touched_kib)
 bad=0
 for v in kite qemu; do
-	to[$v]=$(med $v echo ready_ms)
-	total[$v]=$(med $v true wall_ms)
-	u=$(med $v true user_ms) g=$(med $v true guest_ms) rss=$(med $v true maxrss_kb)
+	to[$v]=$(rig_sbx_median "$RIG_TMP/sbx" $v echo ready_ms)
+	total[$v]=$(rig_sbx_median "$RIG_TMP/sbx" $v true wall_ms)
+	u=$(rig_sbx_median "$RIG_TMP/sbx" $v true user_ms) g=$(rig_sbx_median "$RIG_TMP/sbx" $v true guest_ms) rss=$(rig_sbx_median "$RIG_TMP/sbx" $v true maxrss_kb)
 	if [ -z "${to[$v]}" ] || [ -z "${total[$v]}" ]; then
 		printf '  %-5s failed:%s%s\n' $v "$(rig_sbx_fails "$RIG_TMP/sbx" $v)" "$([ $rc != 0 ] && echo " (L1 exit $rc)")"
 		bad=1
 		continue
 	fi
 	if [ $v = kite ]; then
-		over=$(med kite true overhead_kib)
+		over=$(rig_sbx_median "$RIG_TMP/sbx" kite true overhead_kib)
 	else
 		over=$([ -n "$touched" ] && echo $((rss - touched)))
 	fi
 	printf '  %-5s %10s %9s %7s %7s %10s %11s%s\n' $v "${to[$v]}" "${total[$v]}" \
-		$((u - g)) "$(med $v true sys_ms)" "$rss" "${over:-?}" \
+		$((u - g)) "$(rig_sbx_median "$RIG_TMP/sbx" $v true sys_ms)" "$rss" "${over:-?}" \
 		"$(f=$(rig_sbx_fails "$RIG_TMP/sbx" $v); [ -n "$f" ] && echo " (failed:$f)")"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -85,7 +75,7 @@ if [ -n "${to[kite]:-}" ] && [ -n "${to[qemu]:-}" ]; then
 		"whole run of true $(ratio "${total[kite]}" "${total[qemu]}") (goal: < 0.8)"
 fi
 if [ -n "${to[kite]:-}" ]; then
-	setup=$(med kite echo exec_to_first_run_us) kernel=$(med kite echo first_run_to_ready_us)
+	setup=$(rig_sbx_median "$RIG_TMP/sbx" kite echo exec_to_first_run_us) kernel=$(rig_sbx_median "$RIG_TMP/sbx" kite echo first_run_to_ready_us)
 	if [ -n "$setup" ] && [ -n "$kernel" ]; then
 		init=$((to[kite] - setup / 1000 - kernel / 1000))
 		echo "  kite's phases to the command (ms): set-up $((setup / 1000))," \

@@ -53,31 +53,6 @@ rig_boot_l1 "rig_fs_bench $runs $files $mib $kern" $((runs * 4 * 200 + 120)) "$l
 rc=$?
 tr -d '\r' <"$RIG_L1_LOG" | grep '^RIG-SBX ' >"$RIG_TMP/sbx"
 
-# med WHO WORKLOAD EXPR: the median over good runs of an awk expression of the fields
-med() {
-	local v=() line x
-	while read -r line; do
-		[ "$(rig_field "$line" status)" = 0 ] || continue
-		x=$(tr ' ' '\n' <<<"$line" | awk -F= -v e="$3" '
-			NF == 2 && !($1 in f) { f[$1] = $2 }
-			END {
-				n = split(e, t, " ")
-				# e is "A / B * C": fields or numbers
-				v = (t[1] in f) ? f[t[1]] : t[1]
-				for (i = 2; i < n; i += 2) {
-					w = (t[i + 1] in f) ? f[t[i + 1]] : t[i + 1]
-					if (w == "") { print ""; exit }
-					if (t[i] == "/") v = (w ? v / w : "")
-					else if (t[i] == "*") v = v * w
-					else if (t[i] == "+") v = v + w
-					else if (t[i] == "-") v = v - w
-				}
-				if (v != "") printf "%.1f\n", v
-			}')
-		[ -n "$x" ] && v+=("$x")
-	done < <(grep "^RIG-SBX $1 $2 " "$RIG_TMP/sbx")
-	rig_median "${v[@]}"
-}
 grep '^RIG-SBX error' "$RIG_TMP/sbx"
 echo "virtio-fs in the rig's L1, kite sandbox vs QEMU microvm ($kname; Debian's virtiofsd," \
 	"cache=auto, on L1's tmpfs; 1 vCPU, 512 MiB); medians of $runs runs"
@@ -86,11 +61,11 @@ printf '  %-5s %11s %13s %12s %14s %14s\n' vmm meta_us/file write_MiB/s read_MiB
 declare -A m w r
 bad=0
 for v in kite qemu; do
-	m[$v]=$(med $v meta "us / n")
-	w[$v]=$(med $v data "mib / write_us * 1000000")
-	r[$v]=$(med $v data "mib / read_us * 1000000")
-	cm=$(med $v meta "user_ms - guest_ms + sys_ms * 1000 / $files")
-	cd=$(med $v data "user_ms - guest_ms + sys_ms / $mib")
+	m[$v]=$(rig_sbx_median "$RIG_TMP/sbx" $v meta "us / n")
+	w[$v]=$(rig_sbx_median "$RIG_TMP/sbx" $v data "mib / write_us * 1000000")
+	r[$v]=$(rig_sbx_median "$RIG_TMP/sbx" $v data "mib / read_us * 1000000")
+	cm=$(rig_sbx_median "$RIG_TMP/sbx" $v meta "user_ms - guest_ms + sys_ms * 1000 / $files")
+	cd=$(rig_sbx_median "$RIG_TMP/sbx" $v data "user_ms - guest_ms + sys_ms / $mib")
 	if [ -z "${m[$v]}" ] || [ -z "${w[$v]}" ]; then
 		printf '  %-5s failed:%s%s\n' $v "$(rig_sbx_fails "$RIG_TMP/sbx" $v)" "$([ $rc != 0 ] && echo " (L1 exit $rc)")"
 		bad=1

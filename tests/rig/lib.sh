@@ -471,6 +471,34 @@ rig_median() {
 	[ $# = 0 ] && return
 	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
+# rig_sbx_median FILE WHO KEY EXPR: the median, over WHO's "RIG-SBX WHO KEY"
+# lines in FILE that ended with status 0, of EXPR: a field, or "A / B * C"
+# of fields and numbers, left to right (integers stay integers)
+rig_sbx_median() {
+	local v=() line x
+	while read -r line; do
+		[ "$(rig_field "$line" status)" = 0 ] || continue
+		x=$(tr ' ' '\n' <<<"$line" | awk -F= -v e="$4" '
+			NF == 2 && !($1 in f) { f[$1] = $2 }
+			END {
+				n = split(e, t, " ")
+				# e is "A / B * C": fields or numbers
+				v = (t[1] in f) ? f[t[1]] : t[1]
+				for (i = 2; i < n; i += 2) {
+					w = (t[i + 1] in f) ? f[t[i + 1]] : t[i + 1]
+					if (w == "") { print ""; exit }
+					if (t[i] == "/") v = (w ? v / w : "")
+					else if (t[i] == "*") v = v * w
+					else if (t[i] == "+") v = v + w
+					else if (t[i] == "-") v = v - w
+				}
+				if (v == "") exit
+				if (v == int(v)) print v; else printf "%.1f\n", v
+			}')
+		[ -n "$x" ] && v+=("$x")
+	done < <(grep "^RIG-SBX $2 $3 " "$1")
+	rig_median "${v[@]}"
+}
 # rig_sbx_fails FILE WHO: " RUN:STATUS" for each of WHO's "RIG-SBX" lines
 # in FILE (rig_sandbox_bench, rig_fs_bench) that did not end with status 0
 rig_sbx_fails() {
