@@ -170,9 +170,11 @@ static unsigned passt_addr_args(const struct net_spec *spec, char **argv, char p
 		argv[n++] = (char *)spec->gw;
 	}
 	if (spec->dns[0]) {
-		/* The guest asks dns=, passt forwards to the host's resolver. */
-		argv[n++] = "--dns";
-		argv[n++] = (char *)spec->dns;
+		/*
+		 * The guest asks dns=, passt forwards to the host's first
+		 * resolver. Not --dns too: that would also make dns= the
+		 * resolver passt forwards to, a loop to nowhere.
+		 */
 		argv[n++] = "--dns-forward";
 		argv[n++] = (char *)spec->dns;
 	}
@@ -182,7 +184,7 @@ static unsigned passt_addr_args(const struct net_spec *spec, char **argv, char p
 struct net_backend *net_passt_create(const struct net_spec *spec)
 {
 	/*
-	 * passt, -f -1 -q -F 3, -m MTU, --runas ID, -a -n -g -D --dns-forward with
+	 * passt, -f -1 -q -F 3, -m MTU, --runas ID, -a -n -g --dns-forward with
 	 * their values, a -t/-u and its SPEC per forward, NULL.
 	 */
 	char *argv[10 + 10 + 2 * NET_MAX_FWDS + 1], ports[NET_MAX_FWDS][16], prefix[4];

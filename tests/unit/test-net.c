@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The network backends (util/net-*.c) for real, without a guest: --net
- * specs; passt, where kite's end of the socketpair sends an ARP request
+ * specs; what kite asks of passt (a fake one recording its arguments);
+ * passt, where kite's end of the socketpair sends an ARP request
  * in the stream framing and gets the reply, a missing passt is a one-line
  * error and destroy reaps it; a tap (in a network namespace of the test's
  * own) with virtio-net headers both ways, answering ARP the same way.
@@ -10,7 +11,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "net.h"
 #include "test.h"
@@ -59,6 +62,42 @@ START_TEST(test_passt_missing)
 	ck_assert_int_eq(net_parse_spec("user", &s), 0);
 	ck_assert_ptr_null(net_passt_create(&s));
 	unsetenv("KITE_PASST");
+}
+END_TEST
+
+/* What kite asks of passt: its MTU, and dns= as a forward only (not --dns). */
+START_TEST(test_passt_args)
+{
+	char *script = test_tmp_path("fake-passt"), *args = test_tmp_path("passt-args");
+	char line[512] = "";
+	struct net_spec s;
+	struct net_backend *be;
+	FILE *f;
+
+	f = fopen(script, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\necho \" $* \" >%s.tmp && mv %s.tmp %s\nexec sleep 30\n", args, args, args);
+	fclose(f);
+	ck_assert_int_eq(chmod(script, 0755), 0);
+	setenv("KITE_PASST", script, 1);
+	ck_assert_int_eq(net_parse_spec("user,addr=10.0.2.15/24,gw=10.0.2.2,dns=10.0.2.3", &s), 0);
+	be = net_passt_create(&s);
+	ck_assert_ptr_nonnull(be);
+	ck_assert_uint_eq(be->mtu, 65520);
+	for (int i = 0; i < 500 && access(args, R_OK); i++)
+		usleep(10000);
+	f = fopen(args, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	be->ops->destroy(be);		/* stops and reaps the fake */
+	unsetenv("KITE_PASST");
+	ck_assert_msg(strstr(line, " --mtu 65520 "), "args:%s", line);
+	ck_assert_msg(strstr(line, " --dns-forward 10.0.2.3 "), "args:%s", line);
+	ck_assert_msg(!strstr(line, " --dns "), "dns= is the resolver passt forwards to: %s", line);
+	ck_assert_msg(strstr(line, " --address 10.0.2.15 --netmask 24 "), "args:%s", line);
+	free(script);
+	free(args);
 }
 END_TEST
 
@@ -183,6 +222,7 @@ static Suite *passt_suite(void)
 
 	tcase_add_test(tc, test_spec);
 	tcase_add_test(tc, test_passt_missing);
+	tcase_add_test(tc, test_passt_args);
 	tcase_add_test(tc, test_passt_arp);
 	tcase_add_test(tc, test_tap_arp);
 	tcase_set_timeout(tc, 30);
