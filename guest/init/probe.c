@@ -19,13 +19,21 @@
  *   fs-data FILE M  write M MiB to FILE and fsync it, drop the guest's page
  *                   cache, read it back and compare; prints "fs-data mib=M
  *                   write_us=T read_us=T" (bench-virtiofs)
+ *   dns ADDR NAME IP  a DNS server for the rig's name resolution cases (in
+ *                   L1, behind passt): on UDP ADDR:53 it answers A queries
+ *                   for NAME with IP, other names with NXDOMAIN, other
+ *                   types with no answer; prints "dns ready", runs until
+ *                   killed
  */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
@@ -171,6 +179,75 @@ fail:
 	return 1;
 }
 
+/* The question's name in dotted form from q (len bytes after the header); its end, or 0. */
+static size_t dns_qname(const unsigned char *q, size_t len, char *name, size_t size)
+{
+	size_t at = 0, out = 0;
+
+	while (at < len && q[at]) {
+		size_t l = q[at++];
+
+		if (l > 63 || at + l > len || out + l + 2 > size)
+			return 0;
+		if (out)
+			name[out++] = '.';
+		memcpy(name + out, q + at, l);
+		out += l;
+		at += l;
+	}
+	if (at >= len)
+		return 0;
+	name[out] = 0;
+	return at + 1;
+}
+
+static int dns(const char *addr, const char *want, const char *ip)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(53) };
+	unsigned char pkt[512], *q = pkt + 12;
+	struct in_addr a;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0 || !inet_aton(addr, &sa.sin_addr) || !inet_aton(ip, &a) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		perror("dns");
+		return 1;
+	}
+	printf("dns ready\n");
+	fflush(stdout);
+	for (;;) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(fd, pkt, sizeof(pkt) - 16, 0, (struct sockaddr *)&from, &fl);
+		char name[256];
+		size_t end;
+		int type;
+
+		/* One question (qdcount 1), a name, then its type and class. */
+		if (n < 12 + 5 || pkt[4] || pkt[5] != 1 || (pkt[2] & 0x80))
+			continue;
+		end = dns_qname(q, n - 12, name, sizeof(name));
+		if (!end || 12 + end + 4 > (size_t)n)
+			continue;
+		type = q[end] << 8 | q[end + 1];
+		end += 4;
+		pkt[2] = 0x81;					/* QR, RD */
+		pkt[3] = 0x80;					/* RA, NOERROR */
+		memset(pkt + 6, 0, 6);				/* no answer, authority, extra */
+		if (strcasecmp(name, want)) {
+			pkt[3] |= 3;				/* NXDOMAIN */
+		} else if (type == 1) {
+			unsigned char ans[16] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4 };
+
+			memcpy(ans + 12, &a, 4);
+			memcpy(q + end, ans, sizeof(ans));
+			end += sizeof(ans);
+			pkt[7] = 1;
+		}
+		sendto(fd, pkt, 12 + end, 0, (struct sockaddr *)&from, fl);
+	}
+}
+
 static volatile sig_atomic_t winched;
 
 static void on_winch(int sig)
@@ -231,11 +308,13 @@ int main(int argc, char **argv)
 		return fs_meta(argv[2], atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "fs-data"))
 		return fs_data(argv[2], atoi(argv[3]));
+	if (argc == 5 && !strcmp(argv[1], "dns"))
+		return dns(argv[2], argv[3], argv[4]);
 	if (argc == 2 && !strcmp(argv[1], "sleep")) {
 		pause();
 		return 0;
 	}
 	fprintf(stderr, "usage: kite-probe exit N | kill SIG | cat | pattern N FD | sleep | term | panic | tty | tty-winch |\n"
-		"       fs-meta DIR N | fs-data FILE MIB\n");
+		"       fs-meta DIR N | fs-data FILE MIB | dns ADDR NAME IP\n");
 	return 2;
 }

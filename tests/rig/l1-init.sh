@@ -781,6 +781,22 @@ passt_route() {
 		ip route add default via 192.0.2.1; }
 }
 
+# dns_start IP: a resolver for L1 at 198.51.100.53 (kite-probe's dns, on
+# d0), named in /etc/resolv.conf before passt starts: passt hands it to
+# the guest (or forwards the sandbox's 10.0.2.3 to it), and it answers
+# kite-rig.test with IP, the guest's address for L1's loopback.
+dns_start() {
+	ip addr add 198.51.100.53/32 dev d0 2>/dev/null
+	mkdir -p /etc			# L1's base has none
+	echo "nameserver 198.51.100.53" >/etc/resolv.conf
+	$SBX_PROBE dns 198.51.100.53 kite-rig.test "$1" >/tmp/dns.out 2>&1 &
+	dns_pid=$!
+}
+dns_stop() {
+	kill $dns_pid 2>/dev/null; wait $dns_pid 2>/dev/null
+	rm -f /etc/resolv.conf
+}
+
 rig_case_net() {	# rig_case_net NAME TIMEOUT tap|user
 	why=
 	name=$1 secs=$2 mode=$3 e1=
@@ -801,6 +817,7 @@ rig_case_net() {	# rig_case_net NAME TIMEOUT tap|user
 		srv3=$!
 	else
 		passt_route || tapwhy=" no-dummy-route"
+		dns_start 192.0.2.1
 		export KITE_PASST=/rig/bin/passt
 		net=user net2= srv3=
 	fi
@@ -841,7 +858,46 @@ rig_case_net() {	# rig_case_net NAME TIMEOUT tap|user
 	rm -f /tmp/net.data /tmp/net.back /tmp/net.fifo /tmp/net2.data
 	[ "$mode" = user ] && { l2_line "$name" "RIG-L2 net dhcp addr=192.0.2.2/" >/dev/null ||
 		why="$why dhcp($(l2_line "$name" "RIG-L2 net dhcp"))"; }
+	if [ "$mode" = user ]; then
+		dns_stop
+		l2_line "$name" "RIG-L2 net resolved=192.0.2.1" >/dev/null ||
+			why="$why dns($(l2_line "$name" "RIG-L2 net resolved="))"
+	fi
 	rig_result "$name" "$(l2_line "$name" "RIG-L2 net dhcp" | sed 's/^RIG-L2 net //') $(l2_line "$name" "RIG-L2 net eth0=" | sed 's/^RIG-L2 net //') bytes=$bytes each way${e1:-}"
+}
+
+# Debian's cloud kernel (virtio_net a module) on passt: the guest takes
+# its address by DHCP, removes the driver while L1's server on port 5000
+# sends (the device is reset with frames in flight), loads it again, takes
+# an address again and fetches the whole file from port 5001 (checksum
+# compared). passt and the NIC outlive the driver; kite says nothing.
+rig_case_net_reload() {	# rig_case_net_reload NAME TIMEOUT
+	name=$1 secs=$2 routewhy=
+	passt_route || routewhy=" no-dummy-route"
+	export KITE_PASST=/rig/bin/passt
+	seq 1 $NET_LINES >/tmp/net.data
+	want=$(md5sum </tmp/net.data) want=${want%% *} bytes=$(wc -c </tmp/net.data)
+	nc -l -p 5000 </tmp/net.data &
+	srv1=$!
+	nc -l -p 5001 </tmp/net.data &
+	srv2=$!
+	eval "set -- $(rig_vmm_cmd 1 256M "$L2_CMDLINE rig.test=net-reload")"
+	rig_l2_run "$@" --net user
+	rig_common "$name" 0
+	why="$why$routewhy"
+	kill $srv1 $srv2 2>/dev/null; wait $srv1 $srv2 2>/dev/null
+	rm -f /tmp/net.data
+	cut=$(l2_marker "$name" "RIG-L2 net-reload " cut)
+	got=$(l2_marker "$name" "RIG-L2 net-reload " got)
+	mtu=$(l2_marker "$name" "RIG-L2 net eth0=" mtu)
+	[ -n "$cut" ] && [ "$cut" -gt 0 ] && [ "$cut" -lt "$bytes" ] ||
+		why="$why cut=$cut(want 1..$bytes-1: not under traffic)"
+	[ "$got" = "$want" ] || why="$why got=$got(want $want)"
+	[ "$mtu" = 65520 ] || why="$why mtu=$mtu(want 65520)"
+	l2_line "$name" "RIG-L2 net-reload " | grep -q "carrier=1" || why="$why no-carrier"
+	tr -d '\r' <"/tmp/$name.log" | grep -q "^RIG-L2 net-reload .* failed" && why="$why reload-failed"
+	! grep -q "kite: warning" "/tmp/$name.log" || why="$why $(grep -m1 "kite: warning" "/tmp/$name.log")"
+	rig_result "$name" "driver removed after $cut of $bytes bytes, then $bytes bytes intact"
 }
 
 # The mini kernel's vmlinux (an ELF: kite boots it through its PVH entry)
@@ -961,9 +1017,11 @@ rig_case_sandbox_sigterm() {	# NAME TIMEOUT
 	rig_result "$1" "exit=$st"
 }
 
-# kite sandbox --net user (passt): the command reaches a TCP server on
-# L1 at the gateway address (passt maps it to L1's loopback), fetches 4
-# MiB whose checksum must be L1's, and finds the resolver kite set up.
+# kite sandbox --net user (passt): the command resolves kite-rig.test
+# (its resolver, 10.0.2.3, is passt, which forwards to L1's: dns_start)
+# to the gateway address (passt maps it to L1's loopback), reaches a TCP
+# server there, fetches 3.4 MB whose checksum must be L1's, and finds
+# the resolver kite set up.
 # nc's stdin never ends (a FIFO open both ways): at the end of its stdin
 # busybox nc half-closes, the server in L1 then exits before it has sent
 # everything, and passt (Debian 12's) leaves the rest of the stream hung.
@@ -973,19 +1031,21 @@ rig_case_sandbox_net() {	# NAME TIMEOUT
 		why=" no-$MINI_BZIMAGE"; rig_result "$1" "-"; return
 	fi
 	passt_route || why="$why no-dummy-route"
+	dns_start 10.0.2.2
 	seq 1 500000 >/tmp/net.data
 	want=$(md5sum </tmp/net.data) want=${want%% *} bytes=$(wc -c </tmp/net.data)
 	nc -l -p 5000 </tmp/net.data &
 	srv=$!
 	KITE_PASST=/rig/bin/passt sbx_run "$name-run" /dev/null /tmp/sbx.out /tmp/sbx.err \
-		--net user -- sh -c 'mkfifo /var/in && nc 10.0.2.2 5000 <>/var/in | md5sum; cat /etc/resolv.conf'
+		--net user -- sh -c 'mkfifo /var/in && nc kite-rig.test 5000 <>/var/in | md5sum; cat /etc/resolv.conf'
 	kill $srv 2>/dev/null; wait $srv 2>/dev/null
+	dns_stop
 	[ "$sbx_st" = 0 ] || why="$why exit=$sbx_st($(head -c 300 /tmp/sbx.err | tr '\n' ' '))"
 	got=$(head -n1 /tmp/sbx.out) got=${got%% *}
-	[ "$got" = "$want" ] || why="$why fetched=$got(want $want)"
+	[ "$got" = "$want" ] || why="$why fetched=$got(want $want; $(tr '\n' ' ' </tmp/sbx.out | head -c 300) $(head -c 300 /tmp/sbx.err | tr '\n' ' '))"
 	grep -q '^nameserver 10.0.2.3$' /tmp/sbx.out || why="$why no-resolver"
 	rm -f /tmp/net.data /tmp/sbx.out /tmp/sbx.err
-	rig_result "$1" "$bytes bytes from L1 over passt, checksum $got, resolver 10.0.2.3"
+	rig_result "$1" "$bytes bytes from L1 (kite-rig.test, resolved through passt) over passt, checksum $got, resolver 10.0.2.3"
 }
 
 # Two sandboxes at once, each in a directory of its own: each command

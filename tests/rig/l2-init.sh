@@ -54,6 +54,10 @@
 #                          the VMM's counters on each) and is followed by
 #                          "RIG-L2 cost RW qdQD ios= irq_dev= irq_loc= irq_all="
 #                          (the guest's side of the same window)
+#   rig.test=net-reload    DHCP from passt, then rmmod + insmod virtio_net
+#                          (unbind + bind if built in) while L1's port 5000
+#                          sends, DHCP again, the whole file from port
+#                          5001: "RIG-L2 net-reload cut=BYTES got=MD5"
 #   rig.test=devs    report the virtio devices, the hwrng, vda's first line
 #                    and the virtio interrupts (chip, count), write a line
 #                    to vda, then reboot (mini kernel)
@@ -299,6 +303,56 @@ fio_run() {
 	done
 }
 
+# eth0's address from passt's DHCP server; sets l1 (the gateway: L1's
+# loopback through passt) and prints what the guest got.
+net_dhcp() {
+	printf '#!/bin/sh\n[ "$1" = bound ] || exit 0\nifconfig $interface $ip netmask $subnet\nip route add default via $router\necho $router >/tmp/gw\nrm -f /etc/resolv.conf\nfor d in $dns; do echo nameserver $d; done >/etc/resolv.conf\n' >/tmp/dhcp.sh
+	chmod +x /tmp/dhcp.sh
+	rm -f /tmp/gw
+	udhcpc -i eth0 -s /tmp/dhcp.sh -q -n -t 10 -T 2 >/dev/null 2>&1
+	l1=$(cat /tmp/gw 2>/dev/null)
+	echo "RIG-L2 net dhcp addr=$(ip -4 addr show eth0 | awk '/inet / { print $2 }') gw=$l1"
+}
+
+# The NIC's driver removed while L1's server on port 5000 sends, and
+# loaded again (rmmod + insmod virtio_net, or unbind + bind when built
+# in): the device is reset with frames in flight both ways. Then the
+# whole file from port 5001, checksummed.
+net_reload() {
+	ip link set lo up
+	ip link set eth0 up
+	net_dhcp
+	echo "RIG-L2 net eth0=$(cat /sys/class/net/eth0/address 2>/dev/null)" \
+		"mtu=$(cat /sys/class/net/eth0/mtu 2>/dev/null)"
+	mkfifo /tmp/net.fifo
+	: >/tmp/net.cut
+	nc "$l1" 5000 <>/tmp/net.fifo >/tmp/net.cut &
+	pid=$!
+	n=0
+	while [ "$(stat -c %s /tmp/net.cut)" -lt 4194304 ] && [ $n -lt 600 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+	dev=$(basename "$(readlink /sys/class/net/eth0/device)")
+	if [ -e /proc/modules ]; then
+		rmmod virtio_net && insmod "$(grep /virtio_net.ko /etc/rig-modules)" ||
+			echo "RIG-L2 net-reload rmmod/insmod failed"
+	else
+		echo "$dev" >/sys/bus/virtio/drivers/virtio_net/unbind &&
+			echo "$dev" >/sys/bus/virtio/drivers/virtio_net/bind ||
+			echo "RIG-L2 net-reload unbind/bind failed"
+	fi
+	cut=$(stat -c %s /tmp/net.cut)
+	kill $pid 2>/dev/null; wait $pid 2>/dev/null
+	rm -f /tmp/net.cut
+	n=0
+	while [ ! -e /sys/class/net/eth0 ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+	ip link set eth0 up
+	net_dhcp
+	got=$(nc "$l1" 5001 <>/tmp/net.fifo | md5sum)
+	echo "RIG-L2 net-reload cut=$cut got=${got%% *}" \
+		"carrier=$(cat /sys/class/net/eth0/carrier 2>/dev/null)"
+}
+
 # hvc0's "ROWS COLS"; Linux leaves it 0 x 0 until the first change, which
 # busybox stty reports as an error: "none".
 hvc_size() {
@@ -314,6 +368,7 @@ blk-readback) blk_readback ;;
 blk-ro) blk_ro ;;
 blk-reload) blk_reload ;;
 blk-mq) blk_mq ;;
+net-reload) net_reload ;;
 fio) fio_run ;;
 panic)
 	echo "RIG-L2 panicking"
@@ -370,11 +425,11 @@ net-tap|net-user)
 		ip addr add 10.9.0.2/24 dev eth0
 		l1=10.9.0.1
 	else
-		printf '#!/bin/sh\n[ "$1" = bound ] || exit 0\nifconfig $interface $ip netmask $subnet\nip route add default via $router\necho $router >/tmp/gw\n' >/tmp/dhcp.sh
-		chmod +x /tmp/dhcp.sh
-		udhcpc -i eth0 -s /tmp/dhcp.sh -q -n -t 10 -T 2 >/dev/null 2>&1
-		l1=$(cat /tmp/gw 2>/dev/null)
-		echo "RIG-L2 net dhcp addr=$(ip -4 addr show eth0 | awk '/inet / { print $2 }') gw=$l1"
+		net_dhcp
+		# L1's resolver (behind passt) names L1's loopback: kite-rig.test.
+		echo "RIG-L2 net resolved=$(nslookup kite-rig.test 2>/dev/null |
+			awk '/^Address: / { a = $2 } END { print a }')"
+		l1=kite-rig.test
 	fi
 	echo "RIG-L2 net eth0=$(cat /sys/class/net/eth0/address 2>/dev/null)" \
 		"carrier=$(cat /sys/class/net/eth0/carrier 2>/dev/null)" \

@@ -57,7 +57,10 @@
 #   net-tap  the mini kernel on a tap in L1 (static 10.9.0.2) moves 64 MiB each
 #            way with an nc server in L1, checksums compared; a second NIC
 #            on tap1 (eth1, its own MAC) fetches 0.6 MB
-#   net-user  the same through passt, the guest's address by DHCP
+#   net-user  the same through passt, the guest's address by DHCP, its
+#            MTU (65520) from the device
+#   net-reload  Debian's kernel on passt: rmmod + insmod virtio_net while
+#            a server in L1 sends, then 64 MiB from another port intact
 #   sandbox-net  kite sandbox --net user fetches 3.4 MB from an nc server
 #            in L1 at 10.0.2.2 and finds resolv.conf
 #   blk-*-mmio  the blk cases on virtio-mmio (--transport mmio) with the
@@ -86,7 +89,7 @@ inner=${KITE_RIG_INNER:-kite}
 secs=${KITE_RIG_CASE_TIMEOUT:-90}
 all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic
 	blk-rw blk-readback blk-ro blk-reload blk-mq"
-[ "$inner" = kite ] && all_cases+=" winch sandbox-status sandbox-stdio sandbox-sigterm sandbox-files sandbox-tty sandbox-parallel sandbox-debian sandbox-net net-tap net-user"
+[ "$inner" = kite ] && all_cases+=" winch sandbox-status sandbox-stdio sandbox-sigterm sandbox-files sandbox-tty sandbox-parallel sandbox-debian sandbox-net net-tap net-user net-reload"
 # The mini kernel's cases (guest/linux; QEMU microvm has no PCI it finds).
 mini_cases="mmio-boot pci-boot pci-intx pvh-vmlinux"
 [ "$inner" = qemu ] && mini_cases="mmio-boot pvh-vmlinux"
@@ -166,7 +169,10 @@ for c in $cases; do
 		extra_secs=$((extra_secs + durable_kills * 20)) ;;
 	net-tap|net-user)
 		[ "$inner" = kite ] || { echo "rig: $c is a kite case"; exit 2; }
-		plan+=$'\n'"rig_case_net $c $secs ${c#net-}"; mini=1 ;;
+		plan+=$'\n'"rig_case_net $c $secs ${c#net-}"; mini=1 sbx=1 ;;
+	net-reload)
+		[ "$inner" = kite ] || { echo "rig: $c is a kite case"; exit 2; }
+		plan+=$'\n'"rig_case_net_reload $c $secs" ;;
 	*)
 		echo "rig: unknown case '$c' (cases: $all_cases)"; exit 2 ;;
 	esac
@@ -197,7 +203,8 @@ if [ -n "$mini" ]; then
 		echo "rig: the mini kernel (guest/linux/build.sh) failed to build"
 	fi
 fi
-# kite sandbox's test command (guest/init/probe.c, static).
+# kite sandbox's test command (guest/init/probe.c, static), also the net
+# cases' DNS server in L1.
 [ -n "${sbx:-}" ] && KITE_RIG_FILES="${KITE_RIG_FILES:-} $(cd "$RIG_SRC/../.." && pwd)/${O:-build}/guest/init/kite-probe"
 export RIG_TEST_PROGS=$progs
 if [ "$inner" = qemu ]; then rig_prepare qemu; else rig_prepare; fi
