@@ -314,6 +314,13 @@ net_dhcp() {
 	echo "RIG-L2 net dhcp addr=$(ip -4 addr show eth0 | awk '/inet / { print $2 }') gw=$l1"
 }
 
+# "RIG-L2 net eth0=MAC carrier=0|1 mtu=N": what the guest's eth0 is.
+net_eth0() {
+	echo "RIG-L2 net eth0=$(cat /sys/class/net/eth0/address 2>/dev/null)" \
+		"carrier=$(cat /sys/class/net/eth0/carrier 2>/dev/null)" \
+		"mtu=$(cat /sys/class/net/eth0/mtu 2>/dev/null)"
+}
+
 # The NIC's driver removed while L1's server on port 5000 sends, and
 # loaded again (rmmod + insmod virtio_net, or unbind + bind when built
 # in): the device is reset with frames in flight both ways. Then the
@@ -322,8 +329,7 @@ net_reload() {
 	ip link set lo up
 	ip link set eth0 up
 	net_dhcp
-	echo "RIG-L2 net eth0=$(cat /sys/class/net/eth0/address 2>/dev/null)" \
-		"mtu=$(cat /sys/class/net/eth0/mtu 2>/dev/null)"
+	net_eth0
 	mkfifo /tmp/net.fifo
 	: >/tmp/net.cut
 	nc "$l1" 5000 <>/tmp/net.fifo >/tmp/net.cut &
@@ -431,9 +437,7 @@ net-tap|net-user)
 			awk '/^Address: / { a = $2 } END { print a }')"
 		l1=kite-rig.test
 	fi
-	echo "RIG-L2 net eth0=$(cat /sys/class/net/eth0/address 2>/dev/null)" \
-		"carrier=$(cat /sys/class/net/eth0/carrier 2>/dev/null)" \
-		"mtu=$(cat /sys/class/net/eth0/mtu 2>/dev/null)"
+	net_eth0
 	mkfifo /tmp/net.fifo
 	got=$(nc "$l1" 5000 <>/tmp/net.fifo | tee /tmp/net.in | md5sum)
 	echo "RIG-L2 net got=${got%% *}"

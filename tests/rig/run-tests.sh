@@ -58,11 +58,12 @@
 #            way with an nc server in L1, checksums compared; a second NIC
 #            on tap1 (eth1, its own MAC) fetches 0.6 MB
 #   net-user  the same through passt, the guest's address by DHCP, its
-#            MTU (65520) from the device
+#            MTU (65520) from the device, L1's server by name (kite-rig.test,
+#            resolved through passt by a DNS server in L1)
 #   net-reload  Debian's kernel on passt: rmmod + insmod virtio_net while
 #            a server in L1 sends, then 64 MiB from another port intact
 #   sandbox-net  kite sandbox --net user fetches 3.4 MB from an nc server
-#            in L1 at 10.0.2.2 and finds resolv.conf
+#            in L1 at kite-rig.test (10.0.2.2) and finds resolv.conf
 #   blk-*-mmio  the blk cases on virtio-mmio (--transport mmio) with the
 #            mini kernel (virtio_blk built in: blk-reload binds the driver
 #            again instead of insmod; blk-mq cannot count interrupts per
