@@ -10,11 +10,11 @@ INIT_PROGS  := $(O)/guest/init/kite-init $(O)/guest/init/kite-probe
 guests: $(INIT_PROGS)
 
 $(O)/guest/init/kite-init: guest/init/init.c include/sandbox-proto.h
-$(O)/guest/init/kite-probe: guest/init/probe.c
+$(O)/guest/init/kite-probe: guest/init/probe.c guest/init/probe-tcp.c guest/init/probe.h
 $(INIT_PROGS):
 	@mkdir -p $(dir $@)
 	@echo "  STATIC  $@"
-	$(Q)$(CC) $(INIT_CFLAGS) -o $@ $< && strip $@
+	$(Q)$(CC) $(INIT_CFLAGS) -o $@ $(filter %.c,$^) && strip $@
 
 $(O)/guest/init/blob.o: guest/init/blob.S $(O)/guest/init/kite-init
 	@echo "  AS      $@"

@@ -24,6 +24,11 @@
  *                   for NAME with IP, other names with NXDOMAIN, other
  *                   types with no answer; prints "dns ready", runs until
  *                   killed
+ *   tcp-serve PORT N  a TCP server on PORT for N connections, one after the
+ *                   other; prints "tcp ready PORT" (probe-tcp.c)
+ *   tcp-bench ADDR PORT recv|send|rr N  a client of tcp-serve: N bytes from
+ *                   it or to it, checked, or N one-byte round trips; prints
+ *                   "tcp OP_n=N OP_us=T" (the rig's net cases, bench-net)
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -39,12 +44,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "probe.h"
+
 static void term_exit(int sig)
 {
 	_exit(42);
 }
 
-static int write_all(int fd, const char *p, size_t n)
+int write_all(int fd, const char *p, size_t n)
 {
 	while (n) {
 		ssize_t w = write(fd, p, n);
@@ -88,7 +95,7 @@ static int cat(void)
 	return n < 0;
 }
 
-static long long now_us(void)
+long long now_us(void)
 {
 	struct timespec ts;
 
@@ -310,11 +317,16 @@ int main(int argc, char **argv)
 		return fs_data(argv[2], atoi(argv[3]));
 	if (argc == 5 && !strcmp(argv[1], "dns"))
 		return dns(argv[2], argv[3], argv[4]);
+	if (argc == 4 && !strcmp(argv[1], "tcp-serve"))
+		return tcp_serve(atoi(argv[2]), atoi(argv[3]));
+	if (argc == 6 && !strcmp(argv[1], "tcp-bench"))
+		return tcp_bench(argv[2], atoi(argv[3]), argv[4], strtoull(argv[5], NULL, 0));
 	if (argc == 2 && !strcmp(argv[1], "sleep")) {
 		pause();
 		return 0;
 	}
 	fprintf(stderr, "usage: kite-probe exit N | kill SIG | cat | pattern N FD | sleep | term | panic | tty | tty-winch |\n"
-		"       fs-meta DIR N | fs-data FILE MIB | dns ADDR NAME IP\n");
+		"       fs-meta DIR N | fs-data FILE MIB | dns ADDR NAME IP | tcp-serve PORT N |\n"
+		"       tcp-bench ADDR PORT recv|send|rr N\n");
 	return 2;
 }
