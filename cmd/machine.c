@@ -49,6 +49,15 @@ static int add_platform(struct machine *m)
 	return i8042_init(vm) ?: rtc_init(vm) ?: acpi_pm_init(vm);
 }
 
+/*
+ * The helper daemons' (virtiofsd's, passt's) chatter goes where the
+ * kernel's does: nowhere in a quiet sandbox, whose stderr is the command's.
+ */
+static bool helpers_quiet(const struct machine_config *cfg)
+{
+	return cfg->console == MACHINE_CONSOLE_PORTS && cfg->log_fd < 0;
+}
+
 static int add_virtio_devices(struct machine *m)
 {
 	const struct machine_config *cfg = m->cfg;
@@ -66,7 +75,7 @@ static int add_virtio_devices(struct machine *m)
 		}
 	}
 	for (unsigned i = 0; i < cfg->nr_nets; i++)
-		if (virtio_net_create_spec(&t, cfg->nets[i], i))
+		if (virtio_net_create_spec(&t, cfg->nets[i], i, helpers_quiet(cfg)))
 			return -1;
 	for (unsigned i = 0; i < cfg->nr_shares; i++)
 		if (virtio_fs_create(&t, &m->shares[i], i))
@@ -134,8 +143,7 @@ static int parse_shares(struct machine *m)
 	for (unsigned i = 0; i < cfg->nr_shares; i++) {
 		if (virtio_fs_parse(cfg->shares[i], &m->shares[i]))
 			return -1;
-		/* The daemons' chatter goes where the kernel's does. */
-		m->shares[i].quiet = cfg->console == MACHINE_CONSOLE_PORTS && cfg->log_fd < 0;
+		m->shares[i].quiet = helpers_quiet(cfg);
 		for (unsigned j = 0; j < i; j++) {
 			if (!strcmp(m->shares[i].tag, m->shares[j].tag)) {
 				pr_err("--share %s: tag '%s' is already taken by --share %s",

@@ -105,6 +105,7 @@ struct net_spec {
 	u8 mac[6];
 	char addr[16], gw[16], dns[16];	/* dotted IPv4, "" when not given */
 	unsigned prefix;		/* addr's /N */
+	bool quiet;			/* the helper's stderr to /dev/null */
 };
 
 /* Parse a --net spec: 0, or -EINVAL with a one-line pr_err. */

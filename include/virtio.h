@@ -498,8 +498,12 @@ int virtio_console_drain(struct virtio_console *con, unsigned stall_ms);
 struct net_backend;
 int virtio_net_create(const struct virtio_transport *t, struct net_backend *be,
 		      const u8 mac[6], unsigned index);
-/* NIC `index` from a --net spec (net_parse_spec): 0 or -errno after a pr_err. */
-int virtio_net_create_spec(const struct virtio_transport *t, const char *spec, unsigned index);
+/*
+ * NIC `index` from a --net spec (net_parse_spec), its helper's stderr to
+ * /dev/null when quiet: 0 or -errno after a pr_err.
+ */
+int virtio_net_create_spec(const struct virtio_transport *t, const char *spec, unsigned index,
+			   bool quiet);
 
 /*
  * virtio-fs (virtio/fs.c): a host directory served by a vhost-user

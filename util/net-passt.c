@@ -188,7 +188,7 @@ struct net_backend *net_passt_create(const struct net_spec *spec)
 	 * their values, a -t/-u and its SPEC per forward, NULL.
 	 */
 	char *argv[10 + 10 + 2 * NET_MAX_FWDS + 1], ports[NET_MAX_FWDS][16], prefix[4];
-	struct child_opts opts = { .nr_fds = 1 };
+	struct child_opts opts = { .nr_fds = 1, .quiet = spec->quiet };
 	struct net_backend *be;
 	unsigned argc = 0;
 	char *path = passt_path();

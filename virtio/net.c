@@ -550,7 +550,8 @@ static void net_default_mac(const char *spec, unsigned index, u8 mac[6])
 	mac[5] = h;
 }
 
-int virtio_net_create_spec(const struct virtio_transport *t, const char *spec_str, unsigned index)
+int virtio_net_create_spec(const struct virtio_transport *t, const char *spec_str, unsigned index,
+			   bool quiet)
 {
 	struct net_spec spec;
 	struct net_backend *be;
@@ -560,6 +561,7 @@ int virtio_net_create_spec(const struct virtio_transport *t, const char *spec_st
 	ret = net_parse_spec(spec_str, &spec);
 	if (ret)
 		return ret;
+	spec.quiet = quiet;
 	be = spec.tap ? net_tap_create(&spec) : net_passt_create(&spec);
 	if (!be)
 		return -EINVAL;

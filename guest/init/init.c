@@ -39,9 +39,12 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <arpa/inet.h>
+#include <net/ethernet.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <net/route.h>
 #include <netinet/in.h>
+#include <netpacket/packet.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -253,6 +256,46 @@ static int add_default_route(int sk, const char *gw)
 	return ioctl(sk, SIOCADDRT, &rt);
 }
 
+/*
+ * An ARP announcement (RFC 5227: our address as sender and target, to
+ * broadcast) once eth0 has its address. A guest configured statically may
+ * send nothing until it connects somewhere itself, and passt learns the
+ * guest's MAC only from the guest's frames: until then, what it sends the
+ * guest (a forwarded port's SYN) goes to a MAC of zeros, which the guest
+ * drops. It also tells a tap's bridge where we are.
+ */
+static int arp_announce(int sk, const char *name, const char *addr)
+{
+	struct {
+		struct arphdr h;
+		unsigned char sha[ETH_ALEN], spa[4], tha[ETH_ALEN], tpa[4];
+	} __attribute__((packed)) arp = {
+		.h = { .ar_hrd = htons(ARPHRD_ETHER), .ar_pro = htons(ETH_P_IP),
+		       .ar_hln = ETH_ALEN, .ar_pln = 4, .ar_op = htons(ARPOP_REQUEST) },
+	};
+	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
+				  .sll_halen = ETH_ALEN };
+	struct ifreq ifr = { 0 };
+	int ps, ret = -1;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(sk, SIOCGIFINDEX, &ifr))
+		return -1;
+	to.sll_ifindex = ifr.ifr_ifindex;
+	if (ioctl(sk, SIOCGIFHWADDR, &ifr) || inet_pton(AF_INET, addr, arp.spa) != 1)
+		return -1;
+	memcpy(arp.sha, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
+	memcpy(arp.tpa, arp.spa, sizeof(arp.tpa));
+	memset(to.sll_addr, 0xff, ETH_ALEN);
+	ps = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
+	if (ps >= 0 && sendto(ps, &arp, sizeof(arp), 0, (struct sockaddr *)&to, sizeof(to)) ==
+			       (ssize_t)sizeof(arp))
+		ret = 0;
+	if (ps >= 0)
+		close(ps);
+	return ret;
+}
+
 /* eth0 appears when virtio_net has probed: by init, in practice; a bound anyway. */
 static bool wait_eth0(void)
 {
@@ -321,6 +364,9 @@ static int setup_net(const struct instructions *ins)
 	} else if (strcmp(gw, "-") && add_default_route(sk, gw)) {
 		say("network: default route via %s: %m", gw);
 	} else {
+		/* Not fatal: the guest's first connection makes itself known too. */
+		if (strcmp(addr, "-") && arp_announce(sk, "eth0", addr))
+			say("network: eth0: ARP announcement: %m");
 		ret = strcmp(dns, "-") ? write_resolv_conf(dns) : 0;
 	}
 	if (sk >= 0)

@@ -1026,7 +1026,8 @@ rig_case_sandbox_sigterm() {	# NAME TIMEOUT
 # (its resolver, 10.0.2.3, is passt, which forwards to L1's: dns_start)
 # to the gateway address (passt maps it to L1's loopback), reaches a TCP
 # server there, fetches 3.4 MB whose checksum must be L1's, and finds
-# the resolver kite set up.
+# the resolver kite set up, with nothing on stderr (passt's messages are
+# not the command's); then sbx_fwd.
 # nc's stdin never ends (a FIFO open both ways): at the end of its stdin
 # busybox nc half-closes, the server in L1 then exits before it has sent
 # everything, and passt (Debian 12's) leaves the rest of the stream hung.
@@ -1049,8 +1050,38 @@ rig_case_sandbox_net() {	# NAME TIMEOUT
 	got=$(head -n1 /tmp/sbx.out) got=${got%% *}
 	[ "$got" = "$want" ] || why="$why fetched=$got(want $want; $(tr '\n' ' ' </tmp/sbx.out | head -c 300) $(head -c 300 /tmp/sbx.err | tr '\n' ' '))"
 	grep -q '^nameserver 10.0.2.3$' /tmp/sbx.out || why="$why no-resolver"
+	# The command wrote nothing to stderr: passt's chatter must not be there.
+	[ -s /tmp/sbx.err ] && why="$why stderr($(head -c 200 /tmp/sbx.err | tr '\n' ' '))"
 	rm -f /tmp/net.data /tmp/sbx.out /tmp/sbx.err
-	rig_result "$1" "$bytes bytes from L1 (kite-rig.test, resolved through passt) over passt, checksum $got, resolver 10.0.2.3"
+	sbx_fwd "$name"
+	rig_result "$1" "$bytes bytes from L1 (kite-rig.test, resolved through passt) over passt, checksum $got, resolver 10.0.2.3; fwd=tcp:5005:8080:$fwd_got"
+}
+
+# sbx_fwd NAME: --net user,fwd=tcp:5005:8080 with kite-probe tcp-serve
+# on the guest's port 8080 for two connections; L1 reaches it through
+# passt's port 5005 from 127.0.0.1 (4 MiB from the guest) and from d0's
+# address (4 MiB to it), each stream checked by its receiver. Sets
+# fwd_got, adds to why.
+sbx_fwd() {
+	rm -f /tmp/fwd.res
+	(
+		i=0
+		until grep -q '^tcp ready 8080' /tmp/sbx.out 2>/dev/null; do
+			[ $i -lt 600 ] || exit 1
+			sleep 0.1; i=$((i + 1))
+		done
+		$SBX_PROBE tcp-bench 127.0.0.1 5005 recv 4194304 &&
+			$SBX_PROBE tcp-bench 192.0.2.2 5005 send 4194304
+	) >/tmp/fwd.res 2>&1 &
+	cl=$!
+	KITE_PASST=/rig/bin/passt sbx_run "$1-fwd" /dev/null /tmp/sbx.out /tmp/sbx.err \
+		--net user,fwd=tcp:5005:8080 -- timeout 60 kite-probe tcp-serve 8080 2
+	kill $cl 2>/dev/null; wait $cl
+	fwd_got=$(grep -c '^tcp ' /tmp/fwd.res)
+	[ "$sbx_st" = 0 ] && [ "$fwd_got" = 2 ] ||
+		why="$why fwd(exit=$sbx_st: $(head -c 300 /tmp/fwd.res /tmp/sbx.err | tr '\n' ' '))"
+	fwd_got=" $(grep '^tcp ' /tmp/fwd.res | tr '\n' ' ')"
+	rm -f /tmp/fwd.res /tmp/sbx.out /tmp/sbx.err
 }
 
 # Two sandboxes at once, each in a directory of its own: each command

@@ -63,7 +63,8 @@
 #   net-reload  Debian's kernel on passt: rmmod + insmod virtio_net while
 #            a server in L1 sends, then 64 MiB from another port intact
 #   sandbox-net  kite sandbox --net user fetches 3.4 MB from an nc server
-#            in L1 at kite-rig.test (10.0.2.2) and finds resolv.conf
+#            in L1 at kite-rig.test (10.0.2.2) and finds resolv.conf;
+#            then L1 reaches a server in the guest by a forwarded port
 #   blk-*-mmio  the blk cases on virtio-mmio (--transport mmio) with the
 #            mini kernel (virtio_blk built in: blk-reload binds the driver
 #            again instead of insmod; blk-mq cannot count interrupts per

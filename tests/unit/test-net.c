@@ -65,22 +65,28 @@ START_TEST(test_passt_missing)
 }
 END_TEST
 
-/* What kite asks of passt: its MTU, and dns= as a forward only (not --dns). */
-START_TEST(test_passt_args)
+/*
+ * Runs net_passt_create for spec with a fake passt that records " ARGS |
+ * STDERR" (its argv, then where its stderr goes) into line, then destroys
+ * the backend (which stops and reaps the fake).
+ */
+static void fake_passt_run(const char *spec, bool quiet, char *line, size_t size)
 {
 	char *script = test_tmp_path("fake-passt"), *args = test_tmp_path("passt-args");
-	char line[512] = "";
 	struct net_spec s;
 	struct net_backend *be;
 	FILE *f;
 
+	unlink(args);
 	f = fopen(script, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "#!/bin/sh\necho \" $* \" >%s.tmp && mv %s.tmp %s\nexec sleep 30\n", args, args, args);
+	fprintf(f, "#!/bin/sh\necho \" $* | $(readlink /proc/self/fd/2)\" >%s.tmp && mv %s.tmp %s\n"
+		"exec sleep 30\n", args, args, args);
 	fclose(f);
 	ck_assert_int_eq(chmod(script, 0755), 0);
 	setenv("KITE_PASST", script, 1);
-	ck_assert_int_eq(net_parse_spec("user,addr=10.0.2.15/24,gw=10.0.2.2,dns=10.0.2.3", &s), 0);
+	ck_assert_int_eq(net_parse_spec(spec, &s), 0);
+	s.quiet = quiet;
 	be = net_passt_create(&s);
 	ck_assert_ptr_nonnull(be);
 	ck_assert_uint_eq(be->mtu, 65520);
@@ -88,16 +94,39 @@ START_TEST(test_passt_args)
 		usleep(10000);
 	f = fopen(args, "r");
 	ck_assert_ptr_nonnull(f);
-	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	ck_assert_ptr_nonnull(fgets(line, size, f));
 	fclose(f);
-	be->ops->destroy(be);		/* stops and reaps the fake */
+	be->ops->destroy(be);
 	unsetenv("KITE_PASST");
+	free(script);
+	free(args);
+}
+
+/* What kite asks of passt: its MTU, and dns= as a forward only (not --dns). */
+START_TEST(test_passt_args)
+{
+	char line[512] = "";
+
+	fake_passt_run("user,addr=10.0.2.15/24,gw=10.0.2.2,dns=10.0.2.3", false, line, sizeof(line));
 	ck_assert_msg(strstr(line, " --mtu 65520 "), "args:%s", line);
 	ck_assert_msg(strstr(line, " --dns-forward 10.0.2.3 "), "args:%s", line);
 	ck_assert_msg(!strstr(line, " --dns "), "dns= is the resolver passt forwards to: %s", line);
 	ck_assert_msg(strstr(line, " --address 10.0.2.15 --netmask 24 "), "args:%s", line);
-	free(script);
-	free(args);
+}
+END_TEST
+
+/* A quiet passt (a sandbox's) writes nowhere; else it has kite's stderr. */
+START_TEST(test_passt_quiet)
+{
+	char line[512] = "", ours[256] = "", want[300];
+	ssize_t n = readlink("/proc/self/fd/2", ours, sizeof(ours) - 1);
+
+	ck_assert_int_gt(n, 0);
+	fake_passt_run("user", true, line, sizeof(line));
+	ck_assert_msg(strstr(line, "| /dev/null\n"), "quiet: %s", line);
+	fake_passt_run("user", false, line, sizeof(line));
+	snprintf(want, sizeof(want), "| %s\n", ours);
+	ck_assert_msg(strstr(line, want), "not quiet: %s (want %s)", line, ours);
 }
 END_TEST
 
@@ -223,6 +252,7 @@ static Suite *passt_suite(void)
 	tcase_add_test(tc, test_spec);
 	tcase_add_test(tc, test_passt_missing);
 	tcase_add_test(tc, test_passt_args);
+	tcase_add_test(tc, test_passt_quiet);
 	tcase_add_test(tc, test_passt_arp);
 	tcase_add_test(tc, test_tap_arp);
 	tcase_set_timeout(tc, 30);
