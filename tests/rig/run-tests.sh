@@ -256,7 +256,7 @@ for c in $cases; do
 	else
 		failed=$((failed + 1))
 		echo "  FAIL  $c: $detail"
-		case " $detail " in *" timed-out "* | *" l2-triple-fault "*) timed_out="$timed_out $c" ;; esac
+		case " $detail " in *" timed-out "* | *" l2-tcg-fault "*) timed_out="$timed_out $c" ;; esac
 		# The case's own console (VMM and guest output), for the reason.
 		if [ "${KITE_RIG_VERBOSE:-0}" = 1 ]; then
 			grep "^  $c| " "$RIG_TMP/console"
@@ -277,16 +277,18 @@ echo "rig: L1 $(sed -n 's/^RIG-L1 ready /ready at /p' "$RIG_TMP/console")s of it
 # an L2 has been seen to wait forever on an interrupt that L1 (healthy
 # otherwise: every later case passed) never delivered, as in CI's stop 19
 # (blk-reload) and with mmio-boot before L1's soft-lockup panic. So do
-# cases whose L2 triple-faulted (rig_result's l2-triple-fault): L1's KVM
-# trace shows it dying while TCG delivers an ordinary interrupt
-# (tests/rig/README.md, 2026-12-07), as net-tap did in a CI run. A case
+# cases whose L2 triple-faulted or took a double fault (rig_result's
+# l2-tcg-fault): L1's KVM trace shows it dying while TCG delivers an
+# ordinary interrupt, and a double fault was an interrupt delivered with
+# interrupts off (tests/rig/README.md, 2026-12-07 and -08), as net-tap
+# did in CI runs. A case
 # that failed an assertion is never re-run, and a re-run case must pass
 # in the fresh L1; the first failure stays in the output above.
 # A fresh L1 can freeze too (two did in one CI run on 2026-12-07): up to
 # KITE_RIG_RETRIES (2) fresh L1s in a row, each for what is still missing.
 depth=${KITE_RIG_RETRY:-0}
 if [ -n "$timed_out" ] && [ "$depth" -lt "${KITE_RIG_RETRIES:-2}" ]; then
-	echo "rig: timed out or L2 triple-faulted:$timed_out; re-running in a fresh L1"
+	echo "rig: timed out or L2 hit a TCG fault:$timed_out; re-running in a fresh L1"
 	missing="$timed_out$missing"
 fi
 if [ -n "$missing" ] && [ "$depth" -lt "${KITE_RIG_RETRIES:-2}" ] &&
