@@ -16,10 +16,13 @@
  * bottleneck of a guest under TCG.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -142,8 +145,61 @@ static int serve_one(int fd)
 	return -1;
 }
 
-int tcp_serve(unsigned port, int conns)
+/*
+ * The CPU time, in ms, that the processes named comm spent of their own:
+ * user less guest time (a VMM's vCPU threads count the guest's run as
+ * theirs), plus system time, from /proc/PID/stat; -1 if none runs.
+ */
+static long long comm_cpu_ms(const char *comm)
 {
+	DIR *d = opendir("/proc");
+	long long ticks = 0;
+	struct dirent *e;
+	int found = 0;
+
+	while (d && (e = readdir(d))) {
+		char path[300], buf[1024], *l, *r, *p;
+		unsigned long long f[44] = { 0 };
+		ssize_t n;
+		int fd;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = 0;
+		/* "PID (COMM) S F4 F5 ...": COMM may hold spaces and parentheses. */
+		l = strchr(buf, '(');
+		r = strrchr(buf, ')');
+		if (!l || !r || r < l || (size_t)(r - l - 1) != strlen(comm) ||
+		    strncmp(l + 1, comm, r - l - 1) || strlen(r) < 4)
+			continue;
+		p = r + 4;			/* past ") S " */
+		for (int i = 4; i <= 43; i++)
+			f[i] = strtoull(p, &p, 10);
+		ticks += f[14] + f[15] - f[43];	/* utime + stime - guest_time */
+		found = 1;
+	}
+	if (d)
+		closedir(d);
+	return found ? ticks * 1000 / sysconf(_SC_CLK_TCK) : -1;
+}
+
+/*
+ * With comm, prints "tcp-serve cpu_ms=T" at the end: what the processes
+ * of that name (the VMM) spent from the first connection to the end of
+ * the last (bench-net's CPU per MiB, free of boot and exit).
+ */
+int tcp_serve(unsigned port, int conns, const char *comm)
+{
+	long long cpu0 = -1;
+
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0), bad = 0;
 
@@ -162,6 +218,8 @@ int tcp_serve(unsigned port, int conns)
 			perror("tcp-serve: accept");
 			return 1;
 		}
+		if (!i && comm)
+			cpu0 = comm_cpu_ms(comm);
 		if (serve_one(c)) {
 			fprintf(stderr, "tcp-serve: connection %d failed\n", i + 1);
 			bad = 1;
@@ -169,6 +227,14 @@ int tcp_serve(unsigned port, int conns)
 		close(c);
 	}
 	close(fd);
+	if (comm) {
+		long long cpu1 = comm_cpu_ms(comm);
+
+		if (cpu0 < 0 || cpu1 < 0)
+			fprintf(stderr, "tcp-serve: no process named '%s'\n", comm);
+		else
+			printf("tcp-serve cpu_ms=%lld\n", cpu1 - cpu0);
+	}
 	return bad;
 }
 

@@ -19,13 +19,18 @@
  *   fs-data FILE M  write M MiB to FILE and fsync it, drop the guest's page
  *                   cache, read it back and compare; prints "fs-data mib=M
  *                   write_us=T read_us=T" (bench-virtiofs)
+ *   mmap FILE       map FILE shared read-write, sum its bytes, write
+ *                   "MMAPED!" over its first 7 and msync; prints "mmap
+ *                   bytes=N sum=S" (the sum before the write)
  *   dns ADDR NAME IP  a DNS server for the rig's name resolution cases (in
  *                   L1, behind passt): on UDP ADDR:53 it answers A queries
  *                   for NAME with IP, other names with NXDOMAIN, other
  *                   types with no answer; prints "dns ready", runs until
  *                   killed
- *   tcp-serve PORT N  a TCP server on PORT for N connections, one after the
- *                   other; prints "tcp ready PORT" (probe-tcp.c)
+ *   tcp-serve PORT N [COMM]  a TCP server on PORT for N connections, one
+ *                   after the other; prints "tcp ready PORT" (probe-tcp.c);
+ *                   with COMM, then "tcp-serve cpu_ms=T": the CPU time the
+ *                   processes named COMM spent of their own meanwhile
  *   tcp-bench ADDR PORT recv|send|rr N  a client of tcp-serve: N bytes from
  *                   it or to it, checked, or N one-byte round trips; prints
  *                   "tcp OP_n=N OP_us=T" (the rig's net cases, bench-net)
@@ -37,7 +42,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -186,6 +193,40 @@ fail:
 	return 1;
 }
 
+/*
+ * A shared file through a shared mapping: the whole file mapped
+ * read-write, its bytes summed, "MMAPED!" written over its first 7 bytes
+ * and msync'ed; prints "mmap bytes=N sum=S" (S: the bytes' sum, mod 2^32,
+ * before the write).
+ */
+static int mmap_file(const char *file)
+{
+	int fd = open(file, O_RDWR);
+	struct stat st;
+	unsigned sum = 0;
+	unsigned char *p;
+
+	if (fd < 0 || fstat(fd, &st) || st.st_size < 7) {
+		fprintf(stderr, "mmap: %s: %s\n", file, fd < 0 ? strerror(errno) : "shorter than 7 bytes");
+		return 1;
+	}
+	p = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	for (off_t i = 0; i < st.st_size; i++)
+		sum += p[i];
+	memcpy(p, "MMAPED!", 7);
+	if (msync(p, st.st_size, MS_SYNC) || munmap(p, st.st_size)) {
+		perror("msync");
+		return 1;
+	}
+	printf("mmap bytes=%lld sum=%u\n", (long long)st.st_size, sum);
+	return 0;
+}
+
 /* The question's name in dotted form from q (len bytes after the header); its end, or 0. */
 static size_t dns_qname(const unsigned char *q, size_t len, char *name, size_t size)
 {
@@ -315,10 +356,12 @@ int main(int argc, char **argv)
 		return fs_meta(argv[2], atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "fs-data"))
 		return fs_data(argv[2], atoi(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "mmap"))
+		return mmap_file(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "dns"))
 		return dns(argv[2], argv[3], argv[4]);
-	if (argc == 4 && !strcmp(argv[1], "tcp-serve"))
-		return tcp_serve(atoi(argv[2]), atoi(argv[3]));
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "tcp-serve"))
+		return tcp_serve(atoi(argv[2]), atoi(argv[3]), argc == 5 ? argv[4] : NULL);
 	if (argc == 6 && !strcmp(argv[1], "tcp-bench"))
 		return tcp_bench(argv[2], atoi(argv[3]), argv[4], strtoull(argv[5], NULL, 0));
 	if (argc == 2 && !strcmp(argv[1], "sleep")) {
@@ -326,7 +369,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: kite-probe exit N | kill SIG | cat | pattern N FD | sleep | term | panic | tty | tty-winch |\n"
-		"       fs-meta DIR N | fs-data FILE MIB | dns ADDR NAME IP | tcp-serve PORT N |\n"
+		"       fs-meta DIR N | fs-data FILE MIB | mmap FILE | dns ADDR NAME IP | tcp-serve PORT N [COMM] |\n"
 		"       tcp-bench ADDR PORT recv|send|rr N\n");
 	return 2;
 }

@@ -9,7 +9,7 @@
 int write_all(int fd, const char *p, size_t n);
 long long now_us(void);
 
-int tcp_serve(unsigned port, int conns);
+int tcp_serve(unsigned port, int conns, const char *comm);
 int tcp_bench(const char *addr, unsigned port, const char *op, uint64_t n);
 
 #endif
