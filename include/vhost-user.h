@@ -130,6 +130,13 @@ int vhost_user_start_vring(struct vhost_user *vu, unsigned idx, const struct vho
  */
 int vhost_user_stop_vring(struct vhost_user *vu, unsigned idx, u16 *base);
 
+/*
+ * Mark the session failed from outside the codec (the back-end hung up):
+ * the one warning, "NAME: vhost-user back-end: WHY; the device stops",
+ * unless one was given already; every later call returns -EIO.
+ */
+void vhost_user_fail(struct vhost_user *vu, const char *why);
+
 /* Close the socket: the back-end sees the disconnect. Idempotent. */
 void vhost_user_close(struct vhost_user *vu);
 

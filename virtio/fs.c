@@ -21,7 +21,9 @@
  */
 #include <fcntl.h>
 #include <libgen.h>
+#include <linux/fuse.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,8 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "iov.h"
+#include "seccomp-filter.h"
 #include "vhost-user.h"
 #include "virtio.h"
 
@@ -59,6 +63,10 @@ struct virtio_fs {
 	int kick[FS_MAX_QUEUES];	/* kite -> daemon */
 	int call[FS_MAX_QUEUES];	/* daemon -> kite: the guest's interrupt */
 	bool started[FS_MAX_QUEUES];
+	/* The stand-in for a daemon that died (fs_watch), DRIVER_OK to reset. */
+	pthread_t watch;
+	bool watching;
+	int watch_stop;			/* eventfd: the watcher returns */
 };
 
 /* ---- --share parsing ---- */
@@ -306,6 +314,134 @@ static int fs_call_fd(struct virtio_dev *vdev, struct virtq *vq)
 	return fd >= 0 ? fd : to_fs(vdev)->call[vq->index];
 }
 
+/*
+ * ---- a daemon that died ----
+ * Once the daemon's end of the socket hangs up, kite answers in its
+ * place, so that the guest's file system calls fail rather than wait
+ * forever (FUSE in Linux 6.1 has no request timeout): every chain the
+ * daemon took and never answered, and every later one, gets a FUSE
+ * reply of -EIO; a chain with no room for a reply (FORGET wants none)
+ * just comes back. The chains the daemon took and never answered: the
+ * daemons kite runs (Debian's virtiofsd, and the Rust one, at their
+ * default thread-pool-size of 0) serve each queue in order on one
+ * thread, so they are the chains from used->idx on. A daemon that
+ * answers out of order may get one chain answered twice; the guest's
+ * driver then calls that queue broken and its requests fail, which is
+ * where a dead daemon leaves it anyway. The watcher sleeps on the socket
+ * from DRIVER_OK to reset (no message is due then: the daemon speaks
+ * only when asked), then on the kick fds the daemon slept on.
+ */
+#define FS_DEAD_MAX_IOV		1024
+
+static void fs_dead_answer(struct virtq *vq, struct iovec *iov)
+{
+	struct virtq_elem e = { .max_iov = FS_DEAD_MAX_IOV, .iov = iov };
+
+	do {
+		while (virtq_pop(vq, &e) == 1) {
+			struct fuse_in_header in;
+			struct fuse_out_header out = { .len = sizeof(out), .error = -EIO };
+			u32 len = 0;
+
+			if (iov_to_buf(e.iov, e.nr_out, 0, &in, sizeof(in)) == sizeof(in) &&
+			    e.in_len >= sizeof(out)) {
+				out.unique = in.unique;
+				len = iov_from_buf(e.iov + e.nr_out, e.nr_in, 0, &out, sizeof(out));
+			}
+			virtq_push_notify(vq, e.head, len);
+		}
+	} while (virtq_enable_kicks(vq));
+}
+
+/* Sleep until the daemon hangs up (true) or the watcher is stopped (false). */
+static bool fs_wait_hangup(struct virtio_fs *fs)
+{
+	struct pollfd p[2] = { { .fd = fs->watch_stop, .events = POLLIN },
+			       { .fd = fs->vu.sock, .events = POLLIN | POLLRDHUP } };
+
+	while (poll(p, 2, -1) < 0)
+		if (errno != EINTR)
+			return false;
+	return !p[0].revents;
+}
+
+/* The queues the daemon had, taken over: its unanswered chains on. */
+static unsigned fs_dead_take(struct virtio_fs *fs, struct pollfd *p, struct iovec *iov)
+{
+	struct virtio_dev *vdev = &fs->vdev;
+	unsigned n = 1;
+
+	p[0] = (struct pollfd){ .fd = fs->watch_stop, .events = POLLIN };
+	for (unsigned i = 0; i < vdev->nr_queues; i++) {
+		struct virtq *vq = &vdev->vqs[i];
+
+		if (!fs->started[i] || !virtq_live(vq))
+			continue;
+		pthread_mutex_lock(&vq->used_lock);
+		vq->used_idx = __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE);
+		vq->last_avail = vq->used_idx;
+		vq->signalled_valid = false;
+		pthread_mutex_unlock(&vq->used_lock);
+		fs_dead_answer(vq, iov);
+		p[n++] = (struct pollfd){ .fd = fs_kick_fd(vdev, vq), .events = POLLIN };
+	}
+	return n;
+}
+
+static void *fs_watch(void *arg)
+{
+	struct virtio_fs *fs = arg;
+	struct pollfd p[1 + FS_MAX_QUEUES];
+	struct iovec *iov;
+	unsigned n;
+
+	seccomp_selftest("virtio-fs watcher");
+	if (!fs_wait_hangup(fs))
+		return NULL;
+	vhost_user_fail(&fs->vu, "it hung up (exited?): the guest's requests fail with EIO now");
+	/* A daemon that talks out of turn is not trusted with the rings any more. */
+	child_stop(&fs->daemon, FS_STOP_TIMEOUT_MS);
+	iov = calloc(FS_DEAD_MAX_IOV, sizeof(*iov));
+	if (!iov) {
+		virtio_dev_needs_reset(&fs->vdev, "out of memory");
+		return NULL;
+	}
+	n = fs_dead_take(fs, p, iov);
+	while (poll(p, n, -1) >= 0 || errno == EINTR) {
+		if (p[0].revents)
+			break;
+		for (unsigned k = 1, i = 0; k < n; i++) {
+			if (!fs->started[i] || !virtq_live(&fs->vdev.vqs[i]))
+				continue;
+			if (p[k++].revents) {
+				efd_drain(p[k - 1].fd);
+				fs_dead_answer(&fs->vdev.vqs[i], iov);
+			}
+		}
+	}
+	free(iov);
+	return NULL;
+}
+
+static int fs_watch_start(struct virtio_fs *fs)
+{
+	int ret = -pthread_create(&fs->watch, NULL, fs_watch, fs);
+
+	fs->watching = !ret;
+	return ret;
+}
+
+/* Before any other message on the socket: a reply would look like a hang-up. */
+static void fs_watch_stop(struct virtio_fs *fs)
+{
+	if (!fs->watching)
+		return;
+	efd_signal(fs->watch_stop);
+	pthread_join(fs->watch, NULL);
+	efd_drain(fs->watch_stop);
+	fs->watching = false;
+}
+
 static int fs_activate(struct virtio_dev *vdev)
 {
 	struct virtio_fs *fs = to_fs(vdev);
@@ -328,7 +464,7 @@ static int fs_activate(struct virtio_dev *vdev)
 		ret = vhost_user_start_vring(&fs->vu, i, &v);
 		fs->started[i] = !ret;
 	}
-	return ret;
+	return ret ? ret : fs_watch_start(fs);
 }
 
 /* Kicks the worker saw (mmio's shared ioeventfd, a start) go on to the daemon. */
@@ -355,6 +491,7 @@ static void fs_reset(struct virtio_dev *vdev)
 {
 	struct virtio_fs *fs = to_fs(vdev);
 
+	fs_watch_stop(fs);
 	for (unsigned i = 0; i < vdev->nr_queues; i++) {
 		if (fs->started[i])
 			vhost_user_stop_vring(&fs->vu, i, NULL);
@@ -366,6 +503,9 @@ static void fs_reset(struct virtio_dev *vdev)
 
 static void fs_free(struct virtio_fs *fs)
 {
+	fs_watch_stop(fs);
+	if (fs->watch_stop >= 0)
+		close(fs->watch_stop);
 	vhost_user_close(&fs->vu);
 	child_stop(&fs->daemon, FS_STOP_TIMEOUT_MS);
 	for (unsigned i = 0; i < FS_MAX_QUEUES; i++) {
@@ -429,14 +569,20 @@ int virtio_fs_create(const struct virtio_transport *t, const struct virtio_fs_sh
 	if (!fs)
 		return -ENOMEM;
 	fs->vu.sock = -1;
-	for (unsigned i = 0; i < FS_MAX_QUEUES; i++) {
+	/* -1 first: fs_free closes what is not. */
+	memset(fs->kick, -1, sizeof(fs->kick));
+	memset(fs->call, -1, sizeof(fs->call));
+	fs->watch_stop = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	for (unsigned i = 0; fs->watch_stop >= 0 && i < FS_MAX_QUEUES; i++) {
 		fs->kick[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		fs->call[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (fs->kick[i] < 0 || fs->call[i] < 0) {
-			pr_err("--share %s: eventfd: %s", what, strerror(errno));
-			fs_free(fs);
-			return -EMFILE;
-		}
+		if (fs->kick[i] < 0 || fs->call[i] < 0)
+			break;
+	}
+	if (fs->watch_stop < 0 || fs->kick[FS_MAX_QUEUES - 1] < 0 || fs->call[FS_MAX_QUEUES - 1] < 0) {
+		pr_err("--share %s: eventfd: %s", what, strerror(errno));
+		fs_free(fs);
+		return -EMFILE;
 	}
 	snprintf(fs->name, sizeof(fs->name), "virtio-fs%u", index);
 	sock = s->socket[0] ? connect_socket(s) : spawn_virtiofsd(fs, s);

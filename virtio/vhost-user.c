@@ -62,6 +62,11 @@ static int vu_fail(struct vhost_user *vu, int err, const char *fmt, ...)
 	return err;
 }
 
+void vhost_user_fail(struct vhost_user *vu, const char *why)
+{
+	vu_fail(vu, -EIO, "%s", why);
+}
+
 /* Wait for events on the socket until the deadline: 0, -ETIMEDOUT or -errno. */
 static int vu_wait(struct vhost_user *vu, short events, u64 deadline)
 {

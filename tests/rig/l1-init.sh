@@ -938,6 +938,9 @@ sbx_run() {	# sbx_run NAME IN OUT ERR ARGS...: kite sandbox ARGS; sets sbx_st
 		"$in" "$out" "$err" kite sandbox --kernel ${SBX_KERNEL:-$MINI_BZIMAGE} $SBX_EXTRA \
 		--add $SBX_PROBE:/bin/kite-probe -e PATH=/bin "$@"
 	sbx_st=$(res_field "$n" status)
+	# kite's last words (a triple fault, say) for rig_result, which reads
+	# the case's logs: the end of stderr, which may be the command's data.
+	[ -f "$err" ] && tail -c 4096 "$err" >>"/tmp/$n.log"
 	[ "$(res_field "$n" timed_out)" = 1 ] && why="$why $n:timed-out"
 	[ "$(res_field "$n" orphans)" = 1 ] && why="$why $n:left-processes"
 	return 0
@@ -1085,6 +1088,43 @@ sbx_fwd() {
 	rm -f /tmp/fwd.res /tmp/sbx.out /tmp/sbx.err
 }
 
+# The daemon of a --share SIGKILLed while the command writes there (L1
+# finds it by its -o source=DIR): the command's writes and its ls of the
+# share must fail (kite answers for the dead daemon with EIO) instead of
+# waiting forever, the command then exits 9 and so must kite, with one
+# warning on stderr, and nothing may be left running.
+rig_case_sandbox_fskill() {	# NAME TIMEOUT
+	name=$1 secs=$2 why=
+	if [ ! -r $MINI_BZIMAGE ]; then
+		why=" no-$MINI_BZIMAGE"; rig_result "$1" "-"; return
+	fi
+	f=/tmp/sbx-fsk
+	rm -rf $f && mkdir -p $f
+	(
+		i=0
+		until [ -e $f/started ]; do
+			[ $i -lt 600 ] || exit 1
+			sleep 0.1; i=$((i + 1))
+		done
+		sleep 1
+		for p in /proc/[0-9]*; do
+			tr '\0' ' ' <$p/cmdline 2>/dev/null | grep -q "source=$f " && kill -9 ${p#/proc/}
+		done
+	) &
+	killer=$!
+	sbx_run "$name-run" /dev/null /tmp/sbx.out /tmp/sbx.err --share $f -- sh -c \
+		"cd $f && touch started && i=0; while dd if=/dev/zero of=f\$((i % 8)) bs=64k count=16 2>/dev/null; do i=\$((i + 1)); done; echo writes=\$i; ls >/dev/null 2>&1 || echo ls-failed; exit 9"
+	kill $killer 2>/dev/null; wait $killer
+	[ "$sbx_st" = 9 ] || why="$why exit=$sbx_st(want 9; $(head -c 300 /tmp/sbx.err | tr '\n' ' '))"
+	writes=$(sed -n 's/^writes=//p' /tmp/sbx.out)
+	[ -n "$writes" ] && [ "$writes" -gt 0 ] || why="$why writes=$writes(want > 0: killed under I/O)"
+	grep -q '^ls-failed$' /tmp/sbx.out || why="$why ls-did-not-fail"
+	[ "$(grep -c 'hung up' /tmp/sbx.err)" = 1 ] ||
+		why="$why warnings($(head -c 300 /tmp/sbx.err | tr '\n' ' '))"
+	rm -rf $f /tmp/sbx.out /tmp/sbx.err
+	rig_result "$1" "daemon killed after $writes writes of 1 MiB: EIO, exit 9, one warning"
+}
+
 # Two sandboxes at once, each in a directory of its own: each command
 # writes a file there, waits, reads it back and exits with its own
 # status; both files and both statuses must be the right ones (their
@@ -1136,18 +1176,13 @@ rig_case_sandbox_tty() {	# NAME TIMEOUT
 	rig_result "$1" "fd 0-2 a tty, 24 80 then 50 132 after a resize"
 }
 
-# The host's files: in a directory of L1's (the sandbox's cwd) the
-# command reads a file L1 wrote and writes one L1 must then hold; it
-# writes /var/kite-sbx (fine in the guest: the overlay) which L1 must not
-# get; it runs in that directory. With --ro the cwd is read-only: the
-# write fails (status 1) and L1 gets nothing. --share DIR,ro shows DIR at
-# its path, unwritable. A process left behind (virtiofsd) fails sbx_run.
 # kite sandbox on Debian's cloud kernel (L2's), whose virtio, virtiofs and
 # overlay drivers are modules: kite packs them from the tree the rig put
 # in /rig/l2/modules (modules.dep and the files it needs) and init loads
 # them. Statuses 0, 7 and 127, a file written in the current directory
 # reaches L1 and one in /etc does not; with an empty tree (no drivers)
 # kite says the guest stopped before the command's status, status 125.
+# Then sbx_fs_more and sbx_fwd on this kernel and its modules.
 rig_case_sandbox_debian() {	# NAME TIMEOUT
 	name=$1 secs=$2 why= got=
 	mods=$(ls -d /rig/l2/modules/* 2>/dev/null | head -n1)
@@ -1171,11 +1206,24 @@ rig_case_sandbox_debian() {	# NAME TIMEOUT
 	[ "$sbx_st" = 125 ] || why="$why no-modules:exit=$sbx_st(want 125)"
 	grep -q 'before the command' /tmp/sbx.err || why="$why no-modules:reason($(head -c 200 /tmp/sbx.err))"
 	cd /
+	# The share and network checks of the mini kernel's cases, with
+	# Debian's fuse, virtiofs and virtio_net modules.
+	SBX_EXTRA="--modules $mods"
+	sbx_fs_more "$name"
+	passt_route || why="$why no-dummy-route"
+	sbx_fwd "$name"
 	SBX_KERNEL= SBX_EXTRA=
 	rm -rf $d /tmp/no-mods /etc/kite /tmp/sbx.out /tmp/sbx.err
-	rig_result "$1" "$got (Debian's kernel, $(find $mods -name "*.ko*" | wc -l) modules in its tree)"
+	rig_result "$1" "$got (Debian's kernel, $(find $mods -name "*.ko*" | wc -l) modules in its tree);$fs_more; fwd=tcp:5005:8080:$fwd_got"
 }
 
+# The host's files: in a directory of L1's (the sandbox's cwd) the
+# command reads a file L1 wrote and writes one L1 must then hold; it
+# writes /var/kite-sbx (fine in the guest: the overlay) which L1 must not
+# get; it runs in that directory. With --ro the cwd is read-only: the
+# write fails (status 1) and L1 gets nothing. --share DIR,ro shows DIR at
+# its path, unwritable. A process left behind (virtiofsd) fails sbx_run.
+# --user runs the command as that user; then sbx_fs_more.
 rig_case_sandbox_files() {	# NAME TIMEOUT
 	name=$1 secs=$2 why=
 	if [ ! -r $MINI_BZIMAGE ] || [ ! -r $SBX_PROBE ]; then
@@ -1215,7 +1263,31 @@ rig_case_sandbox_files() {	# NAME TIMEOUT
 	own=$(stat -c %u:%g $d/uout 2>/dev/null)
 	[ "$own" = 1000:1001 ] || why="$why user:file-owner=$own"
 	rm -rf $d $x /var/kite-sbx /tmp/sbx.out /tmp/sbx.err
-	rig_result "$1" "cwd rw, / overlay, --ro and --share DIR,ro held, --user 1000:1001 owns $own"
+	sbx_fs_more "$name"
+	rig_result "$1" "cwd rw, / overlay, --ro and --share DIR,ro held, --user 1000:1001 owns $own;$fs_more"
+}
+
+# sbx_fs_more NAME: a share holding 10,000 files, all listed (ls) and
+# stat'ed (ls -l) in the guest, and a file of it through a shared mapping
+# (kite-probe mmap): the sum the guest read must be L1's for the same
+# bytes, and L1 must then hold "MMAPED!" over its first 7 bytes, the rest
+# unchanged. Sets fs_more, adds to why.
+sbx_fs_more() {
+	f=/tmp/sbx-fsx
+	rm -rf $f && mkdir -p $f/many
+	(cd $f/many && seq 1 10000 | sed 's/^/f/' | xargs touch)
+	seq 1 20000 >$f/data && cp $f/data /tmp/sbx-data.orig && cp $f/data /tmp/sbx-data.l1
+	want=$($SBX_PROBE mmap /tmp/sbx-data.l1)
+	sbx_run "$1-fs" /dev/null /tmp/sbx.out /tmp/sbx.err --share $f -- \
+		sh -c "ls $f/many | wc -l; ls -l $f/many | grep -c '^-'; kite-probe mmap $f/data"
+	got=$(tr '\n' ' ' </tmp/sbx.out)
+	[ "$sbx_st" = 0 ] && [ "$got" = "10000 10000 $want " ] ||
+		why="$why fs:exit=$sbx_st,stdout=($got want 10000 10000 $want; $(head -c 200 /tmp/sbx.err | tr '\n' ' '))"
+	[ "$(head -c 7 $f/data)" = MMAPED! ] || why="$why mmap-write-not-on-L1"
+	[ "$(tail -c +8 $f/data | md5sum)" = "$(tail -c +8 /tmp/sbx-data.orig | md5sum)" ] ||
+		why="$why mmap-rest-changed"
+	fs_more=" 10000 files listed, mmap: $want"
+	rm -rf $f /tmp/sbx-data.orig /tmp/sbx-data.l1 /tmp/sbx.out /tmp/sbx.err
 }
 
 # A test program built on the host (tests/kvm, packed by

@@ -45,15 +45,20 @@
 #   sandbox-files   kite sandbox sees L1's files: the cwd read-write (the
 #            write is on L1 after), / read-only under an overlay (a write to
 #            /var stays in the guest), --ro and --share DIR,ro refuse writes,
-#            --user 1000:1001 runs as that user and its file is its own on L1
+#            --user 1000:1001 runs as that user and its file is its own on L1;
+#            a share of 10,000 files listed, a shared file mmap'ed and written
 #   sandbox-debian  kite sandbox on Debian's cloud kernel, its virtio,
 #            virtiofs and overlay modules packed from /rig/l2/modules:
 #            exit 0, 7, 127, a cwd write on L1, an /etc write not; with an
-#            empty modules tree exit 125 with the reason
+#            empty modules tree exit 125 with the reason; sandbox-files'
+#            10,000 files and mmap, sandbox-net's forwarded port
 #   sandbox-tty     kite on a terminal: the command's fd 0-2 are a tty of
 #            its size, and a resize of kite's reaches it (SIGWINCH)
 #   sandbox-parallel  two sandboxes at once, each with its own cwd, file
 #            and exit status
+#   sandbox-fskill  a --share's virtiofsd SIGKILLed under the command's
+#            writes: the command gets EIO (no hang), kite warns once and
+#            exits with the command's status
 #   net-tap  the mini kernel on a tap in L1 (static 10.9.0.2) moves 64 MiB each
 #            way with an nc server in L1, checksums compared; a second NIC
 #            on tap1 (eth1, its own MAC) fetches 0.6 MB
@@ -91,7 +96,7 @@ inner=${KITE_RIG_INNER:-kite}
 secs=${KITE_RIG_CASE_TIMEOUT:-90}
 all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic
 	blk-rw blk-readback blk-ro blk-reload blk-mq"
-[ "$inner" = kite ] && all_cases+=" winch sandbox-status sandbox-stdio sandbox-sigterm sandbox-files sandbox-tty sandbox-parallel sandbox-debian sandbox-net net-tap net-user net-reload"
+[ "$inner" = kite ] && all_cases+=" winch sandbox-status sandbox-stdio sandbox-sigterm sandbox-files sandbox-tty sandbox-parallel sandbox-debian sandbox-fskill sandbox-net net-tap net-user net-reload"
 # The mini kernel's cases (guest/linux; QEMU microvm has no PCI it finds).
 mini_cases="mmio-boot pci-boot pci-intx pvh-vmlinux"
 [ "$inner" = qemu ] && mini_cases="mmio-boot pvh-vmlinux"
@@ -161,7 +166,7 @@ for c in $cases; do
 		plan+=$'\n'"rig_case_mini_devs $c $secs pci 2 intx"; mini=1 ;;
 	pvh-vmlinux)
 		plan+=$'\n'"rig_case_mini_pvh $c $secs"; mini=1 ;;
-	sandbox-status|sandbox-stdio|sandbox-sigterm|sandbox-files|sandbox-tty|sandbox-parallel|sandbox-net|sandbox-debian)
+	sandbox-status|sandbox-stdio|sandbox-sigterm|sandbox-files|sandbox-tty|sandbox-parallel|sandbox-net|sandbox-debian|sandbox-fskill)
 		[ "$inner" = kite ] || { echo "rig: $c is kite's"; exit 2; }
 		plan+=$'\n'"rig_case_${c//-/_} $c $secs"; mini=1 sbx=1 ;;
 	blk-durable-raw-*-* | blk-durable-fs-*-*)

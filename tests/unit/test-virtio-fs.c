@@ -7,6 +7,7 @@
  * RAM and signals through its call eventfd, which must reach the
  * transport as a queue interrupt. Also the --share parser's refusals.
  */
+#include <dirent.h>
 #include <linux/fuse.h>
 #include <poll.h>
 #include <signal.h>
@@ -180,9 +181,9 @@ static void bring_up(struct tring *hiprio, struct tring *req)
  */
 static u64 unique = 1;
 
-/* The request on the ring and the kick, as a driver does: its reply header. */
-static struct fuse_out_header *fuse_post(struct tring *r, u32 opcode, u64 nodeid,
-					 const void *body, u32 len, u32 out_len)
+/* The request on the ring, not kicked yet: its reply header. */
+static struct fuse_out_header *fuse_add(struct tring *r, u32 opcode, u64 nodeid,
+					const void *body, u32 len, u32 out_len)
 {
 	u64 in_gpa = tvm_alloc(&T, sizeof(struct fuse_in_header) + len, 8);
 	u64 out_gpa = tvm_alloc(&T, sizeof(struct fuse_out_header) + out_len, 8);
@@ -199,6 +200,15 @@ static struct fuse_out_header *fuse_post(struct tring *r, u32 opcode, u64 nodeid
 	/* EVENT_IDX: interrupt me for the next used entry, as a driver does. */
 	*tring_used_event(r) = r->last_used;
 	tring_add(r, segs, 2);
+	return oh;
+}
+
+/* The request on the ring and the kick, as a driver does: its reply header. */
+static struct fuse_out_header *fuse_post(struct tring *r, u32 opcode, u64 nodeid,
+					 const void *body, u32 len, u32 out_len)
+{
+	struct fuse_out_header *oh = fuse_add(r, opcode, nodeid, body, len, out_len);
+
 	virtio_queue_kick(V, REQ_QUEUE);
 	return oh;
 }
@@ -326,22 +336,65 @@ START_TEST(reset_and_restart)
 }
 END_TEST
 
-/* SIGKILL this thread's children (the daemon child_spawn started): how many. */
-static unsigned kill_children(void)
+/* pid's children (every thread's), appended to pids[*n..max). */
+static void children_of(int pid, int *pids, unsigned *n, unsigned max)
 {
-	char path[64];
-	unsigned n = 0;
-	int pid;
+	char path[320];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	while (d && (e = readdir(d))) {
+		FILE *f;
+		int c;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/children", pid, e->d_name);
+		f = fopen(path, "r");
+		while (f && *n < max && fscanf(f, "%d", &c) == 1)
+			pids[(*n)++] = c;
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+}
+
+static bool gone(int pid)
+{
+	char path[64], state = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children", gettid());
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "r");
-	ck_assert_ptr_nonnull(f);
-	while (fscanf(f, "%d", &pid) == 1) {
-		ck_assert_int_eq(kill(pid, SIGKILL), 0);
-		n++;
-	}
+	if (!f)
+		return true;
+	if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+		state = 0;
 	fclose(f);
+	return state == 'Z' || state == 'X';
+}
+
+/*
+ * SIGKILL the daemon child_spawn started and what it forked (virtiofsd's
+ * namespace sandbox serves from a child of its own, which outlives its
+ * parent for a moment), and wait until all are dead: how many there were.
+ */
+static unsigned kill_children(void)
+{
+	int pids[16];
+	unsigned n = 0;
+
+	children_of(getpid(), pids, &n, 16);
+	for (unsigned i = 0; i < n; i++)	/* n grows: their children too */
+		children_of(pids[i], pids, &n, 16);
+	for (unsigned i = 0; i < n; i++)
+		ck_assert_int_eq(kill(pids[i], SIGKILL), 0);
+	for (unsigned i = 0; i < n; i++)
+		for (int t = 0; t < 5000 && !gone(pids[i]); t++)
+			usleep(1000);
 	return n;
 }
 
@@ -360,6 +413,60 @@ START_TEST(daemon_gone_breaks_the_device)
 	tring_attach(&req, V, REQ_QUEUE);
 	tdev_driver_ok(V);
 	ck_assert(virtio_get_status(V) & VIRTIO_STATUS_NEEDS_RESET);
+}
+END_TEST
+
+/* The next used entry's reply: -EIO for the request with that unique. */
+static void expect_eio(struct tring *r, struct fuse_out_header *oh, const char *what)
+{
+	ck_assert_msg(tring_wait_used(r, 1, 10000), "%s: no answer", what);
+	r->last_used++;
+	ck_assert_int_eq(oh->error, -EIO);
+	ck_assert_uint_eq(oh->len, sizeof(*oh));
+	ck_assert_uint_eq(oh->unique, unique);
+	unique++;
+}
+
+/*
+ * The daemon killed with a request on a ring it never took (the
+ * high-priority queue, never kicked, so the daemon never looked): kite
+ * answers in its place. That request and every later one get -EIO with
+ * their unique, each with its interrupt; nothing waits for the dead.
+ */
+static void daemon_dies_requests_fail(void)
+{
+	struct tring hiprio, req;
+	struct fuse_out_header *oh;
+	unsigned irqs;
+
+	need_virtiofsd();
+	bring_up(&hiprio, &req);
+	fuse_init(&req);
+	oh = fuse_add(&hiprio, FUSE_LOOKUP, FUSE_ROOT_ID, "hello.txt", 10,
+		      sizeof(struct fuse_entry_out));
+	irqs = atomic_load(&TT.queue_irqs);
+	ck_assert_uint_ge(kill_children(), 1);
+	expect_eio(&hiprio, oh, "the request the daemon never took");
+	for (int i = 0; i < 10000 && atomic_load(&TT.queue_irqs) == irqs; i++)
+		usleep(1000);
+	ck_assert_uint_gt(atomic_load(&TT.queue_irqs), irqs);
+	oh = fuse_post(&req, FUSE_LOOKUP, FUSE_ROOT_ID, "hello.txt", 10, sizeof(struct fuse_entry_out));
+	expect_eio(&req, oh, "a request after the daemon died");
+	ck_assert(!(virtio_get_status(V) & VIRTIO_STATUS_NEEDS_RESET));
+	/* A reset with the daemon gone stops the stand-in and hangs on nothing. */
+	virtio_reset(V);
+}
+
+START_TEST(daemon_dies_requests_fail_with_eio)
+{
+	daemon_dies_requests_fail();
+}
+END_TEST
+
+/* The same through virtio-mmio's shared kick, which the worker relays. */
+START_TEST(daemon_dies_shared_kick)
+{
+	daemon_dies_requests_fail();
 }
 END_TEST
 
@@ -483,6 +590,7 @@ static Suite *fs_suite(void)
 	tcase_add_test(tc, kicks_reach_the_daemon_directly);
 	tcase_add_test(tc, reset_and_restart);
 	tcase_add_test(tc, daemon_gone_breaks_the_device);
+	tcase_add_test(tc, daemon_dies_requests_fail_with_eio);
 	tcase_add_test(tc, rw_share_writes_reach_the_host);
 	tcase_set_timeout(ro, 60);
 	tcase_add_checked_fixture(ro, setup_ro, teardown);
@@ -494,6 +602,7 @@ static Suite *fs_suite(void)
 	tcase_set_timeout(shared, 60);
 	tcase_add_checked_fixture(shared, setup_shared_kick, teardown);
 	tcase_add_test(shared, shared_kicks_go_through_the_worker);
+	tcase_add_test(shared, daemon_dies_shared_kick);
 	suite_add_tcase(s, shared);
 	tcase_set_timeout(irqfd, 60);
 	tcase_add_checked_fixture(irqfd, setup_irqfd, teardown);
