@@ -23,32 +23,13 @@
 # QEMU on each figure.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
 . "$here/../rig/lib.sh"
 
 runs=${KITE_BENCH_RUNS:-3}
 files=${KITE_BENCH_FILES:-5000}
 mib=${KITE_BENCH_MIB:-256}
 kern=${KITE_BENCH_KERNEL:-debian}
-probe=$top/${O:-build}/guest/init/kite-probe
-if ! command -v qemu-system-x86_64 >/dev/null 2>&1 || [ ! -x /usr/lib/qemu/virtiofsd ]; then
-	echo "bench-virtiofs: needs qemu-system-x86_64 and /usr/lib/qemu/virtiofsd (make deps)"
-	exit 1
-fi
-[ -x "$probe" ] || { echo "bench-virtiofs: no $probe (make)"; exit 1; }
-case $kern in
-debian) kname="Debian's cloud kernel, virtio-pci" ;;
-mini)
-	k=$("$here/../../guest/linux/build.sh") || { echo "bench-virtiofs: the mini kernel failed to build"; exit 1; }
-	KITE_RIG_FILES="${KITE_RIG_FILES:-} $(awk '$1 == "bzImage" { print $2 }' <<<"$k")"
-	kname="the mini kernel, QEMU on virtio-mmio" ;;
-*) echo "bench-virtiofs: KITE_BENCH_KERNEL must be debian or mini"; exit 1 ;;
-esac
-rig_tmp_init
-trap rig_cleanup EXIT
-rig_prepare qemu
-KITE_RIG_FILES="${KITE_RIG_FILES:-} $probe"
-log=$RIG_CACHE/last-bench.log
+rig_sbx_bench_prepare bench-virtiofs "$kern" qemu-system-x86_64 /usr/lib/qemu/virtiofsd
 rig_boot_l1 "rig_fs_bench $runs $files $mib $kern" $((runs * 4 * 200 + 120)) "$log" quiet
 rc=$?
 tr -d '\r' <"$RIG_L1_LOG" | grep '^RIG-SBX ' >"$RIG_TMP/sbx"
@@ -74,10 +55,9 @@ for v in kite qemu; do
 	printf '  %-5s %11s %13s %12s %14s %14s%s\n' $v "${m[$v]}" "${w[$v]}" "${r[$v]}" "$cm" "$cd" \
 		"$(f=$(rig_sbx_fails "$RIG_TMP/sbx" $v); [ -n "$f" ] && echo " (failed:$f)")"
 done
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a && b) printf "%.2f", a / b; else print "n/a" }'; }
 if [ -n "${m[kite]:-}" ] && [ -n "${m[qemu]:-}" ]; then
-	echo "  kite vs qemu (> 1: kite faster): metadata $(ratio "${m[qemu]}" "${m[kite]}")," \
-		"write $(ratio "${w[kite]}" "${w[qemu]}"), read $(ratio "${r[kite]}" "${r[qemu]}") (goal: >= 1)"
+	echo "  kite vs qemu (> 1: kite faster): metadata $(rig_ratio "${m[qemu]}" "${m[kite]}")," \
+		"write $(rig_ratio "${w[kite]}" "${w[qemu]}"), read $(rig_ratio "${r[kite]}" "${r[qemu]}") (goal: >= 1)"
 fi
 echo "  (cpu: the VMM's and its virtiofsd's own CPU, user - guest + system, over the whole run" \
 	"with boot, per file or MiB)"

@@ -1352,6 +1352,10 @@ sbx_qemu_script() {
 # L1's / as kite-root and each DIR as kite-1, kite-2... (kite's tags), each
 # by its own virtiofsd. SBX_QEMU_PCI=1: PCIe in ACPI and virtio-pci devices
 # (a distro kernel, kite's transport); else virtio-mmio on the command line.
+# SBX_QEMU_NET=tap:NAME: a virtio-net on that tap (vhost=off, as kite has
+# no vhost-net); user: on a passt this script starts as kite starts one
+# (--mtu 65520, kite sandbox's addresses), reached by -netdev stream, its
+# MTU given to the guest (host_mtu, kite's VIRTIO_NET_F_MTU).
 k=$1 i=$2 n=0 nr=0 socks= shares=
 shift 2
 ctl=/tmp/sbx-qemu-$$.ctl
@@ -1378,6 +1382,23 @@ for s in $socks; do
 	set -- "$@" -chardev socket,id=fs$nr,path=$s -device vhost-user-fs-$t,chardev=fs$nr,tag=$tag
 	nr=$((nr + 1))
 done
+ps=/tmp/sbx-qemu-$$.passt rom=
+# virtio-net-pci wants an option ROM (for firmware boot) L1 does not hold.
+[ $t = pci ] && rom=,romfile=
+case ${SBX_QEMU_NET:-} in
+tap:*)
+	set -- "$@" -netdev tap,id=n0,ifname=${SBX_QEMU_NET#tap:},script=no,downscript=no,vhost=off \
+		-device virtio-net-$t,netdev=n0$rom ;;
+user)
+	# As root, passt looks "nobody" up, and L1 has no /etc/passwd: the
+	# numeric ids kite gives it.
+	${KITE_PASST:-passt} --foreground --one-off --quiet --socket $ps --mtu 65520 \
+		--address 10.0.2.15 --netmask 24 --gateway 10.0.2.2 --dns-forward 10.0.2.3 \
+		$([ "$(id -u)" = 0 ] && echo --runas 65534:65534) &
+	while [ ! -S $ps ] && [ $n -lt 400000 ]; do n=$((n + 1)); done
+	set -- "$@" -netdev stream,id=n0,server=off,addr.type=unix,addr.path=$ps \
+		-device virtio-net-$t,netdev=n0,host_mtu=65520$rom ;;
+esac
 qemu-system-x86_64 -M $m -device i8042 -enable-kvm -cpu host -m 512M -smp 1 \
 	-object memory-backend-memfd,id=mem,size=512M,share=on \
 	-nodefaults -no-user-config -display none -serial null -no-reboot \
@@ -1389,14 +1410,14 @@ qemu-system-x86_64 -M $m -device i8042 -enable-kvm -cpu host -m 512M -smp 1 \
 	-chardev file,id=ctl,path=$ctl -device virtserialport,chardev=ctl,name=kite.control
 wait
 st=$(sed -n 's/^exit \([0-9]*\)$/\1/p' $ctl)
-rm -f $socks $ctl
+rm -f $socks $ctl $ps
 exit ${st:-125}
 SCRIPT
 }
 
-sbx_bench_one() {	# WHO CMD RUN ARGV...
+sbx_bench_one() {	# WHO CMD RUN ARGV...: bounded by SBX_BENCH_SECS (default 60)
 	n=sbx-$1-$2-$3
-	echo "RIG-SBX $1 $2 $3 $(shift 3; KITE_STATS=1 rigrun -t 60 -m ready -o /tmp/$n.log \
+	echo "RIG-SBX $1 $2 $3 $(shift 3; KITE_STATS=1 rigrun -t ${SBX_BENCH_SECS:-60} -m ready -o /tmp/$n.log \
 		-r /tmp/$n.res -- "$@" </dev/null >/dev/null 2>&1
 		echo status=$(res_field "$n" status) \
 		"ready_ms=$(sed -n 's/^RIGRUN-MARK ready //p' /tmp/$n.res)" \
@@ -1404,7 +1425,7 @@ sbx_bench_one() {	# WHO CMD RUN ARGV...
 		"sys_ms=$(res_field "$n" sys_ms) guest_ms=$(res_field "$n" guest_ms)" \
 		"maxrss_kb=$(res_field "$n" maxrss_kb)" \
 		"$(grep -o 'kite-stats:.*' /tmp/$n.log | tr -d '\r')" \
-		"$(grep '^fs-' /tmp/$n.log | tr -d '\r' | tr '\n' ' ')")"
+		"$(grep -E '^(fs-|tcp )' /tmp/$n.log | tr -d '\r' | tr '\n' ' ')")"
 }
 
 rig_sandbox_bench() {	# rig_sandbox_bench RUNS
@@ -1428,6 +1449,17 @@ rig_sandbox_bench() {	# rig_sandbox_bench RUNS
 	cd - >/dev/null
 }
 
+# sbx_bench_kernel debian|mini: sets k (the kernel) and kargs (kite
+# sandbox's options for it); debian: Debian's cloud kernel with its
+# modules, QEMU on virtio-pci too (SBX_QEMU_PCI).
+sbx_bench_kernel() {
+	k=$MINI_BZIMAGE kargs=
+	unset SBX_QEMU_PCI
+	[ "$1" = debian ] || return 0
+	k=$L2K kargs="--modules $(ls -d /rig/l2/modules/* | head -n1)"
+	export SBX_QEMU_PCI=1
+}
+
 # bench-virtiofs (tests/bench): a share's metadata and data speed, kite
 # sandbox vs QEMU microvm set up as in rig_sandbox_bench, /tmp/fsb (L1's
 # tmpfs) shared as kite-1, the guest running kite-probe fs-meta (FILES
@@ -1437,15 +1469,9 @@ rig_sandbox_bench() {	# rig_sandbox_bench RUNS
 # mini: the mini kernel (QEMU on virtio-mmio). RIG-SBX lines as there,
 # with the guest's "fs-meta ..." or "fs-data ..." line.
 rig_fs_bench() {	# rig_fs_bench RUNS FILES MIB KERNEL
-	runs=$1 files=$2 mib=$3 i=0 k=$MINI_BZIMAGE
-	if [ "$4" = debian ]; then
-		k=$L2K
-		set -- --modules "$(ls -d /rig/l2/modules/* | head -n1)"
-		export SBX_QEMU_PCI=1
-	else
-		set --
-	fi
-	set -- --kernel $k "$@" --add $SBX_PROBE:/bin/kite-probe -e PATH=/bin --share /tmp/fsb
+	runs=$1 files=$2 mib=$3 i=0
+	sbx_bench_kernel $4
+	set -- --kernel $k $kargs --add $SBX_PROBE:/bin/kite-probe -e PATH=/bin --share /tmp/fsb
 	sbx_qemu_script
 	mkdir -p /tmp/fsb
 	cd /
@@ -1465,6 +1491,71 @@ rig_fs_bench() {	# rig_fs_bench RUNS FILES MIB KERNEL
 	done
 	cd - >/dev/null
 	unset SBX_QEMU_PCI
+}
+
+# bench-net (tests/bench): TCP over virtio-net, kite sandbox vs QEMU
+# microvm booting the same initramfs (--save-initramfs, as rig_fs_bench),
+# KERNEL as there, on a tap (the guest 10.9.0.2 next to L1's tap0; QEMU
+# with vhost=off) and on passt (QEMU: -netdev stream to a passt its script
+# starts). The guest runs kite-probe tcp-bench against kite-probe
+# tcp-serve here: MIB MiB from L1 (recv), MIB MiB to it (send), RR
+# one-byte round trips (rr); tcp-serve also counts the VMM's own CPU time
+# from the first connection to the end of the last (cpu_ms). Lines:
+# RIG-SBX kite|qemu tap|user RUN figures, the guest's "tcp ..." lines and
+# tcp-serve's.
+rig_net_bench() {	# rig_net_bench RUNS MIB RR KERNEL
+	runs=$1 i=0 b=$(($2 * 1048576))
+	nbcmd="kite-probe tcp-bench @ 5010 recv $b && kite-probe tcp-bench @ 5010 send $b && kite-probe tcp-bench @ 5010 rr $3"
+	sbx_bench_kernel $4
+	[ -e /dev/net/tun ] || { insmod /rig/mod/tun.ko; mkdir -p /dev/net; mknod /dev/net/tun c 10 200; }
+	tunctl -t tap0 >/dev/null && ip addr add 10.9.0.1/24 dev tap0 && ip link set tap0 up ||
+		echo "RIG-SBX error: no tap0"
+	passt_route || echo "RIG-SBX error: no default route for passt"
+	export KITE_PASST=/rig/bin/passt SBX_BENCH_SECS=$((60 + $2 * 4))
+	sbx_qemu_script
+	cd /
+	for net in tap user; do
+		net_bench_setup $net
+		kite sandbox $nbargs --save-initramfs /tmp/nb-$net.cpio -- sh -c "$nbnetcmd" ||
+			echo "RIG-SBX error: kite sandbox --save-initramfs failed ($net)"
+	done
+	while [ $i -lt "$runs" ]; do
+		i=$((i + 1))
+		for net in tap user; do
+			net_bench_setup $net
+			net_bench_one kite kite $net $i kite sandbox $nbargs -- sh -c "$nbnetcmd"
+			net_bench_one qemu-system-x86 qemu $net $i sh $SBX_QEMU $k /tmp/nb-$net.cpio
+		done
+	done
+	for f in /tmp/sbx-kite-user-1.log /tmp/sbx-qemu-user-1.log; do
+		sed "s|^|  $(basename $f .log)\| |" $f
+	done
+	cd - >/dev/null
+	tunctl -d tap0 >/dev/null
+	unset SBX_QEMU_PCI SBX_BENCH_SECS SBX_QEMU_NET
+}
+# net_bench_setup tap|user: nbargs (kite sandbox's options), nbnetcmd
+# (the guest's command, with L1's address), SBX_QEMU_NET.
+net_bench_setup() {
+	case $1 in
+	tap) spec=tap=tap0,addr=10.9.0.2/24 srv=10.9.0.1 SBX_QEMU_NET=tap:tap0 ;;
+	user) spec=user srv=10.0.2.2 SBX_QEMU_NET=user ;;
+	esac
+	export SBX_QEMU_NET
+	nbargs="--kernel $k $kargs --add $SBX_PROBE:/bin/kite-probe -e PATH=/bin --net $spec"
+	nbnetcmd=$(echo "$nbcmd" | sed "s/@/$srv/g")
+}
+# net_bench_one COMM WHO CMD RUN ARGV...: sbx_bench_one with a tcp-serve
+# here for the guest's three connections, counting the CPU of the
+# processes named COMM (the VMM), stopped after the run.
+net_bench_one() {
+	comm=$1
+	shift
+	$SBX_PROBE tcp-serve 5010 3 "$comm" >/tmp/nb-serve.out 2>&1 &
+	nb_srv=$!
+	line=$(sbx_bench_one "$@")
+	kill $nb_srv 2>/dev/null; wait $nb_srv 2>/dev/null
+	echo "$line $(grep '^tcp-serve ' /tmp/nb-serve.out)"
 }
 
 # bench-startup (tests/bench) here, when the host has no /dev/kvm: RUNS

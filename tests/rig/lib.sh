@@ -471,6 +471,38 @@ rig_median() {
 	[ $# = 0 ] && return
 	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
+# rig_sbx_bench_prepare NAME KERNEL TOOL...: what bench-virtiofs and
+# bench-net do before their L1 boots: the TOOLs and kite-probe must be
+# there (else exit 1 saying which is not); KERNEL debian (L2's) or mini
+# (guest/linux, packed for L1); the rig with QEMU and kite-probe. Sets
+# kname (the kernel, for a title) and log (the L1 console's file).
+rig_sbx_bench_prepare() {
+	local name=$1 kern=$2 t k probe
+	probe=$(cd "$RIG_SRC/../.." && pwd)/${O:-build}/guest/init/kite-probe
+	shift 2
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || { echo "$name: needs $t (make deps)"; exit 1; }
+	done
+	[ -x "$probe" ] || { echo "$name: no $probe (make)"; exit 1; }
+	case $kern in
+	debian) kname="Debian's cloud kernel, virtio-pci" ;;
+	mini)
+		k=$("$RIG_SRC/../../guest/linux/build.sh") ||
+			{ echo "$name: the mini kernel failed to build"; exit 1; }
+		KITE_RIG_FILES="${KITE_RIG_FILES:-} $(awk '$1 == "bzImage" { print $2 }' <<<"$k")"
+		kname="the mini kernel, QEMU on virtio-mmio" ;;
+	*) echo "$name: KITE_BENCH_KERNEL must be debian or mini"; exit 1 ;;
+	esac
+	rig_tmp_init
+	trap rig_cleanup EXIT
+	rig_prepare qemu
+	KITE_RIG_FILES="${KITE_RIG_FILES:-} $probe"
+	log=$RIG_CACHE/last-bench.log
+}
+
+# rig_ratio A B: A / B to two places, or n/a when either is missing or 0.
+rig_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a && b) printf "%.2f", a / b; else print "n/a" }'; }
+
 # rig_sbx_median FILE WHO KEY EXPR: the median, over WHO's "RIG-SBX WHO KEY"
 # lines in FILE that ended with status 0, of EXPR: a field, or "A / B * C"
 # of fields and numbers, left to right (integers stay integers)
