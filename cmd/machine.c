@@ -152,6 +152,15 @@ static int parse_shares(struct machine *m)
 			}
 		}
 	}
+	/*
+	 * The daemons start now, all at once, and come up while kite creates
+	 * the VM: a virtiofsd takes longer to answer than kite's set-up
+	 * (most of it under the rig's TCG), and one after the other they
+	 * were most of the time to the first KVM_RUN.
+	 */
+	for (unsigned i = 0; i < cfg->nr_shares; i++)
+		if (virtio_fs_start(&m->shares[i]))
+			return -1;
 	return 0;
 }
 
@@ -191,6 +200,8 @@ void machine_destroy(struct machine *m)
 	vm_destroy(&m->vm);
 	free(m->cmdline);
 	m->cmdline = NULL;
+	for (unsigned i = 0; m->shares && i < m->cfg->nr_shares; i++)
+		virtio_fs_stop(&m->shares[i]);
 	free(m->shares);
 	m->shares = NULL;
 }

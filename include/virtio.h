@@ -43,6 +43,7 @@
 #ifndef KITE_VIRTIO_H
 #define KITE_VIRTIO_H
 
+#include "child.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/uio.h>
@@ -522,11 +523,25 @@ struct virtio_fs_share {
 	char sandbox[16];		/* the daemon's: namespace or chroot; "" to choose */
 	bool readonly;			/* ro: the daemon's view of dir is read-only */
 	bool quiet;			/* the daemon's stderr to /dev/null (kite sandbox) */
+	/* virtio_fs_start's, until the device takes them over or _stop. */
+	bool started;
+	int sock;
+	struct child daemon;
 };
 /* Parse and check one --share (the directory exists): 0 or -errno after pr_err. */
 int virtio_fs_parse(const char *spec, struct virtio_fs_share *s);
-/* Start or connect to the daemon, negotiate, add the device: 0 or -errno after pr_err. */
-int virtio_fs_create(const struct virtio_transport *t, const struct virtio_fs_share *s,
+/*
+ * Start the daemon (or connect to socket=) ahead of the VM, so that its
+ * start-up overlaps kite's and other daemons': 0 or -errno after pr_err.
+ */
+int virtio_fs_start(struct virtio_fs_share *s);
+/* Stop what virtio_fs_start started and no device took over. Idempotent. */
+void virtio_fs_stop(struct virtio_fs_share *s);
+/*
+ * Negotiate with the daemon (virtio_fs_start first if not started) and
+ * add the device, which takes the daemon over: 0 or -errno after pr_err.
+ */
+int virtio_fs_create(const struct virtio_transport *t, struct virtio_fs_share *s,
 		     unsigned index);
 
 /* virtio-mmio register offsets (virtio 1.2, 4.2.2): the transport and its tests. */

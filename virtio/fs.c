@@ -212,7 +212,7 @@ static bool root_is_rootfs(void)
  * the daemon as --fd, it accepts: the listening socket has a fresh
  * abstract address, and kite's connection waits in its backlog.
  */
-static int spawn_virtiofsd(struct virtio_fs *fs, const struct virtio_fs_share *s)
+static int spawn_virtiofsd(struct child *daemon, const struct virtio_fs_share *s)
 {
 	struct sockaddr_un addr;
 	socklen_t len = sizeof(addr);
@@ -238,7 +238,7 @@ static int spawn_virtiofsd(struct virtio_fs *fs, const struct virtio_fs_share *s
 	if (sock < 0 || connect(sock, (struct sockaddr *)&addr, len) < 0)
 		goto fail;
 	o.fds[0] = lfd;
-	ret = child_spawn(&fs->daemon, "virtiofsd", argv, &o);
+	ret = child_spawn(daemon, "virtiofsd", argv, &o);
 	close(lfd);
 	if (ret) {
 		close(sock);
@@ -557,7 +557,31 @@ static int fs_negotiate(struct virtio_fs *fs, int sock, const char *what, u64 *f
 	return 0;
 }
 
-int virtio_fs_create(const struct virtio_transport *t, const struct virtio_fs_share *s,
+int virtio_fs_start(struct virtio_fs_share *s)
+{
+	int sock;
+
+	if (s->started)
+		return 0;
+	s->daemon = (struct child){ 0 };
+	sock = s->socket[0] ? connect_socket(s) : spawn_virtiofsd(&s->daemon, s);
+	if (sock < 0)
+		return sock;
+	s->sock = sock;
+	s->started = true;
+	return 0;
+}
+
+void virtio_fs_stop(struct virtio_fs_share *s)
+{
+	if (!s->started)
+		return;
+	close(s->sock);
+	child_stop(&s->daemon, FS_STOP_TIMEOUT_MS);
+	s->started = false;
+}
+
+int virtio_fs_create(const struct virtio_transport *t, struct virtio_fs_share *s,
 		     unsigned index)
 {
 	struct virtio_fs *fs = calloc(1, sizeof(*fs));
@@ -585,11 +609,15 @@ int virtio_fs_create(const struct virtio_transport *t, const struct virtio_fs_sh
 		return -EMFILE;
 	}
 	snprintf(fs->name, sizeof(fs->name), "virtio-fs%u", index);
-	sock = s->socket[0] ? connect_socket(s) : spawn_virtiofsd(fs, s);
-	if (sock < 0) {
+	ret = virtio_fs_start(s);
+	if (ret) {
 		fs_free(fs);
-		return sock;
+		return ret;
 	}
+	/* The device owns the daemon from here on, fs_free included. */
+	sock = s->sock;
+	fs->daemon = s->daemon;
+	s->started = false;
 	ret = fs_negotiate(fs, sock, what, &features, &nr_req);
 	if (ret) {
 		fs_free(fs);
