@@ -19,6 +19,7 @@
  *   fs-data FILE M  write M MiB to FILE and fsync it, drop the guest's page
  *                   cache, read it back and compare; prints "fs-data mib=M
  *                   write_us=T read_us=T" (bench-virtiofs)
+ *   as UID:GID CMD...  run CMD as that user, no supplementary groups
  *   mmap FILE       map FILE shared read-write, sum its bytes, write
  *                   "MMAPED!" over its first 7 and msync; prints "mmap
  *                   bytes=N sum=S" (the sum before the write)
@@ -43,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <grp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -356,6 +358,19 @@ int main(int argc, char **argv)
 		return fs_meta(argv[2], atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "fs-data"))
 		return fs_data(argv[2], atoi(argv[3]));
+	if (argc >= 4 && !strcmp(argv[1], "as")) {
+		unsigned uid, gid;
+
+		/* The rig's L1 has no passwd and busybox no setpriv --reuid. */
+		if (sscanf(argv[2], "%u:%u", &uid, &gid) != 2 || setgroups(0, NULL) || setgid(gid) ||
+		    setuid(uid)) {
+			perror("as");
+			return 125;
+		}
+		execvp(argv[3], argv + 3);
+		perror(argv[3]);
+		return 127;
+	}
 	if (argc == 3 && !strcmp(argv[1], "mmap"))
 		return mmap_file(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "dns"))
@@ -369,7 +384,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: kite-probe exit N | kill SIG | cat | pattern N FD | sleep | term | panic | tty | tty-winch |\n"
-		"       fs-meta DIR N | fs-data FILE MIB | mmap FILE | dns ADDR NAME IP | tcp-serve PORT N [COMM] |\n"
+		"       as UID:GID CMD... | fs-meta DIR N | fs-data FILE MIB | mmap FILE | dns ADDR NAME IP | tcp-serve PORT N [COMM] |\n"
 		"       tcp-bench ADDR PORT recv|send|rr N\n");
 	return 2;
 }

@@ -928,14 +928,15 @@ rig_case_mini_pvh() {	# rig_case_mini_pvh NAME TIMEOUT
 # left behind); its stdin, stdout and stderr are files here.
 SBX_PROBE=/rig/files/kite-probe
 # The guest kernel: kite's mini kernel, or SBX_KERNEL with SBX_EXTRA's
-# options (rig_case_sandbox_debian).
-SBX_EXTRA=
+# options (rig_case_sandbox_debian). SBX_AS: a prefix to kite (the user
+# it runs as: rig_case_sandbox_unpriv).
+SBX_EXTRA= SBX_AS=
 sbx_run() {	# sbx_run NAME IN OUT ERR ARGS...: kite sandbox ARGS; sets sbx_st
 	n=$1 in=$2 out=$3 err=$4
 	shift 4
 	rigrun -t "$secs" -o "/tmp/$n.log" -p "  $n| " -r "/tmp/$n.res" -- \
 		sh -c 'in=$1 out=$2 err=$3; shift 3; exec "$@" <"$in" >"$out" 2>"$err"' sbx \
-		"$in" "$out" "$err" kite sandbox --kernel ${SBX_KERNEL:-$MINI_BZIMAGE} $SBX_EXTRA \
+		"$in" "$out" "$err" $SBX_AS kite sandbox --kernel ${SBX_KERNEL:-$MINI_BZIMAGE} $SBX_EXTRA \
 		--add $SBX_PROBE:/bin/kite-probe -e PATH=/bin "$@"
 	sbx_st=$(res_field "$n" status)
 	# kite's last words (a triple fault, say) for rig_result, which reads
@@ -1123,6 +1124,43 @@ rig_case_sandbox_fskill() {	# NAME TIMEOUT
 		why="$why warnings($(head -c 300 /tmp/sbx.err | tr '\n' ' '))"
 	rm -rf $f /tmp/sbx.out /tmp/sbx.err
 	rig_result "$1" "daemon killed after $writes writes of 1 MiB: EIO, exit 9, one warning"
+}
+
+# kite sandbox run by a user (1000:1000, /dev/kvm opened up to it for the
+# case): virtiofsd then runs in a user namespace kite makes, passt as
+# that user. The command is root in the guest, sees its directory
+# read-write (its file there is the user's on L1), reaches L1's server
+# through passt (3.4 MB, checksum compared), and nothing is left running.
+# busybox is packed (--add): L1's own, owned by root, cannot be run from
+# the shared root by an unprivileged daemon (README.md, kite sandbox).
+rig_case_sandbox_unpriv() {	# NAME TIMEOUT
+	name=$1 secs=$2 why=
+	if [ ! -r $MINI_BZIMAGE ]; then
+		why=" no-$MINI_BZIMAGE"; rig_result "$1" "-"; return
+	fi
+	d=/tmp/sbx-unpriv
+	rm -rf $d && mkdir -p $d && chown 1000:1000 $d
+	kvm_mode=$(stat -c %a /dev/kvm)
+	chmod 666 /dev/kvm
+	passt_route || why="$why no-dummy-route"
+	seq 1 500000 >/tmp/net.data
+	want=$(md5sum </tmp/net.data) want=${want%% *}
+	nc -l -p 5000 </tmp/net.data &
+	srv=$!
+	cd $d
+	SBX_AS="$SBX_PROBE as 1000:1000" KITE_PASST=/rig/bin/passt sbx_run "$name-run" /dev/null \
+		/tmp/sbx.out /tmp/sbx.err --add /bin/busybox:/bin/busybox --net user -- \
+		sh -c 'id -u; echo mine >out; mkfifo /var/in && nc 10.0.2.2 5000 <>/var/in | md5sum'
+	cd /
+	kill $srv 2>/dev/null; wait $srv 2>/dev/null
+	chmod $kvm_mode /dev/kvm
+	[ "$sbx_st" = 0 ] || why="$why exit=$sbx_st($(head -c 300 /tmp/sbx.err | tr '\n' ' '))"
+	got=$(tr '\n' ' ' </tmp/sbx.out)
+	[ "$got" = "0 $want  - " ] || why="$why stdout=($got want 0 $want  -)"
+	own=$(stat -c %u:%g $d/out 2>/dev/null)
+	[ "$own" = 1000:1000 ] && [ "$(cat $d/out)" = mine ] || why="$why file($own)"
+	rm -rf $d /tmp/net.data /tmp/sbx.out /tmp/sbx.err
+	rig_result "$1" "kite as 1000:1000: exit $sbx_st, the guest's file $own on L1, 3.4 MB through passt"
 }
 
 # Two sandboxes at once, each in a directory of its own: each command

@@ -56,6 +56,8 @@
 #            its size, and a resize of kite's reaches it (SIGWINCH)
 #   sandbox-parallel  two sandboxes at once, each with its own cwd, file
 #            and exit status
+#   sandbox-unpriv  kite sandbox as uid 1000 (virtiofsd in a user
+#            namespace, passt as that user): cwd write, passt transfer
 #   sandbox-fskill  a --share's virtiofsd SIGKILLed under the command's
 #            writes: the command gets EIO (no hang), kite warns once and
 #            exits with the command's status
@@ -96,7 +98,7 @@ inner=${KITE_RIG_INNER:-kite}
 secs=${KITE_RIG_CASE_TIMEOUT:-90}
 all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic
 	blk-rw blk-readback blk-ro blk-reload blk-mq"
-[ "$inner" = kite ] && all_cases+=" winch sandbox-status sandbox-stdio sandbox-sigterm sandbox-files sandbox-tty sandbox-parallel sandbox-debian sandbox-fskill sandbox-net net-tap net-user net-reload"
+[ "$inner" = kite ] && all_cases+=" winch sandbox-status sandbox-stdio sandbox-sigterm sandbox-files sandbox-tty sandbox-parallel sandbox-debian sandbox-fskill sandbox-unpriv sandbox-net net-tap net-user net-reload"
 # The mini kernel's cases (guest/linux; QEMU microvm has no PCI it finds).
 mini_cases="mmio-boot pci-boot pci-intx pvh-vmlinux"
 [ "$inner" = qemu ] && mini_cases="mmio-boot pvh-vmlinux"
@@ -166,7 +168,7 @@ for c in $cases; do
 		plan+=$'\n'"rig_case_mini_devs $c $secs pci 2 intx"; mini=1 ;;
 	pvh-vmlinux)
 		plan+=$'\n'"rig_case_mini_pvh $c $secs"; mini=1 ;;
-	sandbox-status|sandbox-stdio|sandbox-sigterm|sandbox-files|sandbox-tty|sandbox-parallel|sandbox-net|sandbox-debian|sandbox-fskill)
+	sandbox-status|sandbox-stdio|sandbox-sigterm|sandbox-files|sandbox-tty|sandbox-parallel|sandbox-net|sandbox-debian|sandbox-fskill|sandbox-unpriv)
 		[ "$inner" = kite ] || { echo "rig: $c is kite's"; exit 2; }
 		plan+=$'\n'"rig_case_${c//-/_} $c $secs"; mini=1 sbx=1 ;;
 	blk-durable-raw-*-* | blk-durable-fs-*-*)
