@@ -30,7 +30,7 @@ files=${KITE_BENCH_FILES:-5000}
 mib=${KITE_BENCH_MIB:-256}
 kern=${KITE_BENCH_KERNEL:-debian}
 rig_sbx_bench_prepare bench-virtiofs "$kern" qemu-system-x86_64 /usr/lib/qemu/virtiofsd
-rig_boot_l1 "rig_fs_bench $runs $files $mib $kern" $((runs * 4 * 200 + 120)) "$log" quiet
+rig_boot_l1 "rig_fs_bench $runs $files $mib $kern" $((runs * 4 * (60 + files / 40 + mib / 2) + 120)) "$log" quiet
 rc=$?
 tr -d '\r' <"$RIG_L1_LOG" | grep '^RIG-SBX ' >"$RIG_TMP/sbx"
 
