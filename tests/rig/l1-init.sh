@@ -872,6 +872,38 @@ rig_case_net() {	# rig_case_net NAME TIMEOUT tap|user
 	rig_result "$name" "$(l2_line "$name" "RIG-L2 net dhcp" | sed 's/^RIG-L2 net //') $(l2_line "$name" "RIG-L2 net eth0=" | sed 's/^RIG-L2 net //') bytes=$bytes each way${e1:-}"
 }
 
+# kite run --share (the L2 initramfs, not a sandbox): fs1 read-write
+# (L1 wrote hello), fs2 read-only; the guest reads hello, writes new
+# (seq 1 100000, mode 0600: L1 must hold both), cannot write fs2; then
+# both virtio-fs devices lose their driver while a dd writes to fs1 (the
+# device is reset under I/O), get it back, mount again and read new
+# intact. kite says nothing (a reset is no failure), and fs2 is unchanged.
+rig_case_fs_share() {	# NAME TIMEOUT
+	why=
+	name=$1 secs=$2
+	rm -rf /tmp/fs1 /tmp/fs2 && mkdir -p /tmp/fs1 /tmp/fs2
+	echo from-l1 >/tmp/fs1/hello
+	echo ro-share >/tmp/fs2/two
+	want=$(md5_of_seq 1 100000)
+	eval "set -- $(rig_vmm_cmd 1 256M "$L2_CMDLINE rig.test=fs-share")"
+	rig_l2_run "$@" --share /tmp/fs1,tag=fs1 --share /tmp/fs2,tag=fs2,ro
+	rig_common "$name" 0
+	l=$(l2_line "$name" "RIG-L2 fs hello=")
+	[ "$l" = "RIG-L2 fs hello=from-l1 new=$want ro=refused two=ro-share" ] || why="$why first($l)"
+	writes=$(l2_marker "$name" "RIG-L2 fs unbound=" writes)
+	[ "$(l2_marker "$name" "RIG-L2 fs unbound=" unbound)" = 2 ] && [ -n "$writes" ] &&
+		[ "$writes" -gt 0 ] || why="$why unbind($(l2_line "$name" "RIG-L2 fs unbound="))"
+	l=$(l2_line "$name" "RIG-L2 fs again=")
+	[ "$l" = "RIG-L2 fs again=$want two=ro-share" ] || why="$why after-rebind($l)"
+	[ "$(md5sum </tmp/fs1/new | cut -d' ' -f1)" = "$want" ] || why="$why new-not-on-L1"
+	[ "$(stat -c %a /tmp/fs1/new 2>/dev/null)" = 600 ] || why="$why mode=$(stat -c %a /tmp/fs1/new)"
+	[ "$(cat /tmp/fs1/after 2>/dev/null)" = after ] || why="$why after-not-on-L1"
+	[ "$(ls /tmp/fs2)" = two ] || why="$why fs2-changed($(ls /tmp/fs2 | tr '\n' ' '))"
+	! grep -q "kite: warning" "/tmp/$name.log" || why="$why $(grep -m1 "kite: warning" "/tmp/$name.log")"
+	rm -rf /tmp/fs1 /tmp/fs2
+	rig_result "$name" "read, wrote 0600, ro refused, both devices unbound after $writes MiB written and back, intact"
+}
+
 # Debian's cloud kernel (virtio_net a module) on passt: the guest takes
 # its address by DHCP, removes the driver while L1's server on port 5000
 # sends (the device is reset with frames in flight), loads it again, takes

@@ -61,6 +61,11 @@
 #   rig.test=devs    report the virtio devices, the hwrng, vda's first line
 #                    and the virtio interrupts (chip, count), write a line
 #                    to vda, then reboot (mini kernel)
+#   rig.test=fs-share  kite run --share fs1 (rw) and fs2 (ro): mount both,
+#                    read fs1's hello, write fs1/new (seq 1 100000, mode
+#                    0600), fail to write fs2; then unbind both virtio-fs
+#                    devices while a dd writes to fs1, bind them again,
+#                    mount again and read new back: "RIG-L2 fs KEY=VAL..."
 #   rig.test=winch   with --console virtio on a terminal: hvc0's size
 #                    (`RIG-L2 winch before=ROWS COLS`, waiting up to 2 s
 #                    while it has none), then, within 30 s,
@@ -453,6 +458,38 @@ net-tap|net-user)
 		echo "RIG-L2 net eth1=$(cat /sys/class/net/eth1/address 2>/dev/null)" \
 			"carrier=$(cat /sys/class/net/eth1/carrier 2>/dev/null) got=${got%% *}"
 	fi
+	;;
+fs-share)
+	mkdir -p /mnt/1 /mnt/2
+	mount -t virtiofs fs1 /mnt/1 && mount -t virtiofs fs2 /mnt/2 || echo "RIG-L2 fs mount failed"
+	hello=$(cat /mnt/1/hello 2>/dev/null)
+	seq 1 100000 >/mnt/1/new && chmod 0600 /mnt/1/new
+	echo x 2>/dev/null >/mnt/2/x && ro=writable || ro=refused
+	echo "RIG-L2 fs hello=$hello new=$(md5 /mnt/1/new) ro=$ro two=$(cat /mnt/2/two 2>/dev/null)"
+	# The devices' driver goes and comes back while a writer is busy: it
+	# writes 1 MiB over and over until a write fails, which only the
+	# unbind can make happen (the case's timeout bounds it otherwise).
+	( n=0
+	  while dd if=/dev/zero of=/mnt/1/big bs=64k count=16 conv=notrunc 2>/dev/null; do
+		n=$((n + 1))
+	  done
+	  echo $n >/tmp/writes ) &
+	w=$!
+	sleep 1
+	devs=
+	for d in /sys/bus/virtio/drivers/virtiofs/virtio*; do
+		[ -e "$d" ] && devs="$devs ${d##*/}"
+	done
+	for d in $devs; do echo "$d" >/sys/bus/virtio/drivers/virtiofs/unbind; done
+	wait $w
+	echo "RIG-L2 fs unbound=$(echo $devs | wc -w) writes=$(cat /tmp/writes)"
+	umount -l /mnt/1 2>/dev/null; umount -l /mnt/2 2>/dev/null
+	for d in $devs; do echo "$d" >/sys/bus/virtio/drivers/virtiofs/bind; done
+	mount -t virtiofs fs1 /mnt/1 && mount -t virtiofs fs2 /mnt/2 || echo "RIG-L2 fs remount failed"
+	echo after >/mnt/1/after
+	echo "RIG-L2 fs again=$(md5 /mnt/1/new) two=$(cat /mnt/2/two 2>/dev/null)"
+	sync
+	umount /mnt/1; umount /mnt/2
 	;;
 devs)
 	# The virtio devices the guest found (id@transport), the hwrng in use

@@ -23,7 +23,7 @@ PATH=$PATH:/usr/sbin:/sbin
 RIG_CACHE=${KITE_RIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kite-rig}
 RIG_KPKG=linux-image-cloud-amd64
 # Virtio drivers the L2 initrd carries (Debian builds them as modules).
-RIG_L2_MODULES="virtio_pci virtio_mmio virtio_blk virtio_console virtio-rng virtio_net"
+RIG_L2_MODULES="virtio_pci virtio_mmio virtio_blk virtio_console virtio-rng virtio_net virtiofs"
 RIG_QEMU_FIRMWARE="bios-microvm.bin qboot.rom pvh.bin linuxboot.bin linuxboot_dma.bin
 	kvmvapic.bin multiboot.bin multiboot_dma.bin"
 # L1: q35 with TCG; -cpu max gives it SVM and NPT, so kvm-amd loads.

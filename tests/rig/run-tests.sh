@@ -69,6 +69,11 @@
 #            resolved through passt by a DNS server in L1)
 #   net-reload  Debian's kernel on passt: rmmod + insmod virtio_net while
 #            a server in L1 sends, then 64 MiB from another port intact
+#   fs-share  kite run --share (Debian's kernel, fuse and virtiofs
+#            modules): a rw and a ro share mounted, read, written (mode
+#            kept), the ro one refused; both devices unbound under a
+#            writer and bound again, the file intact. fs-share-mmio: the
+#            same on the mini kernel over virtio-mmio
 #   sandbox-net  kite sandbox --net user fetches 3.4 MB from an nc server
 #            in L1 at kite-rig.test (10.0.2.2) and finds resolv.conf;
 #            then L1 reaches a server in the guest by a forwarded port
@@ -98,7 +103,7 @@ inner=${KITE_RIG_INNER:-kite}
 secs=${KITE_RIG_CASE_TIMEOUT:-90}
 all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic
 	blk-rw blk-readback blk-ro blk-reload blk-mq"
-[ "$inner" = kite ] && all_cases+=" winch sandbox-status sandbox-stdio sandbox-sigterm sandbox-files sandbox-tty sandbox-parallel sandbox-debian sandbox-fskill sandbox-unpriv sandbox-net net-tap net-user net-reload"
+[ "$inner" = kite ] && all_cases+=" winch sandbox-status sandbox-stdio sandbox-sigterm sandbox-files sandbox-tty sandbox-parallel sandbox-debian sandbox-fskill sandbox-unpriv sandbox-net net-tap net-user net-reload fs-share fs-share-mmio"
 # The mini kernel's cases (guest/linux; QEMU microvm has no PCI it finds).
 mini_cases="mmio-boot pci-boot pci-intx pvh-vmlinux"
 [ "$inner" = qemu ] && mini_cases="mmio-boot pvh-vmlinux"
@@ -182,6 +187,12 @@ for c in $cases; do
 	net-reload)
 		[ "$inner" = kite ] || { echo "rig: $c is a kite case"; exit 2; }
 		plan+=$'\n'"rig_case_net_reload $c $secs" ;;
+	fs-share)
+		[ "$inner" = kite ] || { echo "rig: $c is a kite case"; exit 2; }
+		plan+=$'\n'"rig_case_fs_share $c $secs" ;;
+	fs-share-mmio)
+		[ "$inner" = kite ] || { echo "rig: $c is a kite case"; exit 2; }
+		plan+=$'\n'"rig_mmio rig_case_fs_share $c $secs"; mini=1 ;;
 	*)
 		echo "rig: unknown case '$c' (cases: $all_cases)"; exit 2 ;;
 	esac
