@@ -803,10 +803,10 @@ dns_stop() {
 	rm -f /etc/resolv.conf
 }
 
-rig_case_net() {	# rig_case_net NAME TIMEOUT tap|user
+rig_case_net() {	# rig_case_net NAME TIMEOUT tap|user [debian]
 	why=
-	name=$1 secs=$2 mode=$3 e1=
-	if [ ! -r $MINI_BZIMAGE ]; then
+	name=$1 secs=$2 mode=$3 kern=${4:-mini} e1=
+	if [ "$kern" = mini ] && [ ! -r $MINI_BZIMAGE ]; then
 		why=" no-$MINI_BZIMAGE"; rig_result "$1" "-"; return
 	fi
 	tapwhy=
@@ -836,7 +836,12 @@ rig_case_net() {	# rig_case_net NAME TIMEOUT tap|user
 	srv1=$!
 	nc -l -p 5001 <>/tmp/net.fifo >/tmp/net.back &
 	srv2=$!
-	eval "set -- $(rig_mini_cmd $MINI_BZIMAGE 1 256M "$L2_CMDLINE rig.test=net-$mode" pci)"
+	# debian: L2's kernel, virtio_net one of the modules its init loads.
+	if [ "$kern" = debian ]; then
+		eval "set -- $(rig_vmm_cmd 1 256M "$L2_CMDLINE rig.test=net-$mode")"
+	else
+		eval "set -- $(rig_mini_cmd $MINI_BZIMAGE 1 256M "$L2_CMDLINE rig.test=net-$mode" pci)"
+	fi
 	rig_l2_run "$@" --net $net $net2
 	rig_common "$name" 0
 	why="$why$tapwhy"

@@ -67,6 +67,8 @@
 #   net-user  the same through passt, the guest's address by DHCP, its
 #            MTU (65520) from the device, L1's server by name (kite-rig.test,
 #            resolved through passt by a DNS server in L1)
+#   net-tap-debian, net-user-debian  the same two on Debian's kernel
+#            (virtio_net a module its init loads)
 #   net-reload  Debian's kernel on passt: rmmod + insmod virtio_net while
 #            a server in L1 sends, then 64 MiB from another port intact
 #   fs-share  kite run --share (Debian's kernel, fuse and virtiofs
@@ -103,7 +105,7 @@ inner=${KITE_RIG_INNER:-kite}
 secs=${KITE_RIG_CASE_TIMEOUT:-90}
 all_cases="boot-1cpu-256M boot-2cpu-256M boot-2cpu-5G reboot panic
 	blk-rw blk-readback blk-ro blk-reload blk-mq"
-[ "$inner" = kite ] && all_cases+=" winch sandbox-status sandbox-stdio sandbox-sigterm sandbox-files sandbox-tty sandbox-parallel sandbox-debian sandbox-fskill sandbox-unpriv sandbox-net net-tap net-user net-reload fs-share fs-share-mmio"
+[ "$inner" = kite ] && all_cases+=" winch sandbox-status sandbox-stdio sandbox-sigterm sandbox-files sandbox-tty sandbox-parallel sandbox-debian sandbox-fskill sandbox-unpriv sandbox-net net-tap net-user net-tap-debian net-user-debian net-reload fs-share fs-share-mmio"
 # The mini kernel's cases (guest/linux; QEMU microvm has no PCI it finds).
 mini_cases="mmio-boot pci-boot pci-intx pvh-vmlinux"
 [ "$inner" = qemu ] && mini_cases="mmio-boot pvh-vmlinux"
@@ -184,6 +186,10 @@ for c in $cases; do
 	net-tap|net-user)
 		[ "$inner" = kite ] || { echo "rig: $c is a kite case"; exit 2; }
 		plan+=$'\n'"rig_case_net $c $secs ${c#net-}"; mini=1 sbx=1 ;;
+	net-tap-debian|net-user-debian)
+		[ "$inner" = kite ] || { echo "rig: $c is a kite case"; exit 2; }
+		c0=${c%-debian}
+		plan+=$'\n'"rig_case_net $c $secs ${c0#net-} debian"; sbx=1 ;;
 	net-reload)
 		[ "$inner" = kite ] || { echo "rig: $c is a kite case"; exit 2; }
 		plan+=$'\n'"rig_case_net_reload $c $secs" ;;
