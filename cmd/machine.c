@@ -50,12 +50,13 @@ static int add_platform(struct machine *m)
 }
 
 /*
- * The helper daemons' (virtiofsd's, passt's) chatter goes where the
- * kernel's does: nowhere in a quiet sandbox, whose stderr is the command's.
+ * The helper daemons' (virtiofsd's, passt's) chatter goes to kite's stderr
+ * where the kernel's does (kite run, kite sandbox --verbose), else nowhere:
+ * a sandbox's stderr is the command's.
  */
 static bool helpers_quiet(const struct machine_config *cfg)
 {
-	return cfg->console == MACHINE_CONSOLE_PORTS && cfg->log_fd < 0;
+	return cfg->console == MACHINE_CONSOLE_PORTS && cfg->log_fd != STDERR_FILENO;
 }
 
 static int add_virtio_devices(struct machine *m)

@@ -76,6 +76,8 @@ static const char sandbox_usage[] =
 "                        10.0.2.2, DNS at 10.0.2.3; tap=NAME a tap you own;\n"
 "                        OPTS as kite run's --net (addr=A/N,gw=G,dns=D,fwd=...)\n"
 "  -v, --verbose         show the kernel's and init's messages on stderr\n"
+"      --log FILE        write the kernel's messages to FILE (stderr stays the\n"
+"                        command's)\n"
 "      --save-initramfs FILE\n"
 "                        write the initramfs kite would boot (its init, CMD,\n"
 "                        the shares' tags) to FILE and exit, to boot the same\n"
@@ -99,6 +101,7 @@ static const struct option sandbox_options[] = {
 	{ "share", required_argument, NULL, 's' },
 	{ "ro", no_argument, NULL, 'R' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "log", required_argument, NULL, 'L' },
 	{ "seccomp", required_argument, NULL, 'X' },
 	{ "net", required_argument, NULL, 'N' },
 	{ "save-initramfs", required_argument, NULL, 'S' },
@@ -114,6 +117,8 @@ struct sandbox {
 	char *kernel;			/* found default, owned */
 	const char *modules_dir;	/* --modules */
 	const char *save_initramfs;	/* --save-initramfs */
+	const char *log_path;		/* --log */
+	int log_fd;			/* --log's file, or -1 */
 	struct sandbox_modules modules;
 	char cwd[4096];
 	int ctl_in[2], ctl_out[2];	/* control port: to the guest, from it */
@@ -261,6 +266,7 @@ static int parse_sandbox_options(int argc, char **argv, struct sandbox *sb)
 		case 'R': sb->cwd_ro = true; break;
 		case 'S': sb->save_initramfs = optarg; break;
 		case 'v': sb->spec.verbose = true; break;
+		case 'L': sb->log_path = optarg; break;
 		case 'X':
 			if (machine_parse_seccomp(optarg, &sb->cfg.seccomp_off))
 				return -1;
@@ -548,9 +554,18 @@ static int setup_ports(struct sandbox *sb)
 	cfg->ports[3] = (struct virtio_console_port){ SANDBOX_PORT_CONTROL, sb->ctl_in[0],
 						      sb->ctl_out[1] };
 	cfg->nr_ports = 4;
-	cfg->log_fd = sb->spec.verbose ? STDERR_FILENO : -1;
+	if (sb->log_path) {
+		sb->log_fd = open(sb->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (sb->log_fd < 0) {
+			pr_err("--log %s: %s", sb->log_path, strerror(errno));
+			return -1;
+		}
+	}
+	cfg->log_fd = sb->log_fd >= 0 ? sb->log_fd : sb->spec.verbose ? STDERR_FILENO : -1;
 	cfg->seccomp_status = SANDBOX_EXIT_FAILED;
-	cfg->cmdline = sb->spec.verbose ? SANDBOX_CMDLINE : SANDBOX_CMDLINE " quiet loglevel=0";
+	/* The kernel speaks where someone listens; init's notes stay --verbose's. */
+	cfg->cmdline = sb->spec.verbose || sb->log_path ? SANDBOX_CMDLINE :
+			SANDBOX_CMDLINE " quiet loglevel=0";
 	return 0;
 }
 
@@ -598,11 +613,12 @@ static int sandbox_status(struct sandbox *sb, int run)
 		return SANDBOX_EXIT_FAILED;
 	}
 	if (run != KITE_EXIT_GUEST_OFF) {
-		pr_err("the guest failed (kite run status %d); --verbose shows its messages", run);
+		pr_err("the guest failed (kite run status %d); --verbose or --log FILE shows its messages",
+		       run);
 		return SANDBOX_EXIT_FAILED;
 	}
 	if (status < 0) {
-		pr_err("the guest stopped before the command's status came (--verbose shows why)");
+		pr_err("the guest stopped before the command's status came (--verbose or --log FILE shows why)");
 		return SANDBOX_EXIT_FAILED;
 	}
 	return status;
@@ -611,7 +627,7 @@ static int sandbox_status(struct sandbox *sb, int run)
 static void sandbox_free(struct sandbox *sb)
 {
 	int *fds[] = { &sb->ctl_in[0], &sb->ctl_in[1], &sb->ctl_out[0], &sb->ctl_out[1],
-		       &sb->initrd_fd };
+		       &sb->initrd_fd, &sb->log_fd };
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (*fds[i] >= 0)
@@ -629,7 +645,7 @@ int cmd_sandbox(int argc, char **argv)
 
 	sb = (struct sandbox){
 		.cfg = { .vm = { .ram_size = SANDBOX_DEFAULT_RAM, .nr_cpus = 1 } },
-		.ctl_in = { -1, -1 }, .ctl_out = { -1, -1 }, .initrd_fd = -1,
+		.ctl_in = { -1, -1 }, .ctl_out = { -1, -1 }, .initrd_fd = -1, .log_fd = -1,
 	};
 	ret = parse_sandbox_options(argc, argv, &sb);
 	if (ret > 0)

@@ -974,8 +974,10 @@ sbx_run() {	# sbx_run NAME IN OUT ERR ARGS...: kite sandbox ARGS; sets sbx_st
 	rigrun -t "$secs" -o "/tmp/$n.log" -p "  $n| " -r "/tmp/$n.res" -- \
 		sh -c 'in=$1 out=$2 err=$3; shift 3; exec "$@" <"$in" >"$out" 2>"$err"' sbx \
 		"$in" "$out" "$err" $SBX_AS kite sandbox --kernel ${SBX_KERNEL:-$MINI_BZIMAGE} $SBX_EXTRA \
-		--add $SBX_PROBE:/bin/kite-probe -e PATH=/bin "$@"
+		--log /tmp/$n.console --add $SBX_PROBE:/bin/kite-probe -e PATH=/bin "$@"
 	sbx_st=$(res_field "$n" status)
+	# kite or the guest failed: the end of the guest's console, for the reason.
+	[ "$sbx_st" = 125 ] && tail -n 25 /tmp/$n.console 2>/dev/null | sed "s/^/  $n| console: /"
 	# kite's last words (a triple fault, say) for rig_result, which reads
 	# the case's logs: the end of stderr, which may be the command's data.
 	[ -f "$err" ] && tail -c 4096 "$err" >>"/tmp/$n.log"
@@ -987,7 +989,7 @@ sbx_run() {	# sbx_run NAME IN OUT ERR ARGS...: kite sandbox ARGS; sets sbx_st
 # Exit statuses: the command's own (0, 1, 7), 126 not executable, 127 not
 # found, 128+9 killed by SIGKILL, 125 when the guest kernel panics (with
 # kite's one-line reason); stderr holds only what the guest's init or kite
-# says, never kernel messages.
+# says, never kernel messages, which are in --log's file (sbx_run).
 rig_case_sandbox_status() {	# NAME TIMEOUT
 	name=$1 secs=$2 why= got=
 	if [ ! -r $MINI_BZIMAGE ] || [ ! -r $SBX_PROBE ]; then
@@ -1005,6 +1007,7 @@ rig_case_sandbox_status() {	# NAME TIMEOUT
 		got="$got $want=$sbx_st"
 		[ "$sbx_st" = "$want" ] || why="$why exit=$sbx_st(want $want,$(head -c 200 /tmp/sbx.err))"
 		grep -q '^\[ *[0-9.]*\]\|Linux version' /tmp/sbx.err && why="$why $want:kernel-messages-on-stderr"
+		grep -q 'Linux version' "/tmp/$name-$want.console" || why="$why $want:no-kernel-messages-in-log"
 	done
 	rig_result "$1" "$got"
 }
