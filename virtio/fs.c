@@ -365,8 +365,12 @@ static bool fs_wait_hangup(struct virtio_fs *fs)
 	return !p[0].revents;
 }
 
-/* The queues the daemon had, taken over: its unanswered chains on. */
-static unsigned fs_dead_take(struct virtio_fs *fs, struct pollfd *p, struct iovec *iov)
+/*
+ * The queues the daemon had, taken over: its unanswered chains on. p[0] is
+ * the stop fd, p[k] the kick fd of queue owner[k]; returns how many.
+ */
+static unsigned fs_dead_take(struct virtio_fs *fs, struct pollfd *p, unsigned *owner,
+			     struct iovec *iov)
 {
 	struct virtio_dev *vdev = &fs->vdev;
 	unsigned n = 1;
@@ -383,6 +387,7 @@ static unsigned fs_dead_take(struct virtio_fs *fs, struct pollfd *p, struct iove
 		vq->signalled_valid = false;
 		pthread_mutex_unlock(&vq->used_lock);
 		fs_dead_answer(vq, iov);
+		owner[n] = i;
 		p[n++] = (struct pollfd){ .fd = fs_kick_fd(vdev, vq), .events = POLLIN };
 	}
 	return n;
@@ -392,8 +397,8 @@ static void *fs_watch(void *arg)
 {
 	struct virtio_fs *fs = arg;
 	struct pollfd p[1 + FS_MAX_QUEUES];
+	unsigned owner[1 + FS_MAX_QUEUES], n;
 	struct iovec *iov;
-	unsigned n;
 
 	seccomp_selftest("virtio-fs watcher");
 	if (!fs_wait_hangup(fs))
@@ -406,16 +411,14 @@ static void *fs_watch(void *arg)
 		virtio_dev_needs_reset(&fs->vdev, "out of memory");
 		return NULL;
 	}
-	n = fs_dead_take(fs, p, iov);
+	n = fs_dead_take(fs, p, owner, iov);
 	while (poll(p, n, -1) >= 0 || errno == EINTR) {
 		if (p[0].revents)
 			break;
-		for (unsigned k = 1, i = 0; k < n; i++) {
-			if (!fs->started[i] || !virtq_live(&fs->vdev.vqs[i]))
-				continue;
-			if (p[k++].revents) {
-				efd_drain(p[k - 1].fd);
-				fs_dead_answer(&fs->vdev.vqs[i], iov);
+		for (unsigned k = 1; k < n; k++) {
+			if (p[k].revents) {
+				efd_drain(p[k].fd);
+				fs_dead_answer(&fs->vdev.vqs[owner[k]], iov);
 			}
 		}
 	}
@@ -557,6 +560,23 @@ static int fs_negotiate(struct virtio_fs *fs, int sock, const char *what, u64 *f
 	return 0;
 }
 
+/* The watcher's stop fd, the kick and call fds: 0, or -1 (fs_free closes what opened). */
+static int fs_eventfds(struct virtio_fs *fs)
+{
+	memset(fs->kick, -1, sizeof(fs->kick));
+	memset(fs->call, -1, sizeof(fs->call));
+	fs->watch_stop = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (fs->watch_stop < 0)
+		return -1;
+	for (unsigned i = 0; i < FS_MAX_QUEUES; i++) {
+		fs->kick[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		fs->call[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (fs->kick[i] < 0 || fs->call[i] < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int virtio_fs_start(struct virtio_fs_share *s)
 {
 	int sock;
@@ -593,17 +613,7 @@ int virtio_fs_create(const struct virtio_transport *t, struct virtio_fs_share *s
 	if (!fs)
 		return -ENOMEM;
 	fs->vu.sock = -1;
-	/* -1 first: fs_free closes what is not. */
-	memset(fs->kick, -1, sizeof(fs->kick));
-	memset(fs->call, -1, sizeof(fs->call));
-	fs->watch_stop = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	for (unsigned i = 0; fs->watch_stop >= 0 && i < FS_MAX_QUEUES; i++) {
-		fs->kick[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		fs->call[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (fs->kick[i] < 0 || fs->call[i] < 0)
-			break;
-	}
-	if (fs->watch_stop < 0 || fs->kick[FS_MAX_QUEUES - 1] < 0 || fs->call[FS_MAX_QUEUES - 1] < 0) {
+	if (fs_eventfds(fs)) {
 		pr_err("--share %s: eventfd: %s", what, strerror(errno));
 		fs_free(fs);
 		return -EMFILE;

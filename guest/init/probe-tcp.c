@@ -37,10 +37,7 @@ static void stream_init(void)
 {
 	unsigned x = 0x2545f491u;
 
-	for (size_t i = 0; i < sizeof(stream); i++) {
-		x ^= x << 13; x ^= x >> 17; x ^= x << 5;
-		stream[i] = x >> 24;
-	}
+	xorshift_fill(&x, stream, sizeof(stream));
 }
 
 static int read_full(int fd, void *p, size_t n)
@@ -199,7 +196,6 @@ static long long comm_cpu_ms(const char *comm)
 int tcp_serve(unsigned port, int conns, const char *comm)
 {
 	long long cpu0 = -1;
-
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0), bad = 0;
 

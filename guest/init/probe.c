@@ -73,20 +73,25 @@ int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+void xorshift_fill(unsigned *x, unsigned char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		*x ^= *x << 13; *x ^= *x >> 17; *x ^= *x << 5;
+		buf[i] = *x >> 24;
+	}
+}
+
 /* The same xorshift stream as tests/rig's checker: byte-exact comparisons. */
 static int pattern(unsigned long long n, int fd, unsigned seed)
 {
-	char buf[65536];
+	unsigned char buf[65536];
 	unsigned x = seed;
 
 	while (n) {
 		size_t chunk = n < sizeof(buf) ? n : sizeof(buf);
 
-		for (size_t i = 0; i < chunk; i++) {
-			x ^= x << 13; x ^= x >> 17; x ^= x << 5;
-			buf[i] = x >> 24;
-		}
-		if (write_all(fd, buf, chunk))
+		xorshift_fill(&x, buf, chunk);
+		if (write_all(fd, (const char *)buf, chunk))
 			return 1;
 		n -= chunk;
 	}

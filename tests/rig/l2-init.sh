@@ -64,7 +64,8 @@
 #   rig.test=fs-share  kite run --share fs1 (rw) and fs2 (ro): mount both,
 #                    read fs1's hello, write fs1/new (seq 1 100000, mode
 #                    0600), fail to write fs2; then unbind both virtio-fs
-#                    devices while a dd writes to fs1, bind them again,
+#                    devices while a writer rewrites 1 MiB in fs1 until a
+#                    write fails, bind them again,
 #                    mount again and read new back: "RIG-L2 fs KEY=VAL..."
 #   rig.test=winch   with --console virtio on a terminal: hvc0's size
 #                    (`RIG-L2 winch before=ROWS COLS`, waiting up to 2 s
